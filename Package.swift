@@ -1,0 +1,68 @@
+// swift-tools-version:6.2
+// The Provider Portal backend: an event-sourced council portal on an LMDB log.
+
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "provider-portal",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "portal", targets: ["portal"]),
+        .library(name: "EventLog", targets: ["EventLog"]),
+        .library(name: "Chronology", targets: ["Chronology"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+    ],
+    targets: [
+        // liblmdb from Debian's liblmdb-dev, found through pkg-config `lmdb`.
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        // Instants (UTC, microseconds) and calendar dates, shared by the log and the domain.
+        .target(name: "Chronology", swiftSettings: swiftSettings),
+        // The append-only event log: envelopes, hash chain, group commit, subscriptions. No domain words.
+        .target(
+            name: "EventLog",
+            dependencies: [
+                "CLMDB",
+                "Chronology",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The `portal` command.
+        .executableTarget(
+            name: "portal",
+            dependencies: [
+                "EventLog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ChronologyTests",
+            dependencies: ["Chronology"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EventLogTests",
+            dependencies: ["EventLog", "CLMDB"],
+            swiftSettings: swiftSettings
+        ),
+        // Runs the real `portal` binary (crash safety, command line).
+        .testTarget(
+            name: "PortalCommandTests",
+            dependencies: ["portal", "EventLog"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
