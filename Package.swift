@@ -27,13 +27,15 @@ let package = Package(
             pkgConfig: "lmdb",
             providers: [.apt(["liblmdb-dev"])]
         ),
+        // A Swift wrapper of liblmdb: environments, transactions, cursors, and a writer thread per environment.
+        .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: swiftSettings),
         // Instants (UTC, microseconds) and calendar dates, shared by the log and the domain.
         .target(name: "Chronology", swiftSettings: swiftSettings),
         // The append-only event log: envelopes, hash chain, group commit, subscriptions. No domain words.
         .target(
             name: "EventLog",
             dependencies: [
-                "CLMDB",
+                "LMDB",
                 "Chronology",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -55,7 +57,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EventLogTests",
-            dependencies: ["EventLog", "CLMDB"],
+            dependencies: ["EventLog", "LMDB", "CLMDB"],
             swiftSettings: swiftSettings
         ),
         // Runs the real `portal` binary (crash safety, command line).

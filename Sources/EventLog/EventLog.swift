@@ -1,6 +1,6 @@
 import Chronology
-import CLMDB
 import Foundation
+import LMDB
 import Synchronization
 
 /// An append-only log of events in an LMDB environment.
@@ -36,6 +36,7 @@ public final class EventLog: Sendable {
     public let directory: URL
     public let options: Options
     let environment: LMDBEnvironment
+    let db: LogDatabases
     let notifier: CommitNotifier
     private let writer: LogWriter?
 
@@ -49,23 +50,23 @@ public final class EventLog: Sendable {
         } else if !fileManager.fileExists(atPath: directory.appendingPathComponent("data.mdb").path) {
             throw EventLogError.notALog("there is no event log in \(directory.path) (no data.mdb)")
         }
-        let registration = try OpenLogRegistration(directory: directory)
         do {
             self.environment = try LMDBEnvironment(
-                path: directory.path, registration: registration,
-                options: .init(initialMapSize: options.initialMapSize, maxReaders: options.maximumReaders, readOnly: options.readOnly))
+                path: directory.path, databases: LogDatabases.names,
+                options: .init(initialMapSize: options.initialMapSize, maximumReaders: options.maximumReaders, readOnly: options.readOnly))
         } catch let status as LMDBStatus {
             throw EventLogError.notALog("cannot open the log in \(directory.path): \(status)")
         }
-        try Self.checkFormat(environment)
-        let head = try environment.read { txn in try Self.readHead(txn).position }
+        self.db = LogDatabases(environment)
+        try Self.checkFormat(environment, db)
+        let head = try environment.read { [db] txn in try Self.readHead(txn, db).position }
         let notifier = CommitNotifier(head: head)
         self.notifier = notifier
         if options.readOnly {
             self.writer = nil
         } else {
             self.writer = LogWriter(
-                environment: environment, clock: options.clock,
+                environment: environment, databases: db, clock: options.clock,
                 limits: .init(maximumEventsPerCommit: options.maximumEventsPerCommit, maximumBytesPerCommit: options.maximumBytesPerCommit),
                 onCommit: { notifier.advance(to: $0) })
         }
@@ -88,8 +89,8 @@ public final class EventLog: Sendable {
     static let formatKey = Array("format".utf8)
     static let formatValue = Array("provider-portal-event-log/1".utf8)
 
-    private static func checkFormat(_ environment: LMDBEnvironment) throws {
-        let stored = try environment.read { txn in try txn.get(txn.databases.meta, formatKey).map { Array($0) } }
+    private static func checkFormat(_ environment: LMDBEnvironment, _ db: LogDatabases) throws {
+        let stored = try environment.read { txn in try txn.get(db.meta, formatKey).map { Array($0) } }
         if let stored {
             guard stored == formatValue else {
                 throw EventLogError.notALog("the folder holds an LMDB environment of another kind (format '\(String(decoding: stored, as: UTF8.self))')")
@@ -100,8 +101,8 @@ public final class EventLog: Sendable {
             throw EventLogError.notALog("the folder holds no event log")
         }
         try environment.write { txn in
-            guard try txn.count(txn.databases.events) == 0 else { return }
-            try txn.put(txn.databases.meta, formatKey, formatValue)
+            guard try txn.count(db.events) == 0 else { return }
+            try txn.put(db.meta, formatKey, formatValue)
         }
     }
 
@@ -172,24 +173,4 @@ public struct LogHead: Sendable, Equatable {
     /// Its chain hash; the genesis hash (zeros) for an empty log.
     public var hash: ChainHash
     public var recordedAt: Timestamp?
-}
-
-/// Refuses to open one environment twice in one process, which LMDB forbids.
-final class OpenLogRegistration: Sendable {
-    private static let open = Mutex(Set<String>())
-    private let key: String
-
-    init(directory: URL) throws {
-        let key = directory.standardizedFileURL.resolvingSymlinksInPath().path
-        let inserted = Self.open.withLock { $0.insert(key).inserted }
-        guard inserted else {
-            throw EventLogError.notALog("the log in \(key) is already open in this process; share that instance")
-        }
-        self.key = key
-    }
-
-    deinit {
-        let key = self.key
-        _ = Self.open.withLock { $0.remove(key) }
-    }
 }

@@ -1,6 +1,6 @@
 import Chronology
-import CLMDB
 import Foundation
+import LMDB
 import Synchronization
 
 /// The single thread that owns every write transaction of the log.
@@ -30,6 +30,7 @@ final class LogWriter: @unchecked Sendable {
     }
 
     private let environment: LMDBEnvironment
+    private let db: LogDatabases
     private let clock: any WallClock
     private let limits: Limits
     private let onCommit: @Sendable (UInt64) -> Void
@@ -40,8 +41,10 @@ final class LogWriter: @unchecked Sendable {
     private let stopped = DispatchSemaphore(value: 0)
     let counters = Mutex(Counters())
 
-    init(environment: LMDBEnvironment, clock: any WallClock, limits: Limits, onCommit: @escaping @Sendable (UInt64) -> Void) {
+    init(environment: LMDBEnvironment, databases: LogDatabases, clock: any WallClock, limits: Limits,
+         onCommit: @escaping @Sendable (UInt64) -> Void) {
         self.environment = environment
+        self.db = databases
         self.clock = clock
         self.limits = limits
         self.onCommit = onCommit
@@ -124,10 +127,8 @@ final class LogWriter: @unchecked Sendable {
             } catch let status as LMDBStatus where status.isMapFull && growths < 32 {
                 // Nothing was written; grow the map and stage the whole batch again.
                 growths += 1
-                let current = environment.mapSize
-                let step = min(current, 4 << 30)
                 do {
-                    try environment.growMap(toAtLeast: current + max(step, 1 << 20))
+                    try environment.growMap(toAtLeast: environment.nextMapSize)
                     counters.withLock { $0.mapGrowths += 1 }
                 } catch {
                     fail(batch, error)
@@ -152,7 +153,7 @@ final class LogWriter: @unchecked Sendable {
 
     /// The head of the log as seen inside `txn`: last position, its hash and its time.
     private func head(_ txn: borrowing LMDBTransaction) throws -> (position: UInt64, hash: ChainHash, micros: Int64) {
-        try txn.withCursor(txn.databases.events) { cursor in
+        try txn.withCursor(db.events) { cursor in
             guard let last = try cursor.last() else { return (0, .genesis, .min) }
             let micros = Int64(bitPattern: last.value.loadBigEndianUInt64(at: 33))
             return (last.key.loadBigEndianUInt64(at: 0), RecordCodec.hash(of: last.value), micros)
@@ -198,15 +199,15 @@ final class LogWriter: @unchecked Sendable {
                             event, streamID: append.streamID, streamVersion: version, position: position,
                             recordedAtMicros: micros, previous: hash)
                         let positionKey = [UInt8].bigEndian(position)
-                        try txn.put(txn.databases.events, positionKey, record, append: true)
-                        try txn.put(txn.databases.streams, streamKeyPrefix + .bigEndian(version), positionKey)
-                        try txn.put(txn.databases.eventIDs, event.id.bytes, positionKey)
-                        try txn.put(txn.databases.categories, categoryKeyPrefix + positionKey, [])
+                        try txn.put(db.events, positionKey, record, append: true)
+                        try txn.put(db.streams, streamKeyPrefix + .bigEndian(version), positionKey)
+                        try txn.put(db.eventIDs, event.id.bytes, positionKey)
+                        try txn.put(db.categories, categoryKeyPrefix + positionKey, [])
                         hash = newHash
                         positions.append(position)
                         written += 1
                     }
-                    try txn.put(txn.databases.streamHeads, Array(append.streamID.utf8), .bigEndian(version))
+                    try txn.put(db.streamHeads, Array(append.streamID.utf8), .bigEndian(version))
                     versions[append.streamID] = version
                 }
                 outcomes.append(.success(AppendResult(positions: positions, streamVersions: versions, wasAlreadyStored: false)))
@@ -220,7 +221,7 @@ final class LogWriter: @unchecked Sendable {
     }
 
     private func streamVersion(_ streamID: String, _ txn: borrowing LMDBTransaction) throws -> UInt64 {
-        guard let stored = try txn.get(txn.databases.streamHeads, Array(streamID.utf8)) else { return 0 }
+        guard let stored = try txn.get(db.streamHeads, Array(streamID.utf8)) else { return 0 }
         return stored.loadBigEndianUInt64(at: 0)
     }
 
@@ -234,12 +235,12 @@ final class LogWriter: @unchecked Sendable {
         for append in appends {
             for event in append.events {
                 total += 1
-                guard let stored = try txn.get(txn.databases.eventIDs, event.id.bytes) else {
+                guard let stored = try txn.get(db.eventIDs, event.id.bytes) else {
                     missing += 1
                     continue
                 }
                 let position = stored.loadBigEndianUInt64(at: 0)
-                guard let record = try txn.get(txn.databases.events, .bigEndian(position)) else {
+                guard let record = try txn.get(db.events, .bigEndian(position)) else {
                     throw EventLogError.corrupt("the id index names position \(position), which holds no event")
                 }
                 let recorded = try RecordCodec.decode(record)

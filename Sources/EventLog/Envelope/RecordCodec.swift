@@ -1,5 +1,6 @@
 import Chronology
 import Crypto
+import LMDB
 import Foundation
 
 /// The stored form of one event: a fixed binary layout, so its hash is reproducible by any tool.
@@ -180,22 +181,6 @@ extension Array where Element == UInt8 {
         let utf8 = text.utf8
         appendBigEndian(UInt16(clamping: utf8.count))
         append(contentsOf: utf8.prefix(Int(UInt16.max)))
-    }
-
-    /// 8 bytes, big-endian: the key form of positions and versions, so keys sort numerically.
-    static func bigEndian(_ value: UInt64) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(8)
-        out.appendBigEndian(value)
-        return out
-    }
-}
-
-extension UnsafeRawBufferPointer {
-    func loadBigEndianUInt64(at offset: Int) -> UInt64 {
-        var value: UInt64 = 0
-        for index in offset..<(offset + 8) { value = value << 8 | UInt64(self[index]) }
-        return value
     }
 }
 

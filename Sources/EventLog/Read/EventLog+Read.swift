@@ -1,12 +1,12 @@
 import Chronology
-import CLMDB
 import Foundation
+import LMDB
 
 extension EventLog {
     /// The stream's current version: the number of its events, 0 when it has none.
     public func streamVersion(_ streamID: String) throws -> UInt64 {
         try environment.read { txn in
-            try txn.get(txn.databases.streamHeads, Array(streamID.utf8)).map { $0.loadBigEndianUInt64(at: 0) } ?? 0
+            try txn.get(db.streamHeads, Array(streamID.utf8)).map { $0.loadBigEndianUInt64(at: 0) } ?? 0
         }
     }
 
@@ -14,12 +14,12 @@ extension EventLog {
     public func readStream(_ streamID: String, from version: UInt64 = 1, limit: Int = .max) throws -> [RecordedEvent] {
         let prefix = Array(streamID.utf8) + [0]
         return try environment.read { txn in
-            try txn.withCursor(txn.databases.streams) { cursor in
+            try txn.withCursor(db.streams) { cursor in
                 var events: [RecordedEvent] = []
                 var entry = try cursor.seek(atOrAfter: prefix + .bigEndian(max(version, 1)))
                 while let current = entry, events.count < limit, current.key.starts(with: prefix),
                       current.key.count == prefix.count + 8 {
-                    events.append(try Self.event(at: current.value, txn))
+                    events.append(try Self.event(at: current.value, txn, db))
                     entry = try cursor.next()
                 }
                 return events
@@ -31,7 +31,7 @@ extension EventLog {
     public func readStreamBackward(_ streamID: String, from version: UInt64? = nil, limit: Int = .max) throws -> [RecordedEvent] {
         let prefix = Array(streamID.utf8) + [0]
         return try environment.read { txn in
-            try txn.withCursor(txn.databases.streams) { cursor in
+            try txn.withCursor(db.streams) { cursor in
                 var events: [RecordedEvent] = []
                 // Seek to the first key after the wanted version, then step back onto it.
                 let start = version.map { $0 == .max ? UInt64.max : $0 + 1 } ?? .max
@@ -39,7 +39,7 @@ extension EventLog {
                 entry = entry == nil ? try cursor.last() : try cursor.previous()
                 while let current = entry, events.count < limit, current.key.starts(with: prefix),
                       current.key.count == prefix.count + 8 {
-                    events.append(try Self.event(at: current.value, txn))
+                    events.append(try Self.event(at: current.value, txn, db))
                     entry = try cursor.previous()
                 }
                 return events
@@ -50,7 +50,7 @@ extension EventLog {
     /// Every event in position order, from `position`.
     public func readAll(from position: UInt64 = 1, limit: Int = 1000) throws -> [RecordedEvent] {
         try environment.read { txn in
-            try txn.withCursor(txn.databases.events) { cursor in
+            try txn.withCursor(db.events) { cursor in
                 var events: [RecordedEvent] = []
                 events.reserveCapacity(min(limit, 4096))
                 var entry = try cursor.seek(atOrAfter: .bigEndian(max(position, 1)))
@@ -70,7 +70,7 @@ extension EventLog {
     @discardableResult
     public func scan(from position: UInt64 = 1, limit: Int, _ body: (RecordedEvent) throws -> Bool) throws -> UInt64 {
         try environment.read { txn in
-            try txn.withCursor(txn.databases.events) { cursor in
+            try txn.withCursor(db.events) { cursor in
                 var next = max(position, 1)
                 var count = 0
                 var entry = try cursor.seek(atOrAfter: .bigEndian(next))
@@ -97,14 +97,14 @@ extension EventLog {
     func readCategoryBatch(_ category: String, from position: UInt64, limit: Int) throws -> (events: [RecordedEvent], searchedThrough: UInt64) {
         let prefix = Array(category.utf8) + [0]
         return try environment.read { txn in
-            let head = try Self.readHead(txn).position
-            return try txn.withCursor(txn.databases.categories) { cursor in
+            let head = try Self.readHead(txn, db).position
+            return try txn.withCursor(db.categories) { cursor in
                 var events: [RecordedEvent] = []
                 var entry = try cursor.seek(atOrAfter: prefix + .bigEndian(max(position, 1)))
                 while let current = entry, events.count < limit, current.key.starts(with: prefix),
                       current.key.count == prefix.count + 8 {
                     let positionKey = UnsafeRawBufferPointer(rebasing: current.key[prefix.count...])
-                    events.append(try Self.event(at: positionKey, txn))
+                    events.append(try Self.event(at: positionKey, txn, db))
                     entry = try cursor.next()
                 }
                 let searched = events.count == limit ? events.last!.position : max(head, events.last?.position ?? 0)
@@ -116,28 +116,28 @@ extension EventLog {
     /// The event at a global position.
     public func event(at position: UInt64) throws -> RecordedEvent? {
         try environment.read { txn in
-            try txn.get(txn.databases.events, .bigEndian(position)).map { try RecordCodec.decode($0) }
+            try txn.get(db.events, .bigEndian(position)).map { try RecordCodec.decode($0) }
         }
     }
 
     /// The event with this id.
     public func event(withID id: UUID) throws -> RecordedEvent? {
         try environment.read { txn in
-            guard let position = try txn.get(txn.databases.eventIDs, id.bytes) else { return nil }
-            return try Self.event(at: position, txn)
+            guard let position = try txn.get(db.eventIDs, id.bytes) else { return nil }
+            return try Self.event(at: position, txn, db)
         }
     }
 
     /// The last event's position, hash and time.
     public func head() throws -> LogHead {
-        try environment.read { txn in try Self.readHead(txn) }
+        try environment.read { txn in try Self.readHead(txn, db) }
     }
 
     /// Stream ids in byte order, optionally only those of one category, after `after` (for paging).
     public func streamIDs(category: String? = nil, after: String? = nil, limit: Int = 1000) throws -> [String] {
         let prefix = category.map { Array($0.utf8) + [UInt8(ascii: "-")] } ?? []
         return try environment.read { txn in
-            try txn.withCursor(txn.databases.streamHeads) { cursor in
+            try txn.withCursor(db.streamHeads) { cursor in
                 var ids: [String] = []
                 var entry = try cursor.seek(atOrAfter: after.map { Array($0.utf8) + [0] } ?? prefix)
                 while let current = entry, ids.count < limit, current.key.starts(with: prefix) {
@@ -149,8 +149,8 @@ extension EventLog {
         }
     }
 
-    static func readHead(_ txn: borrowing LMDBTransaction) throws -> LogHead {
-        try txn.withCursor(txn.databases.events) { cursor in
+    static func readHead(_ txn: borrowing LMDBTransaction, _ db: LogDatabases) throws -> LogHead {
+        try txn.withCursor(db.events) { cursor in
             guard let last = try cursor.last() else { return LogHead(position: 0, hash: .genesis, recordedAt: nil) }
             let micros = Int64(bitPattern: last.value.loadBigEndianUInt64(at: 33))
             return LogHead(position: last.key.loadBigEndianUInt64(at: 0), hash: RecordCodec.hash(of: last.value),
@@ -159,8 +159,8 @@ extension EventLog {
     }
 
     /// Decodes the event whose big-endian position key is `positionKey`.
-    static func event(at positionKey: UnsafeRawBufferPointer, _ txn: borrowing LMDBTransaction) throws -> RecordedEvent {
-        guard let record = try txn.get(txn.databases.events, positionKey) else {
+    static func event(at positionKey: UnsafeRawBufferPointer, _ txn: borrowing LMDBTransaction, _ db: LogDatabases) throws -> RecordedEvent {
+        guard let record = try txn.get(db.events, positionKey) else {
             throw EventLogError.corrupt("an index names position \(positionKey.loadBigEndianUInt64(at: 0)), which holds no event")
         }
         return try RecordCodec.decode(record)

@@ -1,4 +1,5 @@
 import Foundation
+import LMDB
 
 /// Facts about a log for operators: size, counts and the LMDB environment's state.
 public struct LogStatistics: Sendable, Equatable {
@@ -23,7 +24,7 @@ public struct LogStatistics: Sendable, Equatable {
 extension EventLog {
     public func statistics() throws -> LogStatistics {
         let (head, events, streams) = try environment.read { txn in
-            (try Self.readHead(txn), try txn.count(txn.databases.events), try txn.count(txn.databases.streamHeads))
+            (try Self.readHead(txn, db), try txn.count(db.events), try txn.count(db.streamHeads))
         }
         let usage = environment.usage
         let attributes = try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent("data.mdb").path)

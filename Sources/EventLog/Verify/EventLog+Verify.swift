@@ -1,4 +1,4 @@
-import CLMDB
+import LMDB
 
 /// The result of walking the hash chain.
 public struct ChainVerification: Sendable, Equatable, CustomStringConvertible {
@@ -40,7 +40,7 @@ extension EventLog {
         var previous = ChainHash.genesis
         if start > 1 {
             guard let before = try environment.read({ txn in
-                try txn.get(txn.databases.events, .bigEndian(start - 1)).map { RecordCodec.hash(of: $0) }
+                try txn.get(db.events, .bigEndian(start - 1)).map { RecordCodec.hash(of: $0) }
             }) else {
                 return ChainVerification(from: start, verifiedCount: 0, lastVerifiedHash: .genesis,
                                          failure: ChainFailure(position: start - 1, reason: "no event at position \(start - 1), where the chain should continue"))
@@ -52,7 +52,7 @@ extension EventLog {
         var verified = 0
         while expected <= last {
             let failure: ChainFailure? = try environment.read { txn in
-                try txn.withCursor(txn.databases.events) { cursor in
+                try txn.withCursor(db.events) { cursor in
                     var entry = try cursor.seek(atOrAfter: .bigEndian(expected))
                     var done = 0
                     while let current = entry, done < chunk, expected <= last {
@@ -103,7 +103,7 @@ extension EventLog {
     /// The stored chain hash of the event at `position`, to compare with a digest kept outside the system.
     public func hash(at position: UInt64) throws -> ChainHash? {
         try environment.read { txn in
-            try txn.get(txn.databases.events, .bigEndian(position)).map { RecordCodec.hash(of: $0) }
+            try txn.get(db.events, .bigEndian(position)).map { RecordCodec.hash(of: $0) }
         }
     }
 }

@@ -1,0 +1,245 @@
+import CLMDB
+import Foundation
+import Synchronization
+
+/// A status code returned by liblmdb, with the operation that returned it.
+public struct LMDBStatus: Error, CustomStringConvertible {
+    public let code: Int32
+    public let operation: String
+
+    public init(code: Int32, operation: String) {
+        self.code = code
+        self.operation = operation
+    }
+
+    public var description: String {
+        "\(operation): \(String(cString: mdb_strerror(code))) (\(code))"
+    }
+
+    public var isMapFull: Bool { code == MDB_MAP_FULL }
+    public var isNotFound: Bool { code == MDB_NOTFOUND }
+}
+
+@inline(__always)
+func lmdbCheck(_ code: Int32, _ operation: @autoclosure () -> String) throws(LMDBStatus) {
+    if code != 0 { throw LMDBStatus(code: code, operation: operation()) }
+}
+
+/// A named database of an environment.
+public struct LMDBDatabase: Sendable, Hashable {
+    public let name: String
+    let handle: MDB_dbi
+}
+
+/// One LMDB environment, opened once per process (LMDB forbids opening it twice; this type refuses to).
+///
+/// Read transactions may run on any thread (`MDB_NOTLS`). Write transactions must begin and commit on one
+/// OS thread and never span an `await`: only a writer thread (``LMDBWriterThread`` or the event log's own)
+/// calls ``write(_:)``. Growing the map needs every transaction of this process to be finished, so every
+/// transaction holds the shared side of a gate and a resize takes the exclusive side.
+public final class LMDBEnvironment: @unchecked Sendable {
+    let pointer: OpaquePointer
+    public let path: String
+    public let isReadOnly: Bool
+    private var databases: [String: LMDBDatabase] = [:]
+    private let gate = TransactionGate()
+    /// Stale reader slots of crashed processes cleared when the environment was opened.
+    public let staleReadersCleared: Int
+    /// Released after the environment is closed, so the folder can be opened again in this process.
+    private let registration: OpenEnvironmentRegistration
+
+    public struct Options: Sendable {
+        /// Initial size of the memory map; the file is sparse, so unused map costs address space only.
+        public var initialMapSize: Int
+        public var maximumReaders: UInt32
+        public var readOnly: Bool
+
+        public init(initialMapSize: Int = 1 << 30, maximumReaders: UInt32 = 510, readOnly: Bool = false) {
+            self.initialMapSize = initialMapSize
+            self.maximumReaders = maximumReaders
+            self.readOnly = readOnly
+        }
+    }
+
+    /// Opens (and unless read-only creates) the environment in the folder `path` with these named databases.
+    public init(path: String, databases names: [String], options: Options) throws {
+        self.registration = try OpenEnvironmentRegistration(path: path)
+        var env: OpaquePointer?
+        try lmdbCheck(mdb_env_create(&env), "mdb_env_create")
+        self.pointer = env!
+        self.path = path
+        self.isReadOnly = options.readOnly
+        do {
+            try lmdbCheck(mdb_env_set_maxdbs(pointer, MDB_dbi(names.count + 2)), "mdb_env_set_maxdbs")
+            try lmdbCheck(mdb_env_set_maxreaders(pointer, options.maximumReaders), "mdb_env_set_maxreaders")
+            try lmdbCheck(mdb_env_set_mapsize(pointer, options.initialMapSize), "mdb_env_set_mapsize")
+            var flags = UInt32(MDB_NOTLS)
+            if options.readOnly { flags |= UInt32(MDB_RDONLY) }
+            try lmdbCheck(mdb_env_open(pointer, path, flags, 0o644), "mdb_env_open \(path)")
+            var dead: Int32 = 0
+            try lmdbCheck(mdb_reader_check(pointer, &dead), "mdb_reader_check")
+            self.staleReadersCleared = Int(dead)
+            // An existing environment may be larger than the size asked for; adopt what is on disk.
+            try lmdbCheck(mdb_env_set_mapsize(pointer, 0), "mdb_env_set_mapsize")
+            try openDatabases(names, create: !options.readOnly)
+        } catch {
+            mdb_env_close(pointer)
+            throw error
+        }
+    }
+
+    deinit {
+        mdb_env_close(pointer)
+    }
+
+    private func openDatabases(_ names: [String], create: Bool) throws {
+        var txn: OpaquePointer?
+        try lmdbCheck(mdb_txn_begin(pointer, nil, create ? 0 : UInt32(MDB_RDONLY), &txn), "mdb_txn_begin")
+        do {
+            for name in names {
+                var dbi: MDB_dbi = 0
+                try lmdbCheck(mdb_dbi_open(txn, name, create ? UInt32(MDB_CREATE) : 0, &dbi), "mdb_dbi_open \(name)")
+                databases[name] = LMDBDatabase(name: name, handle: dbi)
+            }
+            try lmdbCheck(mdb_txn_commit(txn), "mdb_txn_commit")
+        } catch {
+            mdb_txn_abort(txn)
+            throw error
+        }
+    }
+
+    /// The named database opened with the environment.
+    public func database(_ name: String) -> LMDBDatabase {
+        guard let database = databases[name] else { preconditionFailure("database '\(name)' was not opened with the environment") }
+        return database
+    }
+
+    /// The current map size in bytes.
+    public var mapSize: Int {
+        var info = MDB_envinfo()
+        mdb_env_info(pointer, &info)
+        return info.me_mapsize
+    }
+
+    /// Pages in use (last page number + 1), the page size, and reader slots.
+    public var usage: (lastPage: Int, pageSize: Int, readersInUse: Int, maxReaders: Int) {
+        var info = MDB_envinfo()
+        mdb_env_info(pointer, &info)
+        var stat = MDB_stat()
+        mdb_env_stat(pointer, &stat)
+        return (info.me_last_pgno + 1, Int(stat.ms_psize), Int(info.me_numreaders), Int(info.me_maxreaders))
+    }
+
+    /// Runs `body` in a short read-only transaction on the calling thread.
+    public func read<T>(_ body: (borrowing LMDBTransaction) throws -> T) throws -> T {
+        while true {
+            gate.enterShared()
+            var txn: OpaquePointer?
+            let code = mdb_txn_begin(pointer, nil, UInt32(MDB_RDONLY), &txn)
+            if code == MDB_MAP_RESIZED {
+                gate.leaveShared()
+                try adoptMapSizeOfOtherProcess()
+                continue
+            }
+            defer { gate.leaveShared() }
+            try lmdbCheck(code, "mdb_txn_begin(read)")
+            defer { mdb_txn_abort(txn) }
+            return try body(LMDBTransaction(pointer: txn!))
+        }
+    }
+
+    /// Runs `body` in a write transaction and commits it; aborts it when `body` throws.
+    ///
+    /// Call only from the one thread that owns this environment's writes, and never across an `await`.
+    public func write<T>(_ body: (borrowing LMDBTransaction) throws -> T) throws -> T {
+        while true {
+            gate.enterShared()
+            var txn: OpaquePointer?
+            let code = mdb_txn_begin(pointer, nil, 0, &txn)
+            if code == MDB_MAP_RESIZED {
+                gate.leaveShared()
+                try adoptMapSizeOfOtherProcess()
+                continue
+            }
+            defer { gate.leaveShared() }
+            try lmdbCheck(code, "mdb_txn_begin(write)")
+            let value: T
+            do {
+                value = try body(LMDBTransaction(pointer: txn!))
+            } catch {
+                mdb_txn_abort(txn)
+                throw error
+            }
+            try lmdbCheck(mdb_txn_commit(txn), "mdb_txn_commit")
+            return value
+        }
+    }
+
+    /// Grows the map to at least `minimum` bytes, waiting for every transaction of this process to end.
+    public func growMap(toAtLeast minimum: Int) throws {
+        gate.enterExclusive()
+        defer { gate.leaveExclusive() }
+        guard mapSize < minimum else { return }
+        try lmdbCheck(mdb_env_set_mapsize(pointer, minimum), "mdb_env_set_mapsize(\(minimum))")
+    }
+
+    /// The next map size after a `MDB_MAP_FULL`: double, by at most 4 GiB a step.
+    public var nextMapSize: Int {
+        let current = mapSize
+        return current + max(min(current, 4 << 30), 1 << 20)
+    }
+
+    /// Another process grew the map: adopt its size (allowed only with no transaction active here).
+    private func adoptMapSizeOfOtherProcess() throws {
+        gate.enterExclusive()
+        defer { gate.leaveExclusive() }
+        try lmdbCheck(mdb_env_set_mapsize(pointer, 0), "mdb_env_set_mapsize(0)")
+    }
+
+    /// Copies the environment to the folder `path` (like `mdb_copy`), consistently even while writers run.
+    public func copy(to path: String, compact: Bool = false) throws {
+        try lmdbCheck(mdb_env_copy2(pointer, path, compact ? UInt32(MDB_CP_COMPACT) : 0), "mdb_env_copy2 \(path)")
+    }
+}
+
+/// A readers-writer lock that prefers the writer, so a stream of short readers cannot starve a map resize.
+final class TransactionGate: @unchecked Sendable {
+    private var lock = pthread_rwlock_t()
+
+    init() {
+        var attributes = pthread_rwlockattr_t()
+        pthread_rwlockattr_init(&attributes)
+        #if os(Linux)
+        pthread_rwlockattr_setkind_np(&attributes, Int32(PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP))
+        #endif
+        pthread_rwlock_init(&lock, &attributes)
+        pthread_rwlockattr_destroy(&attributes)
+    }
+
+    deinit { pthread_rwlock_destroy(&lock) }
+
+    func enterShared() { pthread_rwlock_rdlock(&lock) }
+    func leaveShared() { pthread_rwlock_unlock(&lock) }
+    func enterExclusive() { pthread_rwlock_wrlock(&lock) }
+    func leaveExclusive() { pthread_rwlock_unlock(&lock) }
+}
+
+/// The folders whose environment this process has open.
+final class OpenEnvironmentRegistration: Sendable {
+    private static let open = Mutex(Set<String>())
+    private let key: String
+
+    init(path: String) throws {
+        let key = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        let inserted = Self.open.withLock { $0.insert(key).inserted }
+        guard inserted else {
+            throw LMDBStatus(code: EBUSY, operation: "open \(key): already open in this process; share that instance")
+        }
+        self.key = key
+    }
+
+    deinit {
+        let key = self.key
+        _ = Self.open.withLock { $0.remove(key) }
+    }
+}
