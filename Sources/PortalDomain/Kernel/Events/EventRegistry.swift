@@ -28,6 +28,15 @@ public struct EventDecodingError: Error, Sendable, Equatable, CustomStringConver
 public enum EventRegistry {
     /// The event enums of every stream kind. A new stream kind adds its enum here.
     public static let streamEvents: [any StreamEvent.Type] = [
+        OrganisationEvent.self,
+        ContractEvent.self,
+        ServiceEvent.self,
+        UserEvent.self,
+        ISOEvent.self,
+        CPLIEvent.self,
+        ActualsEvent.self,
+        PeriodLocksEvent.self,
+        ImportsEvent.self,
     ]
 
     /// Every registered payload type.

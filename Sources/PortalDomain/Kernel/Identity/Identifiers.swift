@@ -2,8 +2,9 @@
 ///
 /// Identifiers become part of stream ids (`service-<id>`), so they are 1 to 64 characters of letters,
 /// digits and `.`, `_`, `:`, `-`. Build one from trusted text with `init(_:)`; parse untrusted input with
-/// ``parse(_:field:)``, which names the field when it refuses.
-public protocol PortalIdentifier: RawRepresentable, Hashable, Codable, Sendable, Comparable,
+/// ``parse(_:field:)``, which names the field when it refuses. As a dictionary key it encodes as a JSON
+/// object key.
+public protocol PortalIdentifier: RawRepresentable, Hashable, Codable, CodingKeyRepresentable, Sendable, Comparable,
     CustomStringConvertible, ExpressibleByStringLiteral where RawValue == String
 {
     init(_ rawValue: String)

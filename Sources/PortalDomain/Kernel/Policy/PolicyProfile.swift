@@ -10,7 +10,7 @@
 ///   Visits (R-ACT-5, R-ACT-8).
 /// - Only `lancashire` gives `|` a meaning in comments (the provider's own invoice reference, R-ACT-7);
 ///   its "reason" is the text before `|`, and the comment rules (R-ACT-3, R-ACT-4) read that part.
-public struct PolicyProfile: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct PolicyProfile: Sendable, Hashable, CustomStringConvertible {
     /// `norfolk` or `lancashire`.
     public let name: String
     /// R-ACT-7: Actual + Frustrated + Missed must equal Planned, except in a pro-rata week.
@@ -18,7 +18,7 @@ public struct PolicyProfile: Sendable, Hashable, Codable, CustomStringConvertibl
     /// R-ACT-7: a line that differs from Planned needs a reason comment.
     public let varianceNeedsReason: Bool
     /// R-ACT-7: text after this separator in a comment is the provider's own invoice reference.
-    public let invoiceReferenceSeparator: String?
+    public let invoiceReferenceSeparator: Character?
     /// R-ACT-5/R-ACT-8: Extra counts towards the paid quantity (lancashire) or is ignored (norfolk).
     public let extraIsPaid: Bool
     /// R-ACT-6: a line whose Actual exceeds Planned × (this / 100) carries the over-exception flag.
