@@ -73,6 +73,11 @@ public enum CPLI: EventStream {
     public struct State: Codable, Equatable, Sendable {
         public var definition: CPLIDefinition?
         public var status: Status = .none
+
+        public init(definition: CPLIDefinition? = nil, status: Status = .none) {
+            self.definition = definition
+            self.status = status
+        }
     }
 
     public static let initialState = State()

@@ -35,3 +35,45 @@ public struct PendingChangeRequests<Change: Codable & Equatable & Sendable>: Cod
         try TextInput.required(text, field: "reason", maximumLength: 1000)
     }
 }
+
+/// A change request step on organisation or service details (R-CON-1).
+public enum DetailsChange: Sendable, Equatable {
+    /// A provider asks for new details.
+    case request(ChangeRequestID, ContactDetails)
+    /// The helpdesk accepts: the details become the requested ones.
+    case accept(ChangeRequestID)
+    /// The helpdesk rejects, giving a reason.
+    case reject(ChangeRequestID, reason: String)
+
+    /// The permission for this step on details of `area` (organisation or service details).
+    public func permission(onDetailsOf area: PortalArea) -> Permission {
+        switch self {
+        case .request: .edit(area)
+        case .accept, .reject: .edit(.changeRequestDecisions)
+        }
+    }
+}
+
+/// What a details change step decided, for the stream to turn into its own event.
+public enum DetailsChangeOutcome: Sendable, Equatable {
+    case requested(ChangeRequestID, proposed: ContactDetails)
+    case accepted(ChangeRequestID, details: ContactDetails)
+    case rejected(ChangeRequestID, reason: String)
+}
+
+extension PendingChangeRequests where Change == ContactDetails {
+    /// Checks a step against the open requests: a new id to request, an open request to accept or reject,
+    /// a reason to reject.
+    public func decide(_ change: DetailsChange) throws(DomainError) -> DetailsChangeOutcome {
+        switch change {
+        case .request(let id, let details):
+            try checkNew(id)
+            return .requested(id, proposed: try details.validated())
+        case .accept(let id):
+            return .accepted(id, details: try pending(id))
+        case .reject(let id, let reason):
+            _ = try pending(id)
+            return .rejected(id, reason: try Self.reason(reason))
+        }
+    }
+}

@@ -14,16 +14,14 @@ public enum Organisation: EventStream {
 
     public enum Command: Sendable {
         case register(OrganisationID, ContactDetails)
-        case requestDetailsChange(ChangeRequestID, ContactDetails)
-        case acceptDetailsChange(ChangeRequestID)
-        case rejectDetailsChange(ChangeRequestID, reason: String)
+        /// A change request step on the details (R-CON-1).
+        case changeDetails(DetailsChange)
 
         /// The permission the actor needs (R-ROLE).
         public var requiredPermission: Permission {
             switch self {
             case .register: .edit(.providerRegister)
-            case .requestDetailsChange: .edit(.organisationDetails)
-            case .acceptDetailsChange, .rejectDetailsChange: .edit(.changeRequestDecisions)
+            case .changeDetails(let change): change.permission(onDetailsOf: .organisationDetails)
             }
         }
     }
@@ -37,15 +35,15 @@ public enum Organisation: EventStream {
         switch command {
         case .register:
             return []
-        case .requestDetailsChange(let request, let details):
-            try state.changeRequests.checkNew(request)
-            return [.detailsChangeRequested(.init(organisationID: id, requestID: request, proposed: try details.validated()))]
-        case .acceptDetailsChange(let request):
-            let details = try state.changeRequests.pending(request)
-            return [.detailsChangeAccepted(.init(organisationID: id, requestID: request, details: details))]
-        case .rejectDetailsChange(let request, let reason):
-            _ = try state.changeRequests.pending(request)
-            return [.detailsChangeRejected(.init(organisationID: id, requestID: request, reason: try PendingChangeRequests<ContactDetails>.reason(reason)))]
+        case .changeDetails(let change):
+            switch try state.changeRequests.decide(change) {
+            case .requested(let request, let proposed):
+                return [.detailsChangeRequested(.init(organisationID: id, requestID: request, proposed: proposed))]
+            case .accepted(let request, let details):
+                return [.detailsChangeAccepted(.init(organisationID: id, requestID: request, details: details))]
+            case .rejected(let request, let reason):
+                return [.detailsChangeRejected(.init(organisationID: id, requestID: request, reason: reason))]
+            }
         }
     }
 

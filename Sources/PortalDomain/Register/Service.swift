@@ -17,15 +17,13 @@ public enum Service: EventStream {
     public enum Command: Sendable {
         /// Registers the service; `contract` is the state of the contract stream it is under.
         case register(ServiceRegistered, contract: Contract.State)
-        case requestDetailsChange(ChangeRequestID, ContactDetails)
-        case acceptDetailsChange(ChangeRequestID)
-        case rejectDetailsChange(ChangeRequestID, reason: String)
+        /// A change request step on the details (R-CON-1).
+        case changeDetails(DetailsChange)
 
         public var requiredPermission: Permission {
             switch self {
             case .register: .edit(.providerRegister)
-            case .requestDetailsChange: .edit(.serviceDetails)
-            case .acceptDetailsChange, .rejectDetailsChange: .edit(.changeRequestDecisions)
+            case .changeDetails(let change): change.permission(onDetailsOf: .serviceDetails)
             }
         }
     }
@@ -52,15 +50,15 @@ public enum Service: EventStream {
         switch command {
         case .register:
             return []
-        case .requestDetailsChange(let request, let details):
-            try state.changeRequests.checkNew(request)
-            return [.detailsChangeRequested(.init(serviceID: id, requestID: request, proposed: try details.validated()))]
-        case .acceptDetailsChange(let request):
-            let details = try state.changeRequests.pending(request)
-            return [.detailsChangeAccepted(.init(serviceID: id, requestID: request, details: details))]
-        case .rejectDetailsChange(let request, let reason):
-            _ = try state.changeRequests.pending(request)
-            return [.detailsChangeRejected(.init(serviceID: id, requestID: request, reason: try PendingChangeRequests<ContactDetails>.reason(reason)))]
+        case .changeDetails(let change):
+            switch try state.changeRequests.decide(change) {
+            case .requested(let request, let proposed):
+                return [.detailsChangeRequested(.init(serviceID: id, requestID: request, proposed: proposed))]
+            case .accepted(let request, let details):
+                return [.detailsChangeAccepted(.init(serviceID: id, requestID: request, details: details))]
+            case .rejected(let request, let reason):
+                return [.detailsChangeRejected(.init(serviceID: id, requestID: request, reason: reason))]
+            }
         }
     }
 
