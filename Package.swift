@@ -15,10 +15,13 @@ let package = Package(
         .executable(name: "portal", targets: ["portal"]),
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "Chronology", targets: ["Chronology"]),
+        .library(name: "PortalDomain", targets: ["PortalDomain"]),
+        .library(name: "PortalApplication", targets: ["PortalApplication"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
         // liblmdb from Debian's liblmdb-dev, found through pkg-config `lmdb`.
@@ -41,6 +44,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The portal's domain: value types, commands, events, decide/evolve, policies. Pure: no I/O, no clock.
+        .target(name: "PortalDomain", dependencies: ["Chronology"], swiftSettings: swiftSettings),
+        // Loads streams, authorises, decides and appends; the credential store beside the log.
+        .target(
+            name: "PortalApplication",
+            dependencies: [
+                "PortalDomain",
+                "EventLog",
+                "LMDB",
+                "Chronology",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The `portal` command.
         .executableTarget(
             name: "portal",
@@ -58,6 +76,16 @@ let package = Package(
         .testTarget(
             name: "EventLogTests",
             dependencies: ["EventLog", "LMDB", "CLMDB"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PortalDomainTests",
+            dependencies: ["PortalDomain", "Chronology"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PortalApplicationTests",
+            dependencies: ["PortalApplication", "PortalDomain", "EventLog", "Chronology"],
             swiftSettings: swiftSettings
         ),
         // Runs the real `portal` binary (crash safety, command line).
