@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Chronology", targets: ["Chronology"]),
         .library(name: "PortalDomain", targets: ["PortalDomain"]),
         .library(name: "PortalApplication", targets: ["PortalApplication"]),
+        .library(name: "PortalProjections", targets: ["PortalProjections"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -59,6 +60,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Read models rebuilt from the log: the engine (checkpoints, generations, rebuild) and the models.
+        .target(
+            name: "PortalProjections",
+            dependencies: [
+                "PortalDomain",
+                "EventLog",
+                "LMDB",
+                "Chronology",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The `portal` command.
         .executableTarget(
             name: "portal",
@@ -86,6 +99,11 @@ let package = Package(
         .testTarget(
             name: "PortalApplicationTests",
             dependencies: ["PortalApplication", "PortalDomain", "EventLog", "Chronology"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PortalProjectionsTests",
+            dependencies: ["PortalProjections", "PortalDomain", "EventLog", "Chronology"],
             swiftSettings: swiftSettings
         ),
         // Runs the real `portal` binary (crash safety, command line).

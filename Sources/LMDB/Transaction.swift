@@ -1,8 +1,8 @@
 import CLMDB
 
-/// A transaction borrowed for the length of one `read` or `write` call. Values it returns point into the
-/// memory map and are valid only until the call returns.
-public struct LMDBTransaction: ~Copyable {
+/// A transaction lent for the length of one `read` or `write` call: neither it nor the values it returns
+/// (which point into the memory map) may be kept after the call returns.
+public struct LMDBTransaction {
     let pointer: OpaquePointer
 
     /// The value stored under `key`, or nil.

@@ -34,22 +34,21 @@ public final class LMDBWriterThread: Sendable {
     }
 
     /// Runs `body` on the writer thread and blocks the calling thread until it is done. For callers that
-    /// are threads themselves (never call it from an async context).
-    public func writeBlocking<T>(_ body: (borrowing LMDBTransaction) throws -> T) throws -> T {
-        try withoutActuallyEscaping(body) { body in
-            nonisolated(unsafe) let body = body
-            nonisolated(unsafe) var result: Result<T, any Error>?
-            let done = DispatchSemaphore(value: 0)
-            queue.enqueue { [environment] in
-                result = Result { try Self.writeGrowing(environment, body) }
-                done.signal()
-            } orElse: {
-                result = .failure(LMDBStatus(code: ESHUTDOWN, operation: "write after the writer thread was closed"))
-                done.signal()
-            }
-            done.wait()
-            return try result!.get()
+    /// are not in an async context (opening a store); never call it from a task of the cooperative pool
+    /// for long work, and never from the writer thread itself.
+    public func writeBlocking<T>(_ body: @escaping (borrowing LMDBTransaction) throws -> T) throws -> T {
+        let outcome = BlockingOutcome<T>()
+        nonisolated(unsafe) let body = body
+        let done = DispatchSemaphore(value: 0)
+        queue.enqueue { [environment] in
+            outcome.result = Result { try Self.writeGrowing(environment, body) }
+            done.signal()
+        } orElse: {
+            outcome.result = .failure(LMDBStatus(code: ESHUTDOWN, operation: "write after the writer thread was closed"))
+            done.signal()
         }
+        done.wait()
+        return try outcome.result!.get()
     }
 
     static func writeGrowing<T>(_ environment: LMDBEnvironment, _ body: (borrowing LMDBTransaction) throws -> T) throws -> T {
@@ -63,6 +62,11 @@ public final class LMDBWriterThread: Sendable {
             }
         }
     }
+}
+
+/// The result of a blocking write, handed from the writer thread to the waiting thread.
+private final class BlockingOutcome<T>: @unchecked Sendable {
+    var result: Result<T, any Error>?
 }
 
 /// The writer thread's queue of jobs; the thread holds the queue, not the `LMDBWriterThread`, so dropping

@@ -54,3 +54,12 @@ extension EventLog {
         EventSubscription(log: self, start: position, category: category, batchSize: max(batchSize, 1))
     }
 }
+
+extension EventLog {
+    /// Returns once an event after `position` has been committed by this process, after `timeout` (events
+    /// appended by another process are noticed by the caller's next read), or when the task is cancelled.
+    /// For followers that read in batches themselves, such as projections.
+    public func waitForEvents(after position: UInt64, timeout: Duration) async {
+        await notifier.wait(beyond: position, timeout: timeout)
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import LMDB
+
+/// The tables of one read model inside one transaction: typed reads and writes with JSON values.
+///
+/// Values are JSON with sorted keys, so equal values give equal bytes. Keys are built with
+/// ``ReadModelKey`` so that they sort as their parts do.
+public struct ReadModelWriter: ~Copyable {
+    let transaction: LMDBTransaction
+    let tables: [String: LMDBDatabase]
+
+    func table(_ name: String) -> LMDBDatabase {
+        guard let table = tables[name] else { preconditionFailure("table '\(name)' is not declared by the projection") }
+        return table
+    }
+
+    /// The value under `key`, decoded.
+    public func get<Value: Decodable>(_ type: Value.Type, _ table: String, _ key: ReadModelKey) throws -> Value? {
+        try transaction.get(self.table(table), key.bytes).map { try ReadModelCoding.decoder.decode(type, from: Data($0)) }
+    }
+
+    /// Whether `key` is present.
+    public func contains(_ table: String, _ key: ReadModelKey) throws -> Bool {
+        try transaction.get(self.table(table), key.bytes) != nil
+    }
+
+    /// Stores `value` under `key`.
+    public func put<Value: Encodable>(_ value: Value, _ table: String, _ key: ReadModelKey) throws {
+        try transaction.put(self.table(table), key.bytes, Array(try ReadModelCoding.encoder.encode(value)))
+    }
+
+    /// Stores raw bytes under `key` (rendered documents, counters).
+    public func putBytes(_ bytes: [UInt8], _ table: String, _ key: ReadModelKey) throws {
+        try transaction.put(self.table(table), key.bytes, bytes)
+    }
+
+    public func getBytes(_ table: String, _ key: ReadModelKey) throws -> [UInt8]? {
+        try transaction.get(self.table(table), key.bytes).map { Array($0) }
+    }
+
+    /// Removes `key` (an index entry that moved); false when it was not there.
+    @discardableResult
+    public func delete(_ table: String, _ key: ReadModelKey) throws -> Bool {
+        try transaction.delete(self.table(table), key.bytes)
+    }
+
+    /// Keys and values under `prefix`, in key order.
+    public func entries(_ table: String, prefix: ReadModelKey, limit: Int = .max) throws -> [(key: [UInt8], value: [UInt8])] {
+        try ReadModelScan.entries(transaction, self.table(table), prefix: prefix.bytes, limit: limit)
+    }
+}
+
+/// Reads of one read model inside a short read transaction.
+public struct ReadModelReader: ~Copyable {
+    let transaction: LMDBTransaction
+    let tables: [String: LMDBDatabase]
+
+    func table(_ name: String) -> LMDBDatabase {
+        guard let table = tables[name] else { preconditionFailure("table '\(name)' is not declared by the projection") }
+        return table
+    }
+
+    public func get<Value: Decodable>(_ type: Value.Type, _ table: String, _ key: ReadModelKey) throws -> Value? {
+        try transaction.get(self.table(table), key.bytes).map { try ReadModelCoding.decoder.decode(type, from: Data($0)) }
+    }
+
+    public func getBytes(_ table: String, _ key: ReadModelKey) throws -> [UInt8]? {
+        try transaction.get(self.table(table), key.bytes).map { Array($0) }
+    }
+
+    /// Decoded values under `prefix`, in key order, starting after `after` (for paging).
+    public func values<Value: Decodable>(_ type: Value.Type, _ table: String, prefix: ReadModelKey,
+                                         after: [UInt8]? = nil, limit: Int = .max) throws -> [Value] {
+        try ReadModelScan.entries(transaction, self.table(table), prefix: prefix.bytes, after: after, limit: limit)
+            .map { try ReadModelCoding.decoder.decode(type, from: Data($0.value)) }
+    }
+
+    public func entries(_ table: String, prefix: ReadModelKey, after: [UInt8]? = nil, limit: Int = .max) throws -> [(key: [UInt8], value: [UInt8])] {
+        try ReadModelScan.entries(transaction, self.table(table), prefix: prefix.bytes, after: after, limit: limit)
+    }
+
+    public func count(_ table: String) throws -> Int {
+        try transaction.count(self.table(table))
+    }
+}
+
+enum ReadModelScan {
+    static func entries(_ transaction: borrowing LMDBTransaction, _ table: LMDBDatabase, prefix: [UInt8],
+                        after: [UInt8]? = nil, limit: Int) throws -> [(key: [UInt8], value: [UInt8])] {
+        try transaction.withCursor(table) { cursor in
+            var out: [(key: [UInt8], value: [UInt8])] = []
+            var entry = try cursor.seek(atOrAfter: after.map { $0 + [0] } ?? prefix)
+            while let current = entry, out.count < limit, current.key.starts(with: prefix) {
+                out.append((Array(current.key), Array(current.value)))
+                entry = try cursor.next()
+            }
+            return out
+        }
+    }
+}
+
+/// A key made of parts that sorts as the parts do: text parts are UTF-8 followed by a 0x00 separator,
+/// numbers are big-endian, so `["org-1", 42]` sorts before `["org-1", 300]`.
+public struct ReadModelKey: Sendable, Hashable, ExpressibleByStringLiteral {
+    public private(set) var bytes: [UInt8]
+
+    public init(_ parts: ReadModelKeyPart...) {
+        bytes = []
+        for part in parts { append(part) }
+    }
+
+    public init(stringLiteral value: String) {
+        self.init(.text(value))
+    }
+
+    public init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    public mutating func append(_ part: ReadModelKeyPart) {
+        switch part {
+        case .text(let text):
+            bytes += Array(text.utf8) + [0]
+        case .number(let number):
+            bytes += [UInt8].bigEndian(number)
+        }
+    }
+
+    public func appending(_ part: ReadModelKeyPart) -> ReadModelKey {
+        var copy = self
+        copy.append(part)
+        return copy
+    }
+}
+
+public enum ReadModelKeyPart: Sendable, Hashable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
+    case text(String)
+    case number(UInt64)
+
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(integerLiteral value: UInt64) { self = .number(value) }
+}
+
+/// JSON for read-model values: sorted keys, so equal values are equal bytes.
+enum ReadModelCoding {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+    static let decoder = JSONDecoder()
+}
