@@ -85,13 +85,13 @@ public final class Portal: Sendable {
     private func checkActorAccount(_ actor: Actor, _ attempt: CommandAttempt, _ context: CommandContext, allowingPasswordChange: Bool) throws {
         guard let userID = actor.userID else { return }
         let account = try attempt.load(User.self, userID.rawValue)
+        if let problem = account.accessProblem(today: context.today, allowingPasswordChange: allowingPasswordChange) {
+            throw problem
+        }
         guard account.actor == actor else {
             throw AccessRefused(
                 missingPermission: .read(.accountSecurity), organisation: actor.organisation, rule: "R-ROLE",
                 message: "\(userID) does not act as \(actor.actingAs) (the account is not active in that role)")
-        }
-        if let problem = account.accessProblem(today: context.today, allowingPasswordChange: allowingPasswordChange) {
-            throw problem
         }
     }
 
