@@ -38,7 +38,7 @@ public final class EventLog: Sendable {
     let environment: LMDBEnvironment
     let db: LogDatabases
     let notifier: CommitNotifier
-    private let writer: LogWriter?
+    let writer: LogWriter?
 
     /// Opens the log in `directory`, creating the folder and the log when missing (unless read-only).
     public init(directory: URL, options: Options = Options()) throws {
@@ -78,12 +78,14 @@ public final class EventLog: Sendable {
     }
 
     deinit {
-        writer?.close()
+        close()
     }
 
-    /// Finishes pending appends and stops the writer. Later appends fail with `closed`.
+    /// Finishes the appends already handed over, stops the writer and releases the folder (another
+    /// `EventLog` may then open it). Later appends fail with `closed`, later reads with a storage error.
     public func close() {
         writer?.close()
+        environment.close()
     }
 
     static let formatKey = Array("format".utf8)

@@ -45,8 +45,10 @@ public final class LMDBEnvironment: @unchecked Sendable {
     private let gate = TransactionGate()
     /// Stale reader slots of crashed processes cleared when the environment was opened.
     public let staleReadersCleared: Int
-    /// Released after the environment is closed, so the folder can be opened again in this process.
-    private let registration: OpenEnvironmentRegistration
+    /// Dropped when the environment is closed, so the folder can be opened again in this process.
+    private var registration: OpenEnvironmentRegistration?
+    /// Set under the exclusive side of the gate; checked under the shared side by every transaction.
+    private var isClosed = false
 
     public struct Options: Sendable {
         /// Initial size of the memory map; the file is sparse, so unused map costs address space only.
@@ -89,7 +91,21 @@ public final class LMDBEnvironment: @unchecked Sendable {
     }
 
     deinit {
+        close()
+    }
+
+    /// Closes the environment once every transaction in progress has ended. Later transactions fail.
+    public func close() {
+        gate.enterExclusive()
+        defer { gate.leaveExclusive() }
+        guard !isClosed else { return }
+        isClosed = true
         mdb_env_close(pointer)
+        registration = nil
+    }
+
+    private func checkOpen() throws {
+        if isClosed { throw LMDBStatus(code: EBADF, operation: "\(path) is closed") }
     }
 
     private func openDatabases(_ names: [String], create: Bool) throws {
@@ -116,6 +132,12 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     /// The current map size in bytes.
     public var mapSize: Int {
+        gate.enterShared()
+        defer { gate.leaveShared() }
+        return isClosed ? 0 : currentMapSize()
+    }
+
+    private func currentMapSize() -> Int {
         var info = MDB_envinfo()
         mdb_env_info(pointer, &info)
         return info.me_mapsize
@@ -123,6 +145,9 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     /// Pages in use (last page number + 1), the page size, and reader slots.
     public var usage: (lastPage: Int, pageSize: Int, readersInUse: Int, maxReaders: Int) {
+        gate.enterShared()
+        defer { gate.leaveShared() }
+        guard !isClosed else { return (0, 0, 0, 0) }
         var info = MDB_envinfo()
         mdb_env_info(pointer, &info)
         var stat = MDB_stat()
@@ -134,6 +159,10 @@ public final class LMDBEnvironment: @unchecked Sendable {
     public func read<T>(_ body: (borrowing LMDBTransaction) throws -> T) throws -> T {
         while true {
             gate.enterShared()
+            if isClosed {
+                gate.leaveShared()
+                try checkOpen()
+            }
             var txn: OpaquePointer?
             let code = mdb_txn_begin(pointer, nil, UInt32(MDB_RDONLY), &txn)
             if code == MDB_MAP_RESIZED {
@@ -154,6 +183,10 @@ public final class LMDBEnvironment: @unchecked Sendable {
     public func write<T>(_ body: (borrowing LMDBTransaction) throws -> T) throws -> T {
         while true {
             gate.enterShared()
+            if isClosed {
+                gate.leaveShared()
+                try checkOpen()
+            }
             var txn: OpaquePointer?
             let code = mdb_txn_begin(pointer, nil, 0, &txn)
             if code == MDB_MAP_RESIZED {
@@ -179,7 +212,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
     public func growMap(toAtLeast minimum: Int) throws {
         gate.enterExclusive()
         defer { gate.leaveExclusive() }
-        guard mapSize < minimum else { return }
+        try checkOpen()
+        guard currentMapSize() < minimum else { return }
         try lmdbCheck(mdb_env_set_mapsize(pointer, minimum), "mdb_env_set_mapsize(\(minimum))")
     }
 
@@ -193,6 +227,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
     private func adoptMapSizeOfOtherProcess() throws {
         gate.enterExclusive()
         defer { gate.leaveExclusive() }
+        try checkOpen()
         try lmdbCheck(mdb_env_set_mapsize(pointer, 0), "mdb_env_set_mapsize(0)")
     }
 

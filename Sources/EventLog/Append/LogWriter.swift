@@ -40,6 +40,16 @@ final class LogWriter: @unchecked Sendable {
     private var isStopped = false
     private let stopped = DispatchSemaphore(value: 0)
     let counters = Mutex(Counters())
+    /// Tests only: a storage failure to raise inside the next write transaction, after staging and before
+    /// commit, as a full disk or an I/O error would.
+    let injectedFault = Mutex<LMDBStatus?>(nil)
+
+    /// Appends handed over and not yet taken into a transaction.
+    var waitingCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count
+    }
 
     init(environment: LMDBEnvironment, databases: LogDatabases, clock: any WallClock, limits: Limits,
          onCommit: @escaping @Sendable (UInt64) -> Void) {
@@ -48,7 +58,9 @@ final class LogWriter: @unchecked Sendable {
         self.clock = clock
         self.limits = limits
         self.onCommit = onCommit
-        let thread = Thread { [self] in self.run() }
+        // The thread must not keep the writer (and with it the environment) alive after `close()`:
+        // the owner closes the writer before releasing it, and `close()` waits for `run()` to return.
+        let thread = Thread { [unowned self] in self.run() }
         thread.name = "event-log-writer"
         thread.start()
     }
@@ -114,7 +126,11 @@ final class LogWriter: @unchecked Sendable {
         var growths = 0
         while true {
             do {
-                let (outcomes, head, written) = try environment.write { txn in try stage(batch, txn) }
+                let (outcomes, head, written) = try environment.write { txn in
+                    let staged = try stage(batch, txn)
+                    if let fault = injectedFault.withLock({ fault in defer { fault = nil }; return fault }) { throw fault }
+                    return staged
+                }
                 counters.withLock {
                     $0.commits += 1
                     $0.events += written

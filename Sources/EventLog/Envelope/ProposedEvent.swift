@@ -18,7 +18,7 @@ public struct ProposedEvent: Sendable, Equatable {
     public var causationID: UUID?
 
     public init(
-        id: UUID = UUID(),
+        id: UUID = .timeOrdered(),
         type: String,
         schemaVersion: Int = 1,
         payload: Data,

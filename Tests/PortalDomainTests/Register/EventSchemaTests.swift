@@ -96,7 +96,9 @@ struct EventSchemaTests {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.validator.path, Self.schemas.path, folder.path]
+        // tools/test sets PORTAL_PYTHON to a Python that has jsonschema (installing it when missing).
+        let python = ProcessInfo.processInfo.environment["PORTAL_PYTHON"] ?? "python3"
+        process.arguments = [python, Self.validator.path, Self.schemas.path, folder.path]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

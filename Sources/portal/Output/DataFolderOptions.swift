@@ -1,0 +1,43 @@
+import ArgumentParser
+import EventLog
+import Foundation
+
+/// `--data DIR`: the folder that holds the log (`DIR/log`) and everything kept beside it.
+struct DataFolderOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The data folder. Default: $PORTAL_DATA, or ./portal-data under the working folder.",
+        valueName: "dir"))
+    var data: String?
+
+    /// The data folder as an absolute URL.
+    var folder: URL {
+        let path = data ?? ProcessInfo.processInfo.environment["PORTAL_DATA"] ?? "portal-data"
+        return URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
+    }
+
+    /// Where the event log lives inside the data folder.
+    var logFolder: URL { folder.appendingPathComponent("log", isDirectory: true) }
+
+    /// Opens the log for reading and writing (creating it when missing).
+    func openLog() throws -> EventLog {
+        try EventLog(directory: logFolder)
+    }
+
+    /// Opens an existing log read-only; a clear error when there is none.
+    func openLogReadOnly() throws -> EventLog {
+        guard FileManager.default.fileExists(atPath: logFolder.appendingPathComponent("data.mdb").path) else {
+            throw ValidationError("there is no event log in \(logFolder.path); check --data (or $PORTAL_DATA)")
+        }
+        var options = EventLog.Options()
+        options.readOnly = true
+        return try EventLog(directory: logFolder, options: options)
+    }
+}
+
+/// How a command prints what it reads.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    /// A readable table.
+    case table
+    /// One JSON object per line.
+    case json
+}

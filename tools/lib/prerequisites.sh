@@ -1,0 +1,72 @@
+# Installs what the portal needs on a Debian machine that has only the Swift toolchain.
+# Sourced by tools/portal and tools/test; every function explains what is missing when it cannot install.
+
+say() { printf '==> %s\n' "$*" >&2; }
+fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# apt-get as root, through sudo when available, or a clear failure naming the packages.
+apt_install() {
+    local runner=""
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+            runner="sudo"
+        else
+            fail "these Debian packages are missing: $*. Install them as root (apt-get install -y $*) and run this again."
+        fi
+    fi
+    command -v apt-get >/dev/null 2>&1 || fail "no apt-get on this machine; install these packages by hand: $*"
+    say "installing Debian packages: $*"
+    if ! DEBIAN_FRONTEND=noninteractive $runner apt-get install -y -q "$@" >/tmp/portal-apt.log 2>&1; then
+        DEBIAN_FRONTEND=noninteractive $runner apt-get update -q >>/tmp/portal-apt.log 2>&1 || true
+        DEBIAN_FRONTEND=noninteractive $runner apt-get install -y -q "$@" >>/tmp/portal-apt.log 2>&1 \
+            || { tail -20 /tmp/portal-apt.log >&2; fail "could not install $* (log: /tmp/portal-apt.log)"; }
+    fi
+}
+
+# Installs each Debian package that is not installed yet.
+ensure_debian_packages() {
+    local missing=()
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+}
+
+ensure_swift() {
+    command -v swift >/dev/null 2>&1 || fail "the Swift toolchain is not on PATH (expected swift 6.2 or later)"
+}
+
+# The libraries the product links: liblmdb (and pkg-config, through which SwiftPM finds it).
+ensure_build_prerequisites() {
+    ensure_swift
+    ensure_debian_packages liblmdb-dev pkg-config
+}
+
+# Sets PORTAL_PYTHON to a Python 3 that can import jsonschema, installing it when missing.
+ensure_python_jsonschema() {
+    for candidate in "${PORTAL_PYTHON:-}" python3 /usr/bin/python3; do
+        [ -n "$candidate" ] || continue
+        if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import jsonschema' 2>/dev/null; then
+            export PORTAL_PYTHON="$(command -v "$candidate")"
+            return
+        fi
+    done
+    if command -v python3 >/dev/null 2>&1 && python3 -m pip --version >/dev/null 2>&1; then
+        say "installing Python's jsonschema with pip"
+        if python3 -m pip install -q jsonschema >/tmp/portal-pip.log 2>&1 && python3 -c 'import jsonschema' 2>/dev/null; then
+            export PORTAL_PYTHON="$(command -v python3)"
+            return
+        fi
+    fi
+    ensure_debian_packages python3 python3-jsonschema
+    /usr/bin/python3 -c 'import jsonschema' 2>/dev/null || fail "Python's jsonschema could not be installed"
+    export PORTAL_PYTHON=/usr/bin/python3
+}
+
+# Everything the test suite uses besides the build: mdb_stat, a C compiler for one fixture, jsonschema.
+ensure_test_prerequisites() {
+    ensure_build_prerequisites
+    ensure_debian_packages lmdb-utils
+    command -v clang >/dev/null 2>&1 || command -v cc >/dev/null 2>&1 || ensure_debian_packages clang
+    ensure_python_jsonschema
+}
