@@ -6,7 +6,6 @@ public struct PortalError: Error, Sendable, Equatable, CustomStringConvertible {
         case wrongCredentials
         case usernameTaken
         case unreadableStream
-        case notFound
     }
 
     private let kind: Kind
@@ -37,10 +36,7 @@ public struct PortalError: Error, Sendable, Equatable, CustomStringConvertible {
         .init(.unreadableStream, "stream '\(streamID)' cannot be read: \(reason)")
     }
 
-    public static func notFound(_ message: String) -> Self { .init(.notFound, message) }
-
     public var isTooManyConflicts: Bool { kind == .tooManyConflicts }
     public var isWrongCredentials: Bool { kind == .wrongCredentials }
     public var isUsernameTaken: Bool { kind == .usernameTaken }
-    public var isNotFound: Bool { kind == .notFound }
 }
