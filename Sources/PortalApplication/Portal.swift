@@ -33,6 +33,22 @@ public final class Portal: Sendable {
         self.configuration = configuration
     }
 
+    /// Opens the portal's data folder: the event log in `<data>/log` and the credential store in
+    /// `<data>/credentials`, with the log's recorded-at times from the deployment's clock.
+    public static func open(dataDirectory: URL, configuration: Configuration, bcryptCost: UInt8 = 12) throws -> Portal {
+        var options = EventLog.Options()
+        options.clock = configuration.time.clock
+        let log = try EventLog(directory: dataDirectory.appendingPathComponent("log"), options: options)
+        let credentials = try CredentialStore(directory: dataDirectory.appendingPathComponent("credentials"), bcryptCost: bcryptCost)
+        return Portal(log: log, credentials: credentials, configuration: configuration)
+    }
+
+    /// Closes the log and the credential store after the writes already handed over.
+    public func close() {
+        log.close()
+        credentials.close()
+    }
+
     /// The context of a command made now by `actor`.
     public func context(for actor: Actor) -> CommandContext {
         let now = configuration.time.now()

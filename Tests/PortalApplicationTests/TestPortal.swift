@@ -38,18 +38,12 @@ final class TestPortal: @unchecked Sendable {
     init(policy: PolicyProfile = .norfolk) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("portal-test-\(UUID().uuidString)")
         clock = TestClock(Timestamp(iso8601: "2026-11-25T10:00:00Z")!)
-        var options = EventLog.Options()
-        options.clock = clock
-        options.initialMapSize = 64 << 20
-        let log = try EventLog(directory: folder.appendingPathComponent("log"), options: options)
-        let credentials = try CredentialStore(directory: folder.appendingPathComponent("credentials"), bcryptCost: 4)
-        portal = Portal(log: log, credentials: credentials, configuration: .init(
-            policy: policy, calendar: try PeriodCalendar(anchor: Self.date("2026-04-06")), time: DeploymentTime(clock: clock)))
+        portal = try Portal.open(dataDirectory: folder, configuration: .init(
+            policy: policy, calendar: try PeriodCalendar(anchor: Self.date("2026-04-06")), time: DeploymentTime(clock: clock)), bcryptCost: 4)
     }
 
     deinit {
-        portal.log.close()
-        portal.credentials.close()
+        portal.close()
         try? FileManager.default.removeItem(at: folder)
     }
 
