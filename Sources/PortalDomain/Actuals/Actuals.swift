@@ -16,8 +16,10 @@ public enum Actuals: EventStream {
             self.period = period
         }
 
+        /// `<serviceId>-<period>`: the stream id without its category.
+        public var id: String { "\(serviceID.rawValue)-\(period.value)" }
         /// `actuals-<serviceId>-<period>`.
-        public var streamID: String { Actuals.streamID("\(serviceID.rawValue)-\(period.value)") }
+        public var streamID: String { Actuals.streamID(id) }
     }
 
     /// A week's confirmation by the provider (R-ACT-9).

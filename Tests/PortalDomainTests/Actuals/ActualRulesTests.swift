@@ -126,14 +126,21 @@ struct ActualRulesTests {
     func lancashireExample2() throws {
         let context = F.context(policy: .lancashire)
         let facts = F.facts(F.activeCPLI(F.definition(planned: "7.5", end: "2026-11-19")))
-        let entry = ActualEntry(cpliID: "cpli-1", week: F.week1, actual: F.q("5"), frustrated: F.q("0"), missed: F.q("0"),
-                                extra: F.q("3.5"), visits: 4, comment: "Waiting for Ambulance: 1hr(s) / Notice: 2.5hr(s)|INV001")
+        var entry = ActualEntry(cpliID: "cpli-1", week: F.week1, actual: F.q("5"), frustrated: F.q("0"), missed: F.q("0"),
+                                extra: F.q("3.5"), visits: 4, comment: "Waiting for Ambulance: 1hr(s) / Notice: 2.5hr(s)")
         let recorded = try #require(try F.record(entry, facts: facts, context: context))
         #expect(recorded.planned == F.q("4.2857"))
         #expect(recorded.isProRata)
         #expect(recorded.flags.isEmpty)
-        #expect(recorded.invoiceReference == "INV001")
+        #expect(recorded.invoiceReference == nil)
         #expect(recorded.paidQuantity == F.q("8.5"))
+        // With the provider's own invoice reference after | (the seed's "…|INV001").
+        entry.comment += "|INV001"
+        #expect(try F.record(entry, facts: facts, context: context)?.invoiceReference == "INV001")
+        // The same line in a full (not pro-rata) week does not balance, so it is refused there.
+        let fullWeek = F.facts(F.activeCPLI(F.definition(planned: "4.2857")))
+        let error = #expect(throws: DomainError.self) { try F.record(entry, facts: fullWeek, context: context) }
+        #expect(error?.rule == "R-ACT-7")
     }
 
     @Test("R-ACT-7: under lancashire a line that differs from Planned needs a reason before the |")

@@ -70,6 +70,13 @@ public struct AccessRefused: Error, Sendable, Equatable, CustomStringConvertible
     public let rule: String
     public let message: String
 
+    public init(missingPermission: Permission, organisation: OrganisationID?, rule: String, message: String) {
+        self.missingPermission = missingPermission
+        self.organisation = organisation
+        self.rule = rule
+        self.message = message
+    }
+
     public var description: String { "\(message) (\(rule))" }
 }
 
@@ -96,7 +103,8 @@ public enum Authorisation {
         case .serviceBrokerage: [.actions, .commissioning]
         case .billing, .financialAssessment, .zInformationMessaging: [.actions]
         case .procurement: [.actions, .providerRegister]
-        case .helpdesk: [.actions, .changeRequestDecisions, .accountSecurity]
+        // The helpdesk also creates the first contact of a new organisation (no provider user exists yet).
+        case .helpdesk: [.actions, .changeRequestDecisions, .accountSecurity, .contacts]
         }
     }
 

@@ -1,0 +1,87 @@
+import EventLog
+import Foundation
+import PortalDomain
+
+/// One attempt at a command: the streams it read, each at the version read, and the events it decided.
+/// Turned into one atomic multi-stream append: streams with new events expect the version read, streams
+/// only read become conditions, so the decision holds only if nothing it read has changed.
+public final class CommandAttempt {
+    let log: EventLog
+    private var order: [String] = []
+    private var versions: [String: UInt64] = [:]
+    private var states: [String: Any] = [:]
+    private var events: [String: [any EventPayload]] = [:]
+
+    init(log: EventLog) {
+        self.log = log
+    }
+
+    /// The state of stream `<category>-<id>` folded from the log, remembering the version read.
+    public func load<S: EventStream>(_ kind: S.Type, _ id: String) throws -> S.State {
+        try load(kind, streamID: S.streamID(id))
+    }
+
+    /// The state of the stream with this full id.
+    public func load<S: EventStream>(_ kind: S.Type, streamID: String) throws -> S.State {
+        if let state = states[streamID] as? S.State { return state }
+        let recorded = try log.readStream(streamID)
+        var state = S.initialState
+        for event in recorded {
+            do {
+                state = S.evolve(state, try EventRegistry.decode(S.Event.self, type: event.type, schemaVersion: event.schemaVersion, payload: event.payload))
+            } catch {
+                throw PortalError.unreadableStream(streamID, "event \(event.streamVersion): \(error)")
+            }
+        }
+        if versions[streamID] == nil { order.append(streamID) }
+        versions[streamID] = recorded.last?.streamVersion ?? 0
+        states[streamID] = state
+        return state
+    }
+
+    /// Adds events to a stream loaded in this attempt, and folds them into its state.
+    public func append<S: EventStream>(_ kind: S.Type, _ id: String, _ newEvents: [S.Event]) {
+        append(kind, streamID: S.streamID(id), newEvents)
+    }
+
+    public func append<S: EventStream>(_ kind: S.Type, streamID: String, _ newEvents: [S.Event]) {
+        precondition(versions[streamID] != nil, "stream \(streamID) must be loaded before events are added to it")
+        guard !newEvents.isEmpty else { return }
+        events[streamID, default: []] += newEvents.map(\.payload)
+        states[streamID] = newEvents.reduce(states[streamID] as! S.State, S.evolve)
+    }
+
+    /// Decides with `S.decide` on the loaded stream and adds the events; returns them.
+    @discardableResult
+    public func decide<S: EventStream>(_ kind: S.Type, _ id: String, _ command: S.Command, _ context: CommandContext) throws -> [S.Event] {
+        let state = try load(kind, id)
+        let decided = try S.decide(command, state, context)
+        append(kind, id, decided)
+        return decided
+    }
+
+    var hasEvents: Bool { events.values.contains { !$0.isEmpty } }
+
+    /// The atomic append of this attempt.
+    func streamAppends(for request: CommandRequest) throws -> [StreamAppend] {
+        var index = 0
+        var appends: [StreamAppend] = []
+        for streamID in order {
+            let version = versions[streamID]!
+            let expected: ExpectedVersion = .exact(version)
+            let payloads = events[streamID] ?? []
+            var proposed: [ProposedEvent] = []
+            for payload in payloads {
+                let type = Swift.type(of: payload)
+                var event = ProposedEvent(
+                    type: type.eventType, schemaVersion: type.schemaVersion, payload: try EventCoding.encode(payload),
+                    actor: request.eventActor, correlationID: request.correlationID, causationID: request.commandID)
+                if let id = request.eventID(index: index) { event.id = id }
+                proposed.append(event)
+                index += 1
+            }
+            appends.append(StreamAppend(streamID: streamID, expectedVersion: expected, events: proposed))
+        }
+        return appends
+    }
+}

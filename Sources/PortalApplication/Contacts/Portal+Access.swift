@@ -1,0 +1,86 @@
+import PortalDomain
+
+/// Logging in and the user's own secrets (R-ACC). Secrets go to the credential store only.
+extension Portal {
+    /// The outcome of a successful login.
+    public struct Login: Sendable, Equatable {
+        public var actor: Actor
+        /// The first password must be changed before anything else (R-ACC-1).
+        public var mustChangePassword: Bool
+        /// The password expired; a new one must be chosen before anything else (R-ACC-5).
+        public var passwordExpired: Bool
+        /// No passcode is set yet: the user sets one after changing the password (R-ACC-3).
+        public var mustSetPasscode: Bool
+    }
+
+    /// Checks a username (email), password and passcode, and records the security fact (login succeeded or
+    /// failed, account locked after the third failure, suspended after 60 days unused). Throws
+    /// `PortalError.wrongCredentials` without saying which secret was wrong, or the rule refusing the account.
+    public func logIn(username: String, password: String, passcode: String?) async throws -> Login {
+        guard let user = try credentials.user(forUsername: username) else { throw PortalError.wrongCredentials }
+        let passwordMatched = try credentials.verifyPassword(password, of: user)
+        let passcodeMatched = try passcode.map { try credentials.verifyPasscode($0, of: user) ?? true } ?? (try credentials.record(of: user)?.passcodeHash == nil)
+        let outcome = try await decideOnUser(user, .recordLoginAttempt(passwordMatched: passwordMatched && passcodeMatched),
+                                             CommandRequest(actor: .system(job: "authentication")))
+        let events = outcome.value ?? []
+        if case .accountSuspended? = events.first {
+            throw DomainError.ruleBroken("R-ACC-6", field: "userID", "the account is suspended after 60 days without use; ask the helpdesk to reactivate it")
+        }
+        guard case .loginSucceeded? = events.first else {
+            if events.contains(where: { if case .accountLocked = $0 { true } else { false } }) {
+                throw DomainError.ruleBroken("R-ACC-4", field: "password", "three wrong passwords in a row: the account is locked; ask the helpdesk to reset the password")
+            }
+            throw PortalError.wrongCredentials
+        }
+        let state = try self.state(of: User.self, user.rawValue)
+        guard let actor = state.actor else { throw PortalError.wrongCredentials }
+        let today = context(for: actor).today
+        return Login(
+            actor: actor, mustChangePassword: state.security.mustChangePassword,
+            passwordExpired: state.security.passwordExpiresOn.map { today >= $0 } ?? false,
+            mustSetPasscode: !state.security.hasPasscode)
+    }
+
+    /// The actor a session of `user` acts as now, or the reason it may not act: role removed (R-CON-2),
+    /// locked, suspended, or a password to change first. Call on every request.
+    public func actor(forUser user: UserID) throws -> Actor {
+        let state = try self.state(of: User.self, user.rawValue)
+        guard let actor = state.actor else {
+            throw state.accessProblem(today: context(for: .system(job: "session")).today) ?? DomainError.notFound(field: "userID", "there is no such user")
+        }
+        if let problem = state.accessProblem(today: context(for: actor).today) { throw problem }
+        return actor
+    }
+
+    /// The user changes their own password (R-ACC-2, R-ACC-5); allowed while a first or expired password must
+    /// be changed. The event records the fact; the new hash goes to the credential store.
+    public func changePassword(current: String, new: String, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
+        let user = try selfService(request)
+        let command = User.Command.changePassword(
+            newPassword: new, currentMatched: try credentials.verifyPassword(current, of: user),
+            sameAsCurrent: try credentials.verifyPassword(new, of: user))
+        let outcome = try await perform(request, allowingPasswordChange: true) { attempt, context in
+            try attempt.decide(User.self, user.rawValue, command, context)
+        }
+        if !outcome.wasAlreadyApplied { try await credentials.setPassword(new, of: user, isFirstPassword: false) }
+        return outcome
+    }
+
+    /// The user sets their passcode (R-ACC-3).
+    public func setPasscode(_ passcode: String, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
+        let user = try selfService(request)
+        let outcome = try await perform(request) { attempt, context in
+            try attempt.decide(User.self, user.rawValue, .setPasscode(passcode), context)
+        }
+        if !outcome.wasAlreadyApplied { try await credentials.setPasscode(passcode, of: user) }
+        return outcome
+    }
+
+    private func selfService(_ request: CommandRequest) throws -> UserID {
+        guard let user = request.actor.userID else {
+            throw AccessRefused(missingPermission: .edit(.accountSecurity), organisation: nil, rule: "R-ACC",
+                                message: "only a person changes their own password or passcode")
+        }
+        return user
+    }
+}

@@ -1,0 +1,129 @@
+import EventLog
+import PortalDomain
+
+/// Contacts and accounts (R-CON, R-ROLE-1, R-ACC): provider requests, helpdesk decisions, staff and auditors.
+extension Portal {
+    /// A provider's super user or administration asks for a new contact (R-CON-1, R-ROLE-1).
+    public func requestContactCreation(
+        _ user: UserID, requestID: ChangeRequestID, organisation: OrganisationID, person: Person, role: ProviderRole, _ request: CommandRequest
+    ) async throws -> CommandOutcome<[UserEvent]> {
+        let command = User.Command.requestContactCreation(user, requestID, organisation: organisation, person: person, role: role)
+        return try await perform(request) { attempt, context in
+            try authorise(request.actor, .edit(.contacts), organisation: organisation)
+            guard try attempt.load(Organisation.self, organisation.rawValue).isRegistered else {
+                throw DomainError.notFound(field: "organisationID", "there is no organisation \(organisation)")
+            }
+            return try attempt.decide(User.self, user.rawValue, command, context)
+        }
+    }
+
+    /// The helpdesk accepts a contact creation: the email becomes the username and a first password is
+    /// issued, returned here once for the helpdesk to give by phone (R-ACC-1). Nil for a retried request.
+    public func acceptContactCreation(_ user: UserID, requestID: ChangeRequestID, _ request: CommandRequest) async throws -> CommandOutcome<String> {
+        let state = try self.state(of: User.self, user.rawValue)
+        try authorise(request.actor, .edit(.changeRequestDecisions), organisation: state.organisationID)
+        _ = try User.decide(.acceptContactCreation(requestID), state, context(for: request.actor))
+        if let email = state.person?.email { try await credentials.claimUsername(email, for: user) }
+        return try await issueFirstPassword(user, .acceptContactCreation(requestID), request)
+    }
+
+    public func rejectContactCreation(_ user: UserID, requestID: ChangeRequestID, reason: String, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
+        try await decideOnUser(user, .rejectContactCreation(requestID, reason: reason), request)
+    }
+
+    public func requestContactAmend(_ user: UserID, requestID: ChangeRequestID, person: Person, role: ProviderRole, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
+        try await decideOnUser(user, .requestContactAmend(requestID, person: person, role: role), request)
+    }
+
+    /// The helpdesk accepts an amendment; a new email becomes the username.
+    public func acceptContactAmend(_ user: UserID, requestID: ChangeRequestID, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
+        let state = try self.state(of: User.self, user.rawValue)
+        try authorise(request.actor, .edit(.changeRequestDecisions), organisation: state.organisationID)
+        let events = try User.decide(.acceptContactAmend(requestID), state, context(for: request.actor))
+        if case .contactAmendAccepted(let accepted)? = events.first, accepted.person.email != state.person?.email {
+            try await credentials.claimUsername(accepted.person.email, for: user)
+        }
+        return try await decideOnUser(user, .acceptContactAmend(requestID), request)
+    }
+
+    public func rejectContactAmend(_ user: UserID, requestID: ChangeRequestID, reason: String, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
+        try await decideOnUser(user, .rejectContactAmend(requestID, reason: reason), request)
+    }
+
+    /// "Remove role" (R-CON-2).
+    public func requestRoleRemoval(_ user: UserID, requestID: ChangeRequestID, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
+        try await decideOnUser(user, .requestRoleRemoval(requestID), request)
+    }
+
+    /// Accepting a role removal ends the contact's access at once: every later command or session check of
+    /// the contact is refused (R-CON-2).
+    public func acceptRoleRemoval(_ user: UserID, requestID: ChangeRequestID, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
+        try await decideOnUser(user, .acceptRoleRemoval(requestID), request)
+    }
+
+    public func rejectRoleRemoval(_ user: UserID, requestID: ChangeRequestID, reason: String, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
+        try await decideOnUser(user, .rejectRoleRemoval(requestID, reason: reason), request)
+    }
+
+    /// The helpdesk registers council staff in a team; returns their first password (R-ACC-1).
+    public func registerCouncilUser(_ user: UserID, person: Person, team: CouncilTeam, _ request: CommandRequest) async throws -> CommandOutcome<String> {
+        try await registerAccount(user, person: person, .registerCouncilUser(user, person, team: team), request)
+    }
+
+    /// The helpdesk registers an auditor; returns their first password.
+    public func registerAuditor(_ user: UserID, person: Person, _ request: CommandRequest) async throws -> CommandOutcome<String> {
+        try await registerAccount(user, person: person, .registerAuditor(user, person), request)
+    }
+
+    private func registerAccount(_ user: UserID, person: Person, _ command: User.Command, _ request: CommandRequest) async throws -> CommandOutcome<String> {
+        try authorise(request.actor, .edit(.accountSecurity), organisation: nil)
+        let state = try self.state(of: User.self, user.rawValue)
+        _ = try User.decide(command, state, context(for: request.actor))
+        try await credentials.claimUsername(try person.validated().email, for: user)
+        return try await issueFirstPassword(user, command, request)
+    }
+
+    /// Appends `command`'s events (which issue a first password), then stores the generated password's hash.
+    private func issueFirstPassword(_ user: UserID, _ command: User.Command, _ request: CommandRequest) async throws -> CommandOutcome<String> {
+        let password = CredentialStore.generateFirstPassword()
+        let outcome = try await decideOnUser(user, command, request)
+        guard !outcome.wasAlreadyApplied else { return CommandOutcome(value: nil, positions: outcome.positions, wasAlreadyApplied: true) }
+        try await credentials.setPassword(password, of: user, isFirstPassword: true)
+        return CommandOutcome(value: password, positions: outcome.positions, wasAlreadyApplied: false)
+    }
+
+    /// The helpdesk resets a password: a new first password, which also unlocks the account (R-ACC-4).
+    public func resetPassword(_ user: UserID, _ request: CommandRequest) async throws -> CommandOutcome<String> {
+        try await issueFirstPassword(user, .resetPassword, request)
+    }
+
+    /// The helpdesk reactivates a suspended account (R-ACC-6).
+    public func reactivate(_ user: UserID, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
+        try await decideOnUser(user, .reactivate, request)
+    }
+
+    /// The suspension job: suspends every account unused for 60 days (R-ACC-6). Returns the users suspended.
+    public func suspendUnusedAccounts(job: String = "account-suspension") async throws -> [UserID] {
+        var suspended: [UserID] = []
+        var after: String?
+        while true {
+            let streams = try log.streamIDs(category: User.category, after: after, limit: 500)
+            guard let last = streams.last else { break }
+            after = last
+            for streamID in streams {
+                let user = UserID(String(streamID.dropFirst(User.category.count + 1)))
+                let outcome = try await decideOnUser(user, .suspendIfUnused, CommandRequest(actor: .system(job: job)))
+                if outcome.eventCount > 0 { suspended.append(user) }
+            }
+        }
+        return suspended
+    }
+
+    /// A command on one user's stream, authorised on the user's organisation (nil for council accounts).
+    func decideOnUser(_ user: UserID, _ command: User.Command, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
+        guard let permission = command.requiredPermission else {
+            preconditionFailure("self-service commands go through changePassword and setPasscode")
+        }
+        return try await decideOne(User.self, user.rawValue, command, permission: permission, request: request) { $0.organisationID }
+    }
+}

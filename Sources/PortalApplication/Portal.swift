@@ -1,0 +1,125 @@
+import Chronology
+import EventLog
+import Foundation
+import PortalDomain
+
+/// The portal's application layer: loads streams, authorises the actor (R-ROLE), decides with the pure
+/// domain, and appends with expected versions, as one atomic append conditional on every stream read.
+/// On `WrongExpectedVersion` it reads again and decides again, a bounded number of times.
+public final class Portal: Sendable {
+    /// How a deployment runs the portal.
+    public struct Configuration: Sendable {
+        public var policy: PolicyProfile
+        public var calendar: PeriodCalendar
+        public var time: DeploymentTime
+        /// Attempts of one command before `PortalError.tooManyConflicts`.
+        public var maximumAttempts: Int
+
+        public init(policy: PolicyProfile, calendar: PeriodCalendar, time: DeploymentTime = DeploymentTime(), maximumAttempts: Int = 5) {
+            self.policy = policy
+            self.calendar = calendar
+            self.time = time
+            self.maximumAttempts = maximumAttempts
+        }
+    }
+
+    public let log: EventLog
+    public let credentials: CredentialStore
+    public let configuration: Configuration
+
+    public init(log: EventLog, credentials: CredentialStore, configuration: Configuration) {
+        self.log = log
+        self.credentials = credentials
+        self.configuration = configuration
+    }
+
+    /// Opens the portal's data folder: the event log in `<data>/log` and the credential store in
+    /// `<data>/credentials`, with the log's recorded-at times from the deployment's clock.
+    public static func open(dataDirectory: URL, configuration: Configuration, bcryptCost: UInt8 = 12) throws -> Portal {
+        var options = EventLog.Options()
+        options.clock = configuration.time.clock
+        let log = try EventLog(directory: dataDirectory.appendingPathComponent("log"), options: options)
+        let credentials = try CredentialStore(directory: dataDirectory.appendingPathComponent("credentials"), bcryptCost: bcryptCost)
+        return Portal(log: log, credentials: credentials, configuration: configuration)
+    }
+
+    /// Closes the log and the credential store after the writes already handed over.
+    public func close() {
+        log.close()
+        credentials.close()
+    }
+
+    /// The context of a command made now by `actor`.
+    public func context(for actor: Actor) -> CommandContext {
+        let now = configuration.time.now()
+        return CommandContext(
+            actor: actor, now: now, today: configuration.time.businessDate(of: now),
+            policy: configuration.policy, calendar: configuration.calendar)
+    }
+
+    /// Runs a command: `body` loads what it needs from the attempt, authorises, decides and adds events; the
+    /// attempt is appended atomically. A conflicting append makes `body` run again on fresh state.
+    ///
+    /// The actor's own account is checked first (active, not locked or suspended, password changed when it
+    /// must be) and read as a condition, so a role removed concurrently stops the command (R-CON-2).
+    public func perform<Value: Sendable>(
+        _ request: CommandRequest, allowingPasswordChange: Bool = false,
+        _ body: (CommandAttempt, CommandContext) throws -> Value
+    ) async throws -> CommandOutcome<Value> {
+        if let firstID = request.eventID(index: 0), let stored = try log.event(withID: firstID) {
+            return CommandOutcome(value: nil, positions: try positionsOfRetry(request, first: stored), wasAlreadyApplied: true)
+        }
+        var lastConflict = ""
+        for _ in 0..<configuration.maximumAttempts {
+            let context = context(for: request.actor)
+            let attempt = CommandAttempt(log: log)
+            try checkActorAccount(request.actor, attempt, context, allowingPasswordChange: allowingPasswordChange)
+            let value = try body(attempt, context)
+            guard attempt.hasEvents else { return CommandOutcome(value: value, positions: [], wasAlreadyApplied: false) }
+            do {
+                let result = try await log.append(attempt.streamAppends(for: request))
+                return CommandOutcome(value: value, positions: result.positions, wasAlreadyApplied: result.wasAlreadyStored)
+            } catch let conflict as WrongExpectedVersion {
+                lastConflict = conflict.streamID
+                continue
+            }
+        }
+        throw PortalError.tooManyConflicts(configuration.maximumAttempts, lastStream: lastConflict)
+    }
+
+    /// The positions of the events a retried request stored, found by their derived ids.
+    private func positionsOfRetry(_ request: CommandRequest, first: RecordedEvent) throws -> [UInt64] {
+        var positions = [first.position]
+        var index = 1
+        while let id = request.eventID(index: index), let event = try log.event(withID: id) {
+            positions.append(event.position)
+            index += 1
+        }
+        return positions
+    }
+
+    private func checkActorAccount(_ actor: Actor, _ attempt: CommandAttempt, _ context: CommandContext, allowingPasswordChange: Bool) throws {
+        guard let userID = actor.userID else { return }
+        let account = try attempt.load(User.self, userID.rawValue)
+        if let problem = account.accessProblem(today: context.today, allowingPasswordChange: allowingPasswordChange) {
+            throw problem
+        }
+        guard account.actor == actor else {
+            throw AccessRefused(
+                missingPermission: .read(.accountSecurity), organisation: actor.organisation, rule: "R-ROLE",
+                message: "\(userID) does not act as \(actor.actingAs) (the account is not active in that role)")
+        }
+    }
+
+    /// Refuses unless `actor` has `permission` on data of `organisation` (R-ROLE).
+    func authorise(_ actor: Actor, _ permission: Permission, organisation: OrganisationID?) throws {
+        try Authorisation.check(actor, permission, organisation: organisation)
+    }
+
+    // MARK: Reads
+
+    /// The state of one stream, folded from the log now.
+    public func state<S: EventStream>(of kind: S.Type, _ id: String) throws -> S.State {
+        try CommandAttempt(log: log).load(kind, id)
+    }
+}
