@@ -18,10 +18,12 @@ let package = Package(
         .library(name: "PortalDomain", targets: ["PortalDomain"]),
         .library(name: "PortalApplication", targets: ["PortalApplication"]),
         .library(name: "PortalProjections", targets: ["PortalProjections"]),
+        .library(name: "PortalAudit", targets: ["PortalAudit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     ],
     targets: [
@@ -72,11 +74,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The audit tool: histories with field-level diffs, as-of, who, trace, digests, remittance regeneration.
+        .target(
+            name: "PortalAudit",
+            dependencies: [
+                "PortalDomain",
+                "EventLog",
+                "Chronology",
+                .product(name: "CSV", package: "CSV.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The `portal` command.
         .executableTarget(
             name: "portal",
             dependencies: [
                 "EventLog",
+                "PortalAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -104,6 +118,11 @@ let package = Package(
         .testTarget(
             name: "PortalProjectionsTests",
             dependencies: ["PortalProjections", "PortalDomain", "EventLog", "Chronology"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PortalAuditTests",
+            dependencies: ["PortalAudit", "PortalApplication", "PortalDomain", "EventLog", "LMDB", "Chronology"],
             swiftSettings: swiftSettings
         ),
         // Runs the real `portal` binary (crash safety, command line).

@@ -135,7 +135,12 @@ extension EventLog {
 
     /// Stream ids in byte order, optionally only those of one category, after `after` (for paging).
     public func streamIDs(category: String? = nil, after: String? = nil, limit: Int = 1000) throws -> [String] {
-        let prefix = category.map { Array($0.utf8) + [UInt8(ascii: "-")] } ?? []
+        try streamIDs(withPrefix: category.map { $0 + "-" } ?? "", after: after, limit: limit)
+    }
+
+    /// Stream ids that start with `prefix` (e.g. `actuals-svc-1-`), in byte order, after `after`.
+    public func streamIDs(withPrefix prefixText: String, after: String? = nil, limit: Int = 1000) throws -> [String] {
+        let prefix = Array(prefixText.utf8)
         return try environment.read { txn in
             try txn.withCursor(db.streamHeads) { cursor in
                 var ids: [String] = []

@@ -25,6 +25,11 @@ public struct ChainVerification: Sendable, Equatable, CustomStringConvertible {
 public struct ChainFailure: Sendable, Equatable {
     public var position: UInt64
     public var reason: String
+
+    public init(position: UInt64, reason: String) {
+        self.position = position
+        self.reason = reason
+    }
 }
 
 extension EventLog {

@@ -1,0 +1,233 @@
+import ArgumentParser
+import Chronology
+import EventLog
+import Foundation
+import PortalAudit
+
+extension Portal {
+    /// `portal audit …`: read-only questions about the log, answered from the log alone.
+    struct Audit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "audit",
+            abstract: "Replay histories, show state as of any moment, verify the log (read-only).",
+            discussion: """
+                Every answer comes from the event log alone (no read models), opened read-only: safe against a
+                live server's data folder and against a backup copy made with mdb_copy.
+                """,
+            subcommands: [History.self, AsOf.self, Who.self, Trace.self, Digest.self, Verify.self])
+    }
+}
+
+/// What an audit question is about.
+enum AuditSubjectKind: String, ExpressibleByArgument, CaseIterable {
+    case cpli
+    case servicePeriod = "service-period"
+    case contact
+    case stream
+
+    static var allValueStrings: [String] { allCases.map(\.rawValue) }
+}
+
+/// Options shared by the audit commands.
+struct AuditOptions: ParsableArguments {
+    @OptionGroup var dataFolder: DataFolderOptions
+
+    @Option(help: "Output: table (readable), json (one object per line) or csv.")
+    var format: AuditFormatArgument = .table
+
+    func openLog() throws -> EventLog { try dataFolder.openLogReadOnly() }
+}
+
+enum AuditFormatArgument: String, ExpressibleByArgument, CaseIterable {
+    case table, json, csv
+    var format: AuditFormat { AuditFormat(rawValue: rawValue)! }
+}
+
+/// The subject named on the command line: KIND ID, where a service period is `SERVICE/PERIOD`.
+struct SubjectArguments: ParsableArguments {
+    @Argument(help: "What to audit: cpli, service-period, contact (user id or email) or stream (any stream id).")
+    var kind: AuditSubjectKind
+
+    @Argument(help: "Its id; a service period is SERVICE/PERIOD, e.g. svc-1/12.")
+    var id: String
+
+    func resolve(in log: EventLog) throws -> AuditSubject {
+        let subjects = AuditSubjects(log: log)
+        switch kind {
+        case .cpli: return try subjects.cpli(id)
+        case .contact: return try subjects.contact(id)
+        case .stream: return try subjects.stream(id)
+        case .servicePeriod:
+            let parts = id.split(separator: "/")
+            guard parts.count == 2, let period = Int(parts[1]) else {
+                throw ValidationError("a service period is SERVICE/PERIOD, e.g. svc-1/12; got '\(id)'")
+            }
+            return try subjects.servicePeriod(service: String(parts[0]), period: period)
+        }
+    }
+}
+
+extension Portal.Audit {
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Every event of a subject in order: position, time, actor and role or team, a summary, and the fields it changed.")
+
+        @OptionGroup var subject: SubjectArguments
+        @OptionGroup var options: AuditOptions
+
+        func run() throws {
+            let log = try options.openLog()
+            let history = try AuditHistory(subject.resolve(in: log), in: log)
+            print(try AuditOutput.history(history, format: options.format.format), terminator: "")
+        }
+    }
+
+    struct AsOf: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "as-of",
+            abstract: "The state of a subject at a UTC instant or at a log position, replayed from the log.")
+
+        @OptionGroup var subject: SubjectArguments
+        @OptionGroup var options: AuditOptions
+
+        @Option(help: "A UTC instant, e.g. 2026-11-16T09:30:00Z (or a date, meaning its midnight UTC).")
+        var at: String?
+
+        @Option(help: "A log position.")
+        var position: UInt64?
+
+        func validate() throws {
+            guard (at == nil) != (position == nil) else { throw ValidationError("give exactly one of --at and --position") }
+            if let at, Timestamp(iso8601: at) == nil {
+                throw ValidationError("--at must be a UTC instant like 2026-11-16T09:30:00Z, got '\(at)'")
+            }
+        }
+
+        func run() throws {
+            let log = try options.openLog()
+            let history = try AuditHistory(subject.resolve(in: log), in: log)
+            let state: JSONTree
+            let title: String
+            if let position {
+                state = history.state(atPosition: position)
+                let last = history.lastStep(atPosition: position)
+                title = "\(history.subject.name) as of position \(position)" + (last.map { " (last change: position \($0.event.position), \($0.event.type))" } ?? " (before its first event)")
+            } else {
+                let instant = Timestamp(iso8601: at!)!
+                state = history.state(at: instant)
+                let last = history.lastStep(at: instant)
+                title = "\(history.subject.name) as of \(instant.iso8601)" + (last.map { " (last change: position \($0.event.position), \($0.event.type))" } ?? " (before its first event)")
+            }
+            print(try AuditOutput.state(state, title: title, format: options.format.format), terminator: "")
+        }
+    }
+
+    struct Who: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every change a user made in a time range.")
+
+        @Argument(help: "The user id (the actor recorded on events).")
+        var user: String
+
+        @Option(help: "From this UTC instant (inclusive).")
+        var from: String?
+
+        @Option(help: "To this UTC instant (exclusive).")
+        var to: String?
+
+        @OptionGroup var options: AuditOptions
+
+        func validate() throws {
+            for (name, value) in [("--from", from), ("--to", to)] {
+                if let value, Timestamp(iso8601: value) == nil {
+                    throw ValidationError("\(name) must be a UTC instant like 2026-11-16T09:30:00Z, got '\(value)'")
+                }
+            }
+        }
+
+        func run() throws {
+            let log = try options.openLog()
+            let events = try LogQueries(log: log).changes(by: user, from: from.flatMap(Timestamp.init(iso8601:)), to: to.flatMap(Timestamp.init(iso8601:)))
+            let range = "\(from ?? "the beginning") to \(to ?? "now")"
+            print(try AuditOutput.events(events, title: "changes by \(user) from \(range)", format: options.format.format), terminator: "")
+        }
+    }
+
+    struct Trace: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every event of one request or job (its correlation id).")
+
+        @Argument(help: "The correlation id (a UUID).")
+        var correlationID: String
+
+        @OptionGroup var options: AuditOptions
+
+        func validate() throws {
+            if UUID(uuidString: correlationID) == nil { throw ValidationError("the correlation id must be a UUID, got '\(correlationID)'") }
+        }
+
+        func run() throws {
+            let log = try options.openLog()
+            let events = try LogQueries(log: log).trace(correlationID: UUID(uuidString: correlationID)!)
+            print(try AuditOutput.events(events, title: "trace \(correlationID.lowercased())", format: options.format.format), terminator: "")
+        }
+    }
+
+    struct Digest: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the head position and its chain hash, to keep outside the system.")
+
+        @OptionGroup var dataFolder: DataFolderOptions
+
+        @Option(help: ArgumentHelp("Also write the digest to this file (JSON), for `verify --from-digest`.", valueName: "file"))
+        var output: String?
+
+        func run() throws {
+            let log = try dataFolder.openLogReadOnly()
+            let digest = try LogDigest(of: log)
+            if let output { try digest.json().write(to: URL(fileURLWithPath: output)) }
+            print("position \(digest.position)")
+            print("hash     \(digest.hash)")
+            if let at = digest.recordedAt { print("at       \(at.iso8601)") }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-check the whole chain, or that the log still holds a kept digest unchanged and only grew after it.",
+            discussion: "Exits with status 0 when the log verifies and 1 when it does not.")
+
+        @OptionGroup var dataFolder: DataFolderOptions
+
+        @Option(help: ArgumentHelp("A digest written by `portal audit digest --output`.", valueName: "file"))
+        var fromDigest: String?
+
+        func run() throws {
+            let log = try dataFolder.openLogReadOnly()
+            let started = ContinuousClock.now
+            let progress: (UInt64) -> Void = { position in
+                FileHandle.standardError.write(Data("verified through position \(position)\n".utf8))
+            }
+            let verified: Int
+            let failure: ChainFailure?
+            var note = ""
+            if let fromDigest {
+                guard let data = FileManager.default.contents(atPath: fromDigest) else {
+                    throw ValidationError("cannot read --from-digest \(fromDigest)")
+                }
+                let digest = try LogDigest.read(data)
+                let check = try DigestCheck.check(log, against: digest, progress: progress)
+                (verified, failure) = (check.verifiedCount, check.failure)
+                note = "; the digest at position \(digest.position) is unchanged and the log grew by \(check.grownBy) events after it"
+            } else {
+                let result = try log.verify(progress: progress)
+                (verified, failure) = (result.verifiedCount, result.failure)
+            }
+            if let failure {
+                print("FAILED at position \(failure.position): \(failure.reason)")
+                print("\(verified) events verified before it")
+                throw ExitCode(1)
+            }
+            let elapsed = Measurement.seconds(ContinuousClock.now - started)
+            print("OK: \(verified) events verified\(note) (\(elapsed > 0 ? Int(Double(verified) / elapsed) : 0) events/s)")
+        }
+    }
+}
