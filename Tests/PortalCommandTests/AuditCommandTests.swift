@@ -1,0 +1,35 @@
+import EventLog
+import Foundation
+import Testing
+
+@Suite("portal audit (end to end)")
+struct AuditCommandTests {
+    @Test("digest, then verify --from-digest after the log grew; history and who through the real binary")
+    func digestAndVerify() async throws {
+        let data = TemporaryFolder()
+        let log = try EventLog(directory: data.url.appendingPathComponent("log"))
+        for index in 0..<5 {
+            try await log.append(to: "user-u\(index)", events: [ProposedEvent(
+                type: "CouncilUserRegistered",
+                payload: Data(#"{"person":{"email":"u\#(index)@council.example","forename":"U","surname":"\#(index)"},"team":"payments","userID":"u\#(index)"}"#.utf8),
+                actor: EventActor(who: "bootstrap", actingAs: "system:bootstrap"))])
+        }
+        let digestFile = data.url.appendingPathComponent("digest.json")
+        let digest = try PortalBinary.run(["audit", "digest", "--data", data.url.path, "--output", digestFile.path])
+        #expect(digest.status == 0, "\(digest.standardError)")
+        #expect(digest.standardOutput.contains("position 5"))
+        try await log.append(to: "user-u0", events: [ProposedEvent(type: "AccountSuspended", payload: Data(#"{"userID":"u0","at":"2027-01-01T00:00:00.000000Z"}"#.utf8),
+                                                                   actor: EventActor(who: "account-suspension", actingAs: "system:account-suspension"))])
+        let verify = try PortalBinary.run(["audit", "verify", "--data", data.url.path, "--from-digest", digestFile.path])
+        #expect(verify.status == 0, "\(verify.standardOutput)\(verify.standardError)")
+        #expect(verify.standardOutput.contains("the log grew by 1 events"))
+
+        let who = try PortalBinary.run(["audit", "who", "bootstrap", "--data", data.url.path, "--format", "csv"])
+        #expect(who.status == 0, "\(who.standardError)")
+        #expect(who.standardOutput.split(separator: "\n").count == 6)
+
+        let bad = try PortalBinary.run(["audit", "as-of", "stream", "user-u0", "--data", data.url.path, "--at", "yesterday"])
+        #expect(bad.status != 0)
+        #expect(bad.standardError.contains("--at must be a UTC instant"))
+    }
+}
