@@ -78,7 +78,7 @@ DEFS.update({
          "days": {"type": "integer", "minimum": 1, "maximum": 7}, "precedingStay": enum("hospital", "emergency-respite"),
          "hours": QUANTITY, "rate": RATE, "amount": MONEY},
         {"authoriser": TEXT}),
-    "Attachment": obj({"sha256": SHA256, "fileName": TEXT, "size": {"type": "integer", "minimum": 1, "maximum": 10485760},
+    "MessageAttachment": obj({"sha256": SHA256, "fileName": TEXT, "size": {"type": "integer", "minimum": 1, "maximum": 10485760},
                        "mediaType": TEXT}),
     "ConversationParty": {"oneOf": [obj({"organisationID": ID}), obj({"team": TEAM})]},
     "RemittanceLine": obj(
@@ -203,7 +203,7 @@ EVENTS = {
                              "entityID": TEXT, "team": TEAM, "subject": TEXT, "startedBy": ref("ConversationParty")}, {}),
     "ConversationMessagePosted": ({"conversationID": ID, "messageNumber": {"type": "integer", "minimum": 1},
                                    "from": ref("ConversationParty"), "body": TEXT,
-                                   "attachments": {"type": "array", "maxItems": 10, "items": ref("Attachment")}}, {}),
+                                   "attachments": {"type": "array", "maxItems": 10, "items": ref("MessageAttachment")}}, {}),
     "ConversationReassigned": ({"conversationID": ID, "fromTeam": TEAM, "toTeam": TEAM, "reason": TEXT}, {}),
     "ConversationClosed": ({"conversationID": ID, "by": ref("ConversationParty")}, {}),
     # scheduledpayments-<contractId>

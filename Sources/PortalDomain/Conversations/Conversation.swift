@@ -11,11 +11,11 @@ public struct ConversationStart: Sendable, Equatable {
     public var team: CouncilTeam
     public var subject: String
     public var body: String
-    public var attachments: [Attachment]
+    public var attachments: [MessageAttachment]
 
     public init(
         conversationID: ConversationID, organisationID: OrganisationID, type: ConversationType, relatedTo: RelatedTo, entityID: String,
-        team: CouncilTeam, subject: String, body: String, attachments: [Attachment] = []
+        team: CouncilTeam, subject: String, body: String, attachments: [MessageAttachment] = []
     ) {
         self.conversationID = conversationID
         self.organisationID = organisationID
@@ -51,7 +51,7 @@ public enum Conversation: EventStream {
     public enum Command: Sendable {
         /// `entity` is what the application found for the start's related-to and entity id.
         case start(ConversationStart, entity: EntityFacts)
-        case post(body: String, attachments: [Attachment])
+        case post(body: String, attachments: [MessageAttachment])
         case reassign(CouncilTeam)
         case close
 
@@ -141,11 +141,11 @@ public enum Conversation: EventStream {
         }
     }
 
-    private static func validated(_ attachments: [Attachment]) throws(DomainError) -> [Attachment] {
-        guard attachments.count <= Attachment.maximumPerMessage else {
-            throw .invalidValue(field: "attachments", "a message holds at most \(Attachment.maximumPerMessage) attachments")
+    private static func validated(_ attachments: [MessageAttachment]) throws(DomainError) -> [MessageAttachment] {
+        guard attachments.count <= MessageAttachment.maximumPerMessage else {
+            throw .invalidValue(field: "attachments", "a message holds at most \(MessageAttachment.maximumPerMessage) attachments")
         }
-        var checked: [Attachment] = []
+        var checked: [MessageAttachment] = []
         for (index, attachment) in attachments.enumerated() {
             checked.append(try attachment.validated(field: "attachments[\(index)]"))
         }
@@ -237,9 +237,9 @@ public struct ConversationMessagePosted: EventPayload {
     public var messageNumber: Int
     public var from: ConversationParty
     public var body: String
-    public var attachments: [Attachment]
+    public var attachments: [MessageAttachment]
 
-    public init(conversationID: ConversationID, messageNumber: Int, from: ConversationParty, body: String, attachments: [Attachment]) {
+    public init(conversationID: ConversationID, messageNumber: Int, from: ConversationParty, body: String, attachments: [MessageAttachment]) {
         self.conversationID = conversationID
         self.messageNumber = messageNumber
         self.from = from

@@ -83,7 +83,7 @@ public struct ConversationParty: Sendable, Hashable, Codable, CustomStringConver
 
 /// A file attached to a conversation message. The file itself is stored content-addressed by its SHA-256
 /// under the data folder; the event holds only these facts (R-CNV).
-public struct Attachment: Sendable, Hashable, Codable {
+public struct MessageAttachment: Sendable, Hashable, Codable {
     /// Largest file accepted: 10 MiB.
     public static let maximumSize = 10 * 1024 * 1024
     /// Most attachments on one message.
@@ -111,7 +111,7 @@ public struct Attachment: Sendable, Hashable, Codable {
     }
 
     /// The attachment with a trimmed name and lowercased media type, or an error naming the field at fault.
-    public func validated(field: String = "attachments") throws(DomainError) -> Attachment {
+    public func validated(field: String = "attachments") throws(DomainError) -> MessageAttachment {
         guard sha256.count == 64, sha256.allSatisfy({ ("0"..."9").contains($0) || ("a"..."f").contains($0) }) else {
             throw .invalidValue(field: field, "\(field): sha256 must be 64 lowercase hex digits")
         }
@@ -128,6 +128,6 @@ public struct Attachment: Sendable, Hashable, Codable {
             throw .invalidValue(
                 field: "\(field).mediaType", "\(field): \(name) is of type '\(mediaType)'; attach PDF, Word, Excel, OpenDocument, text, CSV, PNG or JPEG files")
         }
-        return Attachment(sha256: sha256, fileName: name, size: size, mediaType: type)
+        return MessageAttachment(sha256: sha256, fileName: name, size: size, mediaType: type)
     }
 }

@@ -19,7 +19,7 @@ extension EventSchemaTests {
         cpliID: "cpli-1", clientReference: "C1001", clientName: "Ann Example", absenceFrom: Fixture.date("2026-11-17"),
         absenceTo: Fixture.date("2026-11-21"), days: 5, precedingStay: .hospital, hours: Fixture.q("6"), rate: Rate(pence: 1850),
         amount: Money(pence: 11100), authoriser: "Pat Locality")
-    static let attachment = Attachment(sha256: String(repeating: "0f", count: 32), fileName: "care plan.pdf", size: 52_311, mediaType: "application/pdf")
+    static let attachment = MessageAttachment(sha256: String(repeating: "0f", count: 32), fileName: "care plan.pdf", size: 52_311, mediaType: "application/pdf")
     static let remittance = RemittanceAdvice(
         paymentRunID: "run-1", paymentReference: "BACS-1218/oasis", paymentDate: Fixture.date("2026-12-18"), organisationID: "oasis",
         organisationName: "Oasis Care and Support",
