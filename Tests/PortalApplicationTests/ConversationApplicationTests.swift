@@ -41,13 +41,18 @@ struct ConversationApplicationTests {
         #expect(try test.portal.conversation("conv-1", for: test.superUser).messages.map(\.messageNumber) == [1, 2])
     }
 
-    @Test("R-CNV-1/R-CNV-2: an unknown or another provider's entity, a related-to the type does not allow, the internal team, an oversized file — refused, nothing written or stored")
+    @Test("R-CNV-1/R-CNV-2: a contact whose access ended, an unknown or another provider's entity, a related-to the type does not allow, the internal team, an oversized file — refused, nothing written or stored")
     func refusals() async throws {
         let test = try await T.make()
         try await test.cpli("cpli-1")
         try await test.registerProvider("elsewhere", service: "elsewhere-hs")
         let provider = test.request(test.superUser)
+        let leaver = try await test.contact("leaver", of: test.organisation, role: .payments)
+        _ = try await test.portal.requestRoleRemoval("leaver", requestID: "cr-leave", test.request(test.superUser))
+        _ = try await test.portal.acceptRoleRemoval("leaver", requestID: "cr-leave", test.request(test.helpdesk))
         let head = try test.head()
+        let ended = await #expect(throws: DomainError.self) { try await test.portal.startConversation(start(test), uploads: [Self.carePlan], test.request(leaver)) }
+        #expect(ended?.rule == "R-CON-2")
         let unknown = await #expect(throws: DomainError.self) { try await test.portal.startConversation(start(test, entity: "C-nobody"), provider) }
         #expect(unknown?.isNotFound == true)
         let foreign = await #expect(throws: DomainError.self) {

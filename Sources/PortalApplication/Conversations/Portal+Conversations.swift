@@ -10,7 +10,7 @@ extension Portal {
     public func startConversation(
         _ start: ConversationStart, uploads: [AttachmentUpload] = [], _ request: CommandRequest
     ) async throws -> CommandOutcome<[ConversationEvent]> {
-        try authorise(request.actor, .edit(.actions), organisation: start.organisationID)
+        try authoriseUpload(request.actor, organisation: start.organisationID)
         var start = start
         start.attachments += try store(uploads)
         return try await perform(request) { attempt, context in
@@ -26,7 +26,8 @@ extension Portal {
         _ id: ConversationID, body: String, uploads: [AttachmentUpload] = [], _ request: CommandRequest
     ) async throws -> CommandOutcome<[ConversationEvent]> {
         let organisation = try state(of: Conversation.self, id.rawValue).organisationID
-        try authorise(request.actor, .edit(.actions), organisation: organisation)
+        try authoriseUpload(request.actor, organisation: organisation)
+        guard organisation != nil else { throw DomainError.notFound(field: "conversationID", "there is no conversation \(id)") }
         let attachments = try store(uploads)
         return try await conversationStep(id, .post(body: body, attachments: attachments), request)
     }
@@ -61,6 +62,16 @@ extension Portal {
 
     func conversationStep(_ id: ConversationID, _ command: Conversation.Command, _ request: CommandRequest) async throws -> CommandOutcome<[ConversationEvent]> {
         try await decideOne(Conversation.self, id.rawValue, command, permission: command.requiredPermission, request: request) { $0.organisationID }
+    }
+
+    /// Before any file is written: the actor's account may act now (R-ACC, R-CON-2) and may write actions of
+    /// the organisation (R-ROLE). `perform` checks both again when it decides.
+    private func authoriseUpload(_ actor: Actor, organisation: OrganisationID?) throws {
+        if let user = actor.userID,
+           let problem = try state(of: User.self, user.rawValue).accessProblem(today: context(for: actor).today) {
+            throw problem
+        }
+        try authorise(actor, .edit(.actions), organisation: organisation)
     }
 
     private func store(_ uploads: [AttachmentUpload]) throws -> [MessageAttachment] {
