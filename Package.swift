@@ -92,7 +92,10 @@ let package = Package(
             dependencies: [
                 "EventLog",
                 "PortalAudit",
+                "PortalDomain",
+                "PortalProjections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
