@@ -205,6 +205,43 @@ struct EngineTests {
     }
 }
 
+@Suite("Projection engine: storage")
+struct EngineStorageTests {
+    @Test("a read model that outgrows its map is grown and the batch applied again, not stopped")
+    func mapGrowth() async throws {
+        let folder = TemporaryFolder()
+        let log = try EventLog(directory: folder.log)
+        var history = OrganisationHistory(seed: 9)
+        try await history.append(to: log, count: 600, organisations: 60)
+        var options = ProjectionEngine.Options()
+        options.initialMapSize = 128 << 10
+        let small = ProjectionEngine(log: log, folder: folder.projections, projections: [PaddedChanges.self], options: options)
+        try small.open()
+        try await small.catchUp()
+        #expect(small.stoppedError == nil)
+        #expect(try small.status().first?.checkpoint == 600)
+        // 600 rows of 2 KiB do not fit in 128 KiB.
+        #expect(try small.tableCounts()[PaddedChanges.name]?["changes"] == 600)
+
+        let other = TemporaryFolder()
+        let roomy = ProjectionEngine(log: log, folder: other.projections, projections: [PaddedChanges.self])
+        try roomy.open()
+        try await roomy.catchUp()
+        #expect(try roomy.digests() == (try small.digests()))
+    }
+}
+
+/// Every organisation event as a 2 KiB row: a read model that outgrows a small map.
+enum PaddedChanges: Projection {
+    static let name = "padded-changes"
+    static let version = 1
+    static let tables = ["changes"]
+    static let eventTypes = OrganisationDirectory.eventTypes
+    static func apply(_ event: ProjectedEvent, to model: borrowing ReadModelWriter) throws {
+        try model.putBytes([UInt8](repeating: UInt8(event.position % 251), count: 2048), "changes", ReadModelKey(.number(event.position)))
+    }
+}
+
 /// The same projection at a later version.
 enum OrganisationDirectoryV2: Projection {
     static let name = OrganisationDirectory.name

@@ -9,7 +9,8 @@ import PortalDomain
 /// after the confirmation (as `Actuals.evolve` says), which the read works out from the positions.
 ///
 /// Tables: `service-owners` [service] → org; `cplis` [org, service, cpli] → ``CalendarCPLI``; `cpli-services`
-/// [cpli] → key [org, service]; `recorded` [org, service, week, cpli] → ``RecordedActual``; `confirmations`
+/// [cpli] → key [org, service]; `recorded` [org, service, week, cpli] → the `ActualRecorded` event as stored
+/// (``StoredEvent``: no encoding when an edit is applied); `confirmations`
 /// [org, service, week] → ``StepRecord``; `locks` [org, service, period] → the locking invoice's id.
 public enum ActualsCalendarProjection: Projection {
     public static let name = "actuals-calendar"
@@ -24,7 +25,7 @@ public enum ActualsCalendarProjection: Projection {
         switch event.payload {
         case let e as ActualRecorded:
             let owner = try model.requireOwner("service-owners", e.serviceID.rawValue, "service", for: event)
-            try model.put(RecordedActual(actual: e, recorded: StepRecord(event)), "recorded", ReadModelKey(
+            try model.putEvent(event, "recorded", ReadModelKey(
                 .text(owner.rawValue), .text(e.serviceID.rawValue), .date(e.week.monday), .text(e.cpliID.rawValue)))
         case let e as WeekConfirmed:
             let owner = try model.requireOwner("service-owners", e.serviceID.rawValue, "service", for: event)
@@ -62,10 +63,4 @@ public enum ActualsCalendarProjection: Projection {
 public struct CalendarCPLI: Codable, Sendable, Equatable {
     public var definition: CPLIDefinition
     public var isActive: Bool
-}
-
-/// A recorded edit of a CPLI's week, with who recorded it and when.
-public struct RecordedActual: Codable, Sendable, Equatable {
-    public var actual: ActualRecorded
-    public var recorded: StepRecord
 }

@@ -62,7 +62,7 @@ public struct ActualsCalendarQueries: Sendable {
     public func week(_ service: ServiceID, _ week: Week, policy: PolicyProfile, calendar: PeriodCalendar,
                      _ scope: ReadScope) throws -> CalendarWeek? {
         try engine.read(ActualsCalendarProjection.self) { reader in
-            try Self.week(service, week, policy: policy, calendar: calendar, scope, reader)
+            try reader.calendarWeek(service, week, policy: policy, calendar: calendar, scope)
         }
     }
 
@@ -71,40 +71,11 @@ public struct ActualsCalendarQueries: Sendable {
                        _ scope: ReadScope) throws -> [CalendarWeek] {
         guard period.value >= 1 else { return [] }
         return try engine.read(ActualsCalendarProjection.self) { reader in
-            try calendar.period(period).weeks.compactMap { week in
-                try Self.week(service, week, policy: policy, calendar: calendar, scope, reader)
-            }
+            try reader.calendarWeeks(service, calendar.period(period).weeks, policy: policy, calendar: calendar, scope)
         }
     }
 
-    private static func week(_ service: ServiceID, _ week: Week, policy: PolicyProfile, calendar: PeriodCalendar,
-                             _ scope: ReadScope, _ reader: borrowing ReadModelReader) throws -> CalendarWeek? {
-        guard let owner = try reader.owner("service-owners", service.rawValue), scope.allows(owner),
-              let period = calendar.period(containing: week.monday)?.number else { return nil }
-        let serviceKey = ReadModelKey(.text(owner.rawValue), .text(service.rawValue))
-        let lockedBy = try reader.getBytes("locks", serviceKey.appending(.period(period))).map { InvoiceID(String(decoding: $0, as: UTF8.self)) }
-        let weekKey = serviceKey.appending(.date(week.monday))
-        var lines: [CalendarLine] = []
-        var lastRecorded: UInt64 = 0
-        for cpli in try reader.values(CalendarCPLI.self, "cplis", prefix: serviceKey) where cpli.isActive {
-            let d = cpli.definition
-            if let recorded = try reader.get(RecordedActual.self, "recorded", weekKey.appending(.text(d.cpliID.rawValue))) {
-                lastRecorded = max(lastRecorded, recorded.recorded.position)
-                lines.append(line(d, recorded.actual, recorded: recorded.recorded, policy: policy, locked: lockedBy != nil))
-            } else if let generated = GeneratedActual(d, week: week) {
-                let values = Actuals.generatedLine(generated, key: Actuals.Key(serviceID: service, period: period),
-                                                   cpli: d.cpliID, week: week, policy: policy)
-                lines.append(line(d, values, recorded: nil, policy: policy, locked: lockedBy != nil))
-            }
-        }
-        let confirmation = try reader.get(StepRecord.self, "confirmations", weekKey)
-        return CalendarWeek(
-            serviceID: service, organisationID: owner, week: week, period: period, lockedByInvoice: lockedBy,
-            confirmation: confirmation, changedSinceConfirmation: confirmation.map { lastRecorded > $0.position } ?? false,
-            lines: lines, plannedTotal: Money.sum(lines.map(\.plannedAmount)), total: Money.sum(lines.map(\.amount)))
-    }
-
-    private static func line(_ d: CPLIDefinition, _ a: ActualRecorded, recorded: StepRecord?, policy: PolicyProfile, locked: Bool) -> CalendarLine {
+    static func line(_ d: CPLIDefinition, _ a: ActualRecorded, recorded: StepRecord?, policy: PolicyProfile, locked: Bool) -> CalendarLine {
         CalendarLine(
             cpliID: d.cpliID, clientReference: d.clientReference, clientName: d.clientName, serviceType: d.serviceType,
             unit: d.unit, rate: d.rate, values: a, amount: a.paidQuantity.amount(at: d.rate),
@@ -120,5 +91,45 @@ public struct ActualsCalendarQueries: Sendable {
         if a.actual.isZero || a.frustrated > .zero { return true }
         let differs = a.actual != a.planned || a.missed > .zero || a.extra > .zero
         return policy.varianceNeedsReason && differs
+    }
+}
+
+extension ReadModelReader {
+    /// Several weeks of a service, in one read transaction.
+    func calendarWeeks(_ service: ServiceID, _ weeks: [Week], policy: PolicyProfile, calendar: PeriodCalendar,
+                       _ scope: ReadScope) throws -> [CalendarWeek] {
+        var found: [CalendarWeek] = []
+        for week in weeks {
+            if let one = try calendarWeek(service, week, policy: policy, calendar: calendar, scope) { found.append(one) }
+        }
+        return found
+    }
+
+    /// One week of a service on the calendar (see ``ActualsCalendarQueries/week(_:_:policy:calendar:_:)``).
+    func calendarWeek(_ service: ServiceID, _ week: Week, policy: PolicyProfile, calendar: PeriodCalendar,
+                      _ scope: ReadScope) throws -> CalendarWeek? {
+        guard let owner = try owner("service-owners", service.rawValue), scope.allows(owner),
+              let period = calendar.period(containing: week.monday)?.number else { return nil }
+        let serviceKey = ReadModelKey(.text(owner.rawValue), .text(service.rawValue))
+        let lockedBy = try getBytes("locks", serviceKey.appending(.period(period))).map { InvoiceID(String(decoding: $0, as: UTF8.self)) }
+        let weekKey = serviceKey.appending(.date(week.monday))
+        var lines: [CalendarLine] = []
+        var lastRecorded: UInt64 = 0
+        for cpli in try values(CalendarCPLI.self, "cplis", prefix: serviceKey) where cpli.isActive {
+            let d = cpli.definition
+            if let recorded = try event(ActualRecorded.self, "recorded", weekKey.appending(.text(d.cpliID.rawValue))) {
+                lastRecorded = max(lastRecorded, recorded.step.position)
+                lines.append(ActualsCalendarQueries.line(d, recorded.payload, recorded: recorded.step, policy: policy, locked: lockedBy != nil))
+            } else if let generated = GeneratedActual(d, week: week) {
+                let values = Actuals.generatedLine(generated, key: Actuals.Key(serviceID: service, period: period),
+                                                   cpli: d.cpliID, week: week, policy: policy)
+                lines.append(ActualsCalendarQueries.line(d, values, recorded: nil, policy: policy, locked: lockedBy != nil))
+            }
+        }
+        let confirmation = try get(StepRecord.self, "confirmations", weekKey)
+        return CalendarWeek(
+            serviceID: service, organisationID: owner, week: week, period: period, lockedByInvoice: lockedBy,
+            confirmation: confirmation, changedSinceConfirmation: confirmation.map { lastRecorded > $0.position } ?? false,
+            lines: lines, plannedTotal: Money.sum(lines.map(\.plannedAmount)), total: Money.sum(lines.map(\.amount)))
     }
 }

@@ -38,6 +38,8 @@ public final class ProjectionEngine: Sendable {
         /// How often a following engine looks for a generation switched by another process (a rebuild run
         /// from the command line while the server runs).
         public var generationCheckInterval: Duration = .seconds(2)
+        /// The map size a new or reopened read model starts with; it grows when full.
+        public var initialMapSize = 256 << 20
         /// Opens the stored read models read-only, for status, digests and queries beside a running portal:
         /// nothing is created, removed, applied or rebuilt.
         public var readOnly = false
@@ -95,7 +97,7 @@ public final class ProjectionEngine: Sendable {
         for projection in projections {
             var store: ReadModelStore?
             if let generation = ReadModelStore.currentGeneration(of: projection, root: root) {
-                let existing = try ReadModelStore(projection: projection, root: root, generation: generation)
+                let existing = try ReadModelStore(projection: projection, root: root, generation: generation, initialMapSize: options.initialMapSize)
                 if try existing.storedVersion() == projection.version {
                     store = existing
                 } else {
@@ -104,7 +106,7 @@ public final class ProjectionEngine: Sendable {
             }
             if store == nil {
                 let generation = ReadModelStore.newGenerationName()
-                store = try ReadModelStore(projection: projection, root: root, generation: generation)
+                store = try ReadModelStore(projection: projection, root: root, generation: generation, initialMapSize: options.initialMapSize)
                 try ReadModelStore.makeCurrent(generation, of: projection, root: root)
             }
             let opened = store!
@@ -144,11 +146,9 @@ public final class ProjectionEngine: Sendable {
         let head = try log.head().position
         let started = ContinuousClock.now
         let from = try lowestCheckpoint()
-        var next = from + 1
-        while next <= head {
-            try Task.checkCancellation()
-            next = try await applyNextBatch(from: next, through: head)
-            progress?(RebuildProgress(done: next - 1 - from, total: head - from, elapsed: ContinuousClock.now - started))
+        try await pump(from: from + 1, through: head, to: { self.runningStores() }, stopsOnFailure: false) { last in
+            self.applied.advance(to: try self.lowestCheckpoint())
+            progress?(RebuildProgress(done: last - from, total: head - from, elapsed: ContinuousClock.now - started))
         }
         state.withLock { state in
             for (name, phase) in state.phases where phase == .catchingUp { state.phases[name] = .ready }
@@ -172,30 +172,87 @@ public final class ProjectionEngine: Sendable {
                 await log.waitForEvents(after: head, timeout: .milliseconds(500))
                 continue
             }
-            next = try await applyNextBatch(from: next, through: head)
+            try await pump(from: next, through: head, to: { self.runningStores() }, stopsOnFailure: false) { last in
+                next = last + 1
+                self.applied.advance(to: try self.lowestCheckpoint())
+            }
         }
     }
 
-    /// Reads one batch from `from`, decodes it once, applies it to every running store whose checkpoint is
-    /// behind, and returns the next position to read.
-    private func applyNextBatch(from: UInt64, through head: UInt64) async throws -> UInt64 {
-        let raw = try log.readAll(from: from, limit: min(options.batchSize, Int(head - from + 1)))
-        guard let last = raw.last else { return from }
-        let (decoded, failures) = try decode(raw, for: runningStores())
-        markStopped(failures)
-        try await apply(decoded, through: last.position, to: runningStores())
-        applied.advance(to: try lowestCheckpoint())
-        return last.position + 1
+    /// A batch read from the log and decoded.
+    private struct DecodedBatch: Sendable {
+        var events: [ProjectedEvent]
+        /// Projections that cannot decode an event of the batch (see ``decode(_:for:)``).
+        var failures: [ProjectionStopped]
+        /// The position of the batch's last event.
+        var last: UInt64
     }
 
-    /// Applies a decoded batch to `stores` side by side; a store that stops is marked and left behind.
-    private func apply(_ decoded: [ProjectedEvent], through: UInt64, to stores: [ReadModelStore]) async throws {
+    /// Reads, decodes and applies the events from `from` through `through` in batches: the next batch is read
+    /// and decoded (on every core) while the current one is applied (on the stores' writer threads).
+    ///
+    /// With `stopsOnFailure` (a rebuild), the first projection that cannot go on stops the whole run; otherwise
+    /// it is marked stopped and the others go on. `applied` is called with each batch's last position.
+    private func pump(
+        from: UInt64, through: UInt64, to stores: @escaping @Sendable () -> [ReadModelStore], stopsOnFailure: Bool,
+        applied: (UInt64) throws -> Void
+    ) async throws {
+        guard from <= through else { return }
+        var upcoming = Task { try await self.readAndDecode(from: from, through: through, for: stores()) }
+        defer { upcoming.cancel() }
+        while let batch = try await upcoming.value {
+            try Task.checkCancellation()
+            let next = batch.last + 1
+            upcoming = next <= through ? Task { try await self.readAndDecode(from: next, through: through, for: stores()) } : Task { nil }
+            if stopsOnFailure, let failure = batch.failures.first { throw failure }
+            markStopped(batch.failures)
+            try await apply(batch.events, through: batch.last, to: stores(), stopsOnFailure: stopsOnFailure)
+            try applied(batch.last)
+        }
+    }
+
+    private func readAndDecode(from: UInt64, through: UInt64, for stores: [ReadModelStore]) async throws -> DecodedBatch? {
+        let raw = try log.readAll(from: from, limit: min(options.batchSize, Int(through - from + 1)))
+        guard let last = raw.last else { return nil }
+        let (events, failures) = try await decodeInParallel(raw, for: stores)
+        return DecodedBatch(events: events, failures: failures, last: last.position)
+    }
+
+    /// ``decode(_:for:)`` on every core: the batch is cut into one run of events per core, decoded side by
+    /// side, and put back in log order. The earliest error wins, as it would decoding in order.
+    private func decodeInParallel(_ raw: [RecordedEvent], for stores: [ReadModelStore]) async throws -> ([ProjectedEvent], [ProjectionStopped]) {
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, raw.count / 64))
+        guard parts > 1 else { return try decode(raw, for: stores) }
+        let size = (raw.count + parts - 1) / parts
+        typealias Part = Result<([ProjectedEvent], [ProjectionStopped]), any Error>
+        var results = [Part?](repeating: nil, count: parts)
+        await withTaskGroup(of: (Int, Part).self) { group in
+            for index in 0..<parts {
+                let run = Array(raw[(index * size)..<min(raw.count, (index + 1) * size)])
+                group.addTask { (index, Result { try self.decode(run, for: stores) }) }
+            }
+            for await (index, result) in group { results[index] = result }
+        }
+        var events: [ProjectedEvent] = []
+        events.reserveCapacity(raw.count)
+        var failures: [ProjectionStopped] = []
+        for result in results {
+            let (decoded, stopped) = try result!.get()
+            events += decoded
+            for failure in stopped where !failures.contains(where: { $0.projection == failure.projection }) { failures.append(failure) }
+        }
+        return (events, failures)
+    }
+
+    /// Applies a decoded batch to `stores` side by side. A store that stops is marked and left behind, or,
+    /// with `stopsOnFailure`, stops the whole batch.
+    private func apply(_ decoded: [ProjectedEvent], through: UInt64, to stores: [ReadModelStore], stopsOnFailure: Bool) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for store in stores {
                 group.addTask {
                     do {
                         try await store.apply(decoded, through: through)
-                    } catch let stopped as ProjectionStopped {
+                    } catch let stopped as ProjectionStopped where !stopsOnFailure {
                         self.markStopped([stopped])
                     }
                 }
@@ -334,7 +391,8 @@ public final class ProjectionEngine: Sendable {
         }
         var fresh: [ReadModelStore] = []
         for projection in selected {
-            fresh.append(try ReadModelStore(projection: projection, root: root, generation: ReadModelStore.newGenerationName()))
+            fresh.append(try ReadModelStore(projection: projection, root: root, generation: ReadModelStore.newGenerationName(),
+                                          initialMapSize: options.initialMapSize))
         }
         var switched = false
         defer {
@@ -343,19 +401,9 @@ public final class ProjectionEngine: Sendable {
         }
         let head = try log.head().position
         let started = ContinuousClock.now
-        var next: UInt64 = 1
-        while next <= head {
-            try Task.checkCancellation()
-            let raw = try log.readAll(from: next, limit: min(options.batchSize, Int(head - next + 1)))
-            guard let last = raw.last else { break }
-            let (decoded, failures) = try decode(raw, for: fresh)
-            if let failure = failures.first { throw failure }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for store in fresh { group.addTask { try await store.apply(decoded, through: last.position) } }
-                try await group.waitForAll()
-            }
-            next = last.position + 1
-            progress?(RebuildProgress(done: last.position, total: head, elapsed: ContinuousClock.now - started))
+        let building = fresh
+        try await pump(from: 1, through: head, to: { building }, stopsOnFailure: true) { last in
+            progress?(RebuildProgress(done: last, total: head, elapsed: ContinuousClock.now - started))
         }
         switched = true
         if following {
@@ -411,7 +459,7 @@ public final class ProjectionEngine: Sendable {
         for projection in projections {
             guard let current = ReadModelStore.currentGeneration(of: projection, root: root),
                   let serving = state.withLock({ $0.stores[projection.name] }), serving.generation != current else { continue }
-            let store = try ReadModelStore(projection: projection, root: root, generation: current)
+            let store = try ReadModelStore(projection: projection, root: root, generation: current, initialMapSize: options.initialMapSize)
             let previous = state.withLock { state -> ReadModelStore? in
                 let previous = state.stores[projection.name]
                 state.stores[projection.name] = store

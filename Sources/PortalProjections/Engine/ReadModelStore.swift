@@ -21,14 +21,14 @@ final class ReadModelStore: Sendable {
     private static let stoppedKey = Array("stopped".utf8)
 
     /// Opens (creating when missing) the generation `generation` of `projection` under `root`.
-    init(projection: any Projection.Type, root: URL, generation: String, readOnly: Bool = false) throws {
+    init(projection: any Projection.Type, root: URL, generation: String, readOnly: Bool = false, initialMapSize: Int = 256 << 20) throws {
         self.projection = projection
         self.generation = generation
         self.folder = root.appendingPathComponent(projection.name, isDirectory: true).appendingPathComponent(generation, isDirectory: true)
         if !readOnly { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         self.environment = try LMDBEnvironment(
             path: folder.path, databases: projection.tables + [Self.metaTable],
-            options: .init(initialMapSize: 256 << 20, readOnly: readOnly))
+            options: .init(initialMapSize: initialMapSize, readOnly: readOnly))
         var tables: [String: LMDBDatabase] = [:]
         for name in projection.tables { tables[name] = environment.database(name) }
         self.tables = tables
@@ -90,6 +90,9 @@ final class ReadModelStore: Sendable {
                 && projection.eventTypes.contains(event.type) {
                 do {
                     try projection.apply(event, to: model)
+                } catch let status as LMDBStatus where status.isMapFull {
+                    // Not the projection's fault: the writer thread grows the map and runs the batch again.
+                    throw status
                 } catch {
                     throw ProjectionStopped(projection: projection.name, position: event.position,
                                             eventType: event.type, reason: "\(error)")
@@ -102,7 +105,11 @@ final class ReadModelStore: Sendable {
     /// Runs `body` in a short read transaction over the read model's tables.
     func read<T>(_ body: (borrowing ReadModelReader) throws -> T) throws -> T {
         let tables = self.tables
-        return try environment.read { txn in try body(ReadModelReader(transaction: txn, tables: tables)) }
+        return try environment.read { txn in
+            // A named reader: Swift 6.3.1's optimiser crashes inlining a temporary noncopyable argument here.
+            let reader = ReadModelReader(transaction: copy txn, tables: tables)
+            return try body(reader)
+        }
     }
 
     /// SHA-256 of every table's keys and values in key order, plus the checkpoint and version: equal

@@ -8,7 +8,8 @@ public struct InvoiceQueries: Sendable {
     /// One invoice, or nil when it does not exist or the scope may not see it.
     public func invoice(_ id: InvoiceID, _ scope: ReadScope) throws -> InvoiceEntry? {
         try engine.read(InvoicesProjection.self) { reader in
-            try reader.owned(InvoiceEntry.self, "invoices", owners: "invoice-owners", id: id.rawValue, scope)
+            guard let owner = try reader.owner("invoice-owners", id.rawValue), scope.allows(owner) else { return nil }
+            return try reader.invoiceEntry(owner.rawValue, id.rawValue)
         }
     }
 
@@ -42,7 +43,7 @@ public struct InvoiceQueries: Sendable {
                     _ = parts.number()
                 }
                 guard let owner, let id = parts.text() else { return nil }
-                return try reader.get(InvoiceEntry.self, "invoices", ReadModelKey(.text(owner), .text(id)))
+                return try reader.invoiceEntry(owner, id)
             }
         }
     }
@@ -64,7 +65,7 @@ public struct InvoiceQueries: Sendable {
                 _ = parts.text()
                 _ = parts.number()
                 guard let id = parts.text() else { return nil }
-                return try reader.get(InvoiceEntry.self, "invoices", ReadModelKey(.text(owner.rawValue), .text(id)))
+                return try reader.invoiceEntry(owner.rawValue, id)
             }
         }
     }
@@ -78,7 +79,7 @@ public struct InvoiceQueries: Sendable {
                 var parts = ReadModelKeyReader(index.key)
                 _ = parts.number()
                 guard let owner = parts.text(), let id = parts.text() else { return nil }
-                return try reader.get(InvoiceEntry.self, "invoices", ReadModelKey(.text(owner), .text(id)))
+                return try reader.invoiceEntry(owner, id)
             }
         }
     }

@@ -6,7 +6,9 @@ import PortalDomain
 /// and when, from the events' envelopes. Listed per provider, per status and per service period; the Payments
 /// Team's queue holds submitted and on-hold invoices, the longest waiting first (R-INV-3).
 ///
-/// Tables: `invoices` [org, invoice] → ``InvoiceEntry``; `invoice-owners` [invoice] → org; `by-organisation`
+/// Tables: `invoices` [org, invoice] → ``InvoiceEntry`` without its lines; `invoice-lines` [org, invoice] → the
+/// lines, written only by the steps that change them (so that a hold or an approval does not rewrite every
+/// line); `invoice-owners` [invoice] → org; `by-organisation`
 /// [org, created at, invoice]; `by-status` [org, status, created at, invoice]; `all-by-status` [status,
 /// created at, org, invoice]; `by-period` [org, service, period, invoice]; `payments-queue` [queued at, org,
 /// invoice]; `credit-notes` [org, credit note] → ``CreditNoteEntry``; `credit-note-owners` [credit note] → org;
@@ -15,7 +17,7 @@ public enum InvoicesProjection: Projection {
     public static let name = "invoices"
     public static let version = 1
     public static let tables = [
-        "invoices", "invoice-owners", "by-organisation", "by-status", "all-by-status", "by-period", "payments-queue",
+        "invoices", "invoice-lines", "invoice-owners", "by-organisation", "by-status", "all-by-status", "by-period", "payments-queue",
         "credit-notes", "credit-note-owners", "service-owners",
     ]
     public static let eventTypes = Set((InvoiceEvent.payloadTypes + CreditNoteEvent.payloadTypes).map { $0.eventType } + [ServiceRegistered.eventType])
@@ -47,6 +49,9 @@ public enum InvoicesProjection: Projection {
             old = try model.requireOwned(InvoiceEntry.self, "invoices", owners: "invoice-owners", id: id.rawValue, "invoice", for: event)
         }
         var entry = old ?? InvoiceEntry(invoice: Invoice.initialState, history: [], created: step, queuedAt: nil)
+        if case .lineRemoved = invoiceEvent, let stored = old {
+            entry.invoice.lines = try model.get([ChargeLine].self, "invoice-lines", stored.key) ?? []
+        }
         entry.invoice = Invoice.evolve(entry.invoice, invoiceEvent)
         entry.history.append(HistoryStep(step: step, reason: invoiceEvent.reason))
         switch entry.invoice.status {
@@ -55,9 +60,16 @@ public enum InvoicesProjection: Projection {
         default:
             entry.queuedAt = nil
         }
-        guard let organisation = entry.invoice.organisationID, let id = entry.invoice.invoiceID else { return }
+        guard entry.invoice.organisationID != nil, entry.invoice.invoiceID != nil else { return }
+        switch invoiceEvent {
+        case .created, .contractInvoiceCreated, .supplementaryRaised, .corrected, .lineRemoved:
+            try model.put(entry.invoice.lines, "invoice-lines", entry.key)
+        default:
+            break
+        }
+        entry.invoice.lines = []
         try model.moveIndexes(from: old?.indexEntries ?? [], to: entry.indexEntries)
-        try model.put(entry, "invoices", ReadModelKey(.text(organisation.rawValue), .text(id.rawValue)))
+        try model.put(entry, "invoices", entry.key)
     }
 
     private static func applyCreditNote(_ noteEvent: CreditNoteEvent, _ step: StepRecord, _ event: ProjectedEvent,
@@ -75,6 +87,16 @@ public enum InvoicesProjection: Projection {
         entry.note = CreditNote.evolve(entry.note, noteEvent)
         guard let raised = entry.note.raised else { return }
         try model.put(entry, "credit-notes", ReadModelKey(.text(raised.organisationID.rawValue), .text(raised.creditNoteID.rawValue)))
+    }
+}
+
+extension ReadModelReader {
+    /// The invoice under `[owner, id]` with its lines put back.
+    func invoiceEntry(_ owner: String, _ id: String) throws -> InvoiceEntry? {
+        let key = ReadModelKey(.text(owner), .text(id))
+        guard var entry = try get(InvoiceEntry.self, "invoices", key) else { return nil }
+        entry.invoice.lines = try get([ChargeLine].self, "invoice-lines", key) ?? []
+        return entry
     }
 }
 
@@ -110,7 +132,8 @@ extension InvoiceEvent {
 /// An invoice as it stands, with its whole story.
 public struct InvoiceEntry: Codable, Sendable, Equatable {
     /// The invoice folded by `Invoice.evolve`: kind, provider, contract, service and period, reference, date,
-    /// lines, total, status, hold and return reasons, payment and any adjustments after payment.
+    /// lines, total, status, hold and return reasons, payment and any adjustments after payment. (The stored
+    /// row has no lines; queries put them back.)
     public var invoice: Invoice.State
     /// Every step, oldest first: created, submitted, held, released, returned, corrected, resubmitted,
     /// approved, paid, adjusted.
@@ -121,6 +144,7 @@ public struct InvoiceEntry: Codable, Sendable, Equatable {
     public var queuedAt: Timestamp?
 
     public var invoiceID: InvoiceID { invoice.invoiceID! }
+    var key: ReadModelKey { ReadModelKey(.text(organisationID.rawValue), .text(invoiceID.rawValue)) }
     public var organisationID: OrganisationID { invoice.organisationID! }
     public var status: InvoiceStatus { invoice.status }
 

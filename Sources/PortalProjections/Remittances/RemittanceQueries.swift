@@ -9,7 +9,7 @@ public struct RemittanceQueries: Sendable {
     public func remittance(run: PaymentRunID, organisation: OrganisationID, _ scope: ReadScope) throws -> RemittanceEntry? {
         guard scope.allows(organisation) else { return nil }
         return try engine.read(RemittancesProjection.self) { reader in
-            try reader.get(RemittanceEntry.self, "advices", ReadModelKey(.text(organisation.rawValue), .text(run.rawValue)))
+            try reader.event(RemittanceIssued.self, "advices", ReadModelKey(.text(organisation.rawValue), .text(run.rawValue))).map(RemittanceEntry.init)
         }
     }
 
@@ -38,7 +38,7 @@ public struct RemittanceQueries: Sendable {
             return try reader.entries("by-date", prefix: prefix).compactMap { index in
                 var parts = ReadModelKeyReader(index.key)
                 guard let owner = parts.text(), parts.text() != nil, let run = parts.text() else { return nil }
-                return try reader.get(RemittanceEntry.self, "advices", ReadModelKey(.text(owner), .text(run)))
+                return try reader.event(RemittanceIssued.self, "advices", ReadModelKey(.text(owner), .text(run))).map(RemittanceEntry.init)
             }
         }
     }

@@ -6,7 +6,8 @@ import PortalDomain
 /// (`RemittanceAdvice.csv`, `.text`) and stored as bytes — so every download, and every rebuild, gives the
 /// same bytes, whose SHA-256 is the one the run recorded (R-PAY-3).
 ///
-/// Tables: `advices` [org, run] → ``RemittanceEntry``; `csv` [org, run] → CSV bytes; `text` [org, run] →
+/// Tables: `advices` [org, run] → the `RemittanceIssued` event as stored (``StoredEvent``); `csv` [org, run] →
+/// CSV bytes; `text` [org, run] →
 /// text bytes; `by-date` [org, payment date, run]; `runs` [run] → ``PaymentRunEntry``.
 public enum RemittancesProjection: Projection {
     public static let name = "remittances"
@@ -19,7 +20,7 @@ public enum RemittancesProjection: Projection {
         case let issued as RemittanceIssued:
             let advice = RemittanceAdvice(issued)
             let key = ReadModelKey(.text(issued.organisationID.rawValue), .text(issued.paymentRunID.rawValue))
-            try model.put(RemittanceEntry(advice: advice, recordedCSVSHA256: issued.csvSHA256, issued: StepRecord(event)), "advices", key)
+            try model.putEvent(event, "advices", key)
             try model.putBytes(advice.csvBytes, "csv", key)
             try model.putBytes(Array(advice.text.utf8), "text", key)
             try model.putBytes([], "by-date", ReadModelKey(
@@ -33,13 +34,19 @@ public enum RemittancesProjection: Projection {
 }
 
 /// One provider's remittance advice of one payment run.
-public struct RemittanceEntry: Codable, Sendable, Equatable {
+public struct RemittanceEntry: Sendable, Equatable {
     /// What the run recorded: payment date and reference, one line per invoice, claim, scheduled payment or
     /// credit note line with client, CPLI, period and amount, and the total.
     public var advice: RemittanceAdvice
     /// The SHA-256 of the CSV rendered when the run was made, as the run recorded it.
     public var recordedCSVSHA256: String
     public var issued: StepRecord
+
+    init(_ stored: StoredEvent<RemittanceIssued>) {
+        advice = RemittanceAdvice(stored.payload)
+        recordedCSVSHA256 = stored.payload.csvSHA256
+        issued = stored.step
+    }
 }
 
 /// A payment run: what it paid and deducted, its total, who ran it and when.

@@ -82,16 +82,26 @@ extension Portal.Bench {
             // 2. Reading and decoding every payload with the domain's registry (JSONDecoder), on one core.
             started = ContinuousClock.now
             next = 1
+            var byType: [String: (count: Int, time: Duration)] = [:]
+            let clock = ContinuousClock()
             while next <= head {
                 let batch = try log.readAll(from: next, limit: batchSize)
                 guard let last = batch.last else { break }
                 for event in batch {
+                    let decodeStart = clock.now
                     _ = try EventRegistry.decodePayload(type: event.type, schemaVersion: event.schemaVersion, payload: event.payload)
+                    let spent = clock.now - decodeStart
+                    byType[event.type, default: (0, .zero)].count += 1
+                    byType[event.type, default: (0, .zero)].time += spent
                 }
                 next = last.position + 1
             }
             let decodeTime = ContinuousClock.now - started
             print(row("read + decode every payload (1 core)", Int(head), decodeTime))
+            for (type, figures) in byType.sorted(by: { $0.value.time > $1.value.time }).prefix(6) {
+                print("  \(type.padding(toLength: 28, withPad: " ", startingAt: 0)) \(String(format: "%7d", figures.count)) events, "
+                    + String(format: "%5.2f s, %6.1f µs each", Measurement.seconds(figures.time), Measurement.seconds(figures.time) * 1e6 / Double(figures.count)))
+            }
 
             // 3. Rebuilding every read model, as `portal projections rebuild` does.
             let readModels = PortalReadModels(log: log, dataFolder: folder, options: PortalReadModels.engineOptions(batchSize: batchSize))
