@@ -60,6 +60,13 @@ public final class CommandAttempt {
         return decided
     }
 
+    /// The version stream `streamID` will have once this attempt is appended: the version read plus the events
+    /// added to it; nil when the attempt has not loaded the stream. An invoice records its actuals stream's
+    /// version with it, and submission compares (R-INV-2).
+    public func version(of streamID: String) -> UInt64? {
+        versions[streamID].map { $0 + UInt64(events[streamID]?.count ?? 0) }
+    }
+
     var hasEvents: Bool { events.values.contains { !$0.isEmpty } }
 
     /// The atomic append of this attempt.

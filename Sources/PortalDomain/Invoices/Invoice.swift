@@ -312,22 +312,22 @@ public enum Invoice: EventStream {
         }
     }
 
-    /// Lines with the over-20% exception refuse submission, naming them (R-INV-2); so do an empty invoice and
-    /// actuals changed since the lines were computed.
+    /// An empty invoice, actuals changed since the lines were computed (checked first: the lines may be stale),
+    /// and lines with the over-20% exception, named (R-INV-2), refuse submission.
     private static func checkSubmittable(_ state: State, actualsVersion: UInt64?) throws(DomainError) {
         guard !state.lines.isEmpty else {
             throw .invalidValue(field: "lines", "invoice \(state.reference) has no lines; an invoice needs at least one line")
+        }
+        if state.kind == .invoice, let computedFrom = state.actualsVersion, actualsVersion != computedFrom {
+            throw .wrongState(
+                field: "actuals",
+                "the actuals of period \(state.period?.description ?? "?") changed after invoice \(state.reference)'s lines were computed; correct the invoice from the actuals, then submit it")
         }
         let flagged = state.lines.filter(\.isOverException)
         if !flagged.isEmpty {
             throw .ruleBroken(
                 "R-INV-2", field: "lines",
                 "invoice \(state.reference) has \(flagged.count) line\(flagged.count == 1 ? "" : "s") with the over-20% exception: \(flagged.map(\.label).joined(separator: "; ")); remove \(flagged.count == 1 ? "it" : "them") before submitting, and ask Service Brokerage for a temporary CPLI")
-        }
-        if state.kind == .invoice, let computedFrom = state.actualsVersion, actualsVersion != computedFrom {
-            throw .wrongState(
-                field: "actuals",
-                "the actuals of period \(state.period?.description ?? "?") changed after invoice \(state.reference)'s lines were computed; correct the invoice from the actuals, then submit it")
         }
     }
 
