@@ -121,7 +121,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PortalProjectionsTests",
-            dependencies: ["PortalProjections", "PortalApplication", "PortalDomain", "EventLog", "Chronology"],
+            dependencies: [
+                "PortalProjections", "PortalApplication", "PortalDomain", "EventLog", "Chronology",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

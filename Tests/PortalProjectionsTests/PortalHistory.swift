@@ -43,6 +43,9 @@ final class PortalHistory: @unchecked Sendable {
     var contractTypes: [ServiceID: ContractType] = [:]
     var activeCPLIs: [ServiceID: [CPLIDefinition]] = [:]
     var passwords: [UserID: String] = [:]
+    var scheduledContract: ContractID?
+    var paidInvoices: [(ServiceID, PeriodNumber)] = []
+    var pendingSupplementary: [InvoiceID] = []
     var emails: [UserID: String] = [:]
     private var counter = 0
 
@@ -113,6 +116,7 @@ final class PortalHistory: @unchecked Sendable {
             let pending = try portal.state(of: User.self, rejected.rawValue).changeRequests.open.keys.first!
             _ = try await portal.rejectContactCreation(rejected, requestID: pending, reason: "no such employee", request(helpdesk))
         }
+        try await setUpScheduledContract()
         for (service, organisation) in services.sorted(by: { $0.key < $1.key }) {
             for number in 0..<cplisEach {
                 let cpli = CPLIID("cpli-\(service.rawValue)-\(number)")
@@ -208,16 +212,157 @@ final class PortalHistory: @unchecked Sendable {
             try await detailsChanges()
         }
         clock.set(period.lastDay.adding(days: 1), hour: 8)
-        for service in services.keys.sorted() {
-            let invoice = InvoiceID("inv-\(service.rawValue)-\(number.value)")
-            _ = try await portal.changePeriodLock(service, .lock(service, number, invoice: invoice), request(payments))
-            if chance(15) {
-                _ = try await portal.changePeriodLock(service, .reopen(service, number, invoice: invoice), request(payments))
-                _ = try await portal.changePeriodLock(service, .lock(service, number, invoice: invoice), request(payments))
-            }
-            let reason: PeriodRelease = chance(20) ? .held : .approved
-            _ = try await portal.changePeriodLock(service, .openNext(service, after: number, invoice: invoice, because: reason), request(payments))
+        try await invoiceAndPay(number)
+    }
+
+    // MARK: Invoices, claims, payments, conversations (part 2)
+
+    /// Each service's invoice of the period through its lifecycle (some held and released, some returned,
+    /// corrected and resubmitted), the supplementary invoices raised since the last run approved, a one-off
+    /// claim invoiced at contract level now and then, the scheduled payment calculated, and the payment run;
+    /// then, sometimes, a paid period corrected (a credit note or a supplementary invoice).
+    func invoiceAndPay(_ number: PeriodNumber) async throws {
+        let payments = request(self.payments)
+        if let scheduled = scheduledContract {
+            _ = try await portal.calculateScheduledPayment(contract: scheduled, period: number, payments)
         }
+        for service in services.keys.sorted() {
+            let organisation = services[service]!
+            let provider = request(superUsers[organisation]!)
+            let id = InvoiceID("inv-\(service.rawValue)-\(number.value)")
+            let proposal = try portal.proposeInvoice(service: service, period: number, for: superUsers[organisation]!)
+            let unticked = Set(proposal.filter(\.isOverException).map(\.cpliID))
+            guard proposal.count > unticked.count else { continue }
+            _ = try await portal.createInvoice(InvoiceDraft(
+                invoiceID: id, serviceID: service, period: number, reference: "R-\(service.rawValue)-P\(number.value)",
+                invoiceDate: clockDate(), unticked: unticked), provider)
+            _ = try await portal.submitInvoice(id, provider)
+            if chance(15) {
+                _ = try await portal.holdInvoice(id, reason: "query on week 2", payments)
+                _ = try await portal.releaseInvoice(id, payments)
+            } else if chance(10) {
+                _ = try await portal.returnInvoice(id, reason: "a week is invoiced twice", payments)
+                if let definition = (activeCPLIs[service] ?? []).first(where: { !unticked.contains($0.cpliID) }),
+                   let week = Self.calendar.period(number).weeks.first(where: { GeneratedActual(definition, week: $0) != nil }) {
+                    _ = try await portal.recordActual(Actuals.Key(serviceID: service, period: number),
+                                                      ActualEntry(cpliID: definition.cpliID, week: week, actual: .zero, comment: "not delivered"), provider)
+                }
+                _ = try await portal.correctInvoice(id, provider)
+                _ = try await portal.submitInvoice(id, provider)
+            }
+            _ = try await portal.approveInvoice(id, payments)
+            paidInvoices.append((service, number))
+        }
+        for id in pendingSupplementary { _ = try await portal.approveInvoice(id, payments) }
+        pendingSupplementary = []
+        try await claimOnce(number)
+        try await conversationOnce(number)
+        _ = try await portal.runPayment(PaymentRunRequest(
+            paymentRunID: PaymentRunID("run-\(number.value)"), paymentDate: clockDate(), reference: "BACS-\(number.value)"), payments)
+        // A correction of a period just paid: downwards a credit note, upwards a supplementary invoice (R-INV-4).
+        if number.value % 2 == 0 || chance(30), let (service, period) = paidInvoices.last(where: { $0.1 == number }),
+           let definition = (activeCPLIs[service] ?? []).last, let week = Self.calendar.period(period).weeks.last,
+           let generated = GeneratedActual(definition, week: week) {
+            let up = number.value % 4 == 0
+            let entry = ActualEntry(cpliID: definition.cpliID, week: week, actual: up ? generated.planned + Quantity(1) : .zero,
+                                    comment: up ? "an extra visit was delivered" : "the client was away all week")
+            let document = next(up ? "sup" : "cn")
+            let outcome = try await portal.correctPaidActual(Actuals.Key(serviceID: service, period: period), entry, documentID: document,
+                                                            reference: document.uppercased(), request(superUsers[services[service]!]!))
+            if case .supplementaryInvoice? = outcome.value { pendingSupplementary.append(InvoiceID(document)) }
+        }
+    }
+
+    /// After the last period: work the council has not finished — the next period's scheduled payment (not yet
+    /// due), a claim awaiting approval, an invoice of the next period on hold.
+    func leaveWorkInProgress(after number: PeriodNumber) async throws {
+        let payments = request(self.payments)
+        if let scheduled = scheduledContract {
+            _ = try await portal.calculateScheduledPayment(contract: scheduled, period: number.next, payments)
+        }
+        guard let service = services.keys.sorted().first(where: { contractTypes[$0] != .spotOldBlock }),
+              let definition = activeCPLIs[service]?.first(where: { $0.endDate == nil }) else { return }
+        let provider = request(superUsers[services[service]!]!)
+        let period = Self.calendar.period(number)
+        let claim = ClaimID(next("claim"))
+        _ = try await portal.createClaim(OneOffClaimRequest(
+            claimID: claim, contractID: ContractID("k-\(service.rawValue.dropFirst(4))"), dateOfClaim: period.lastDay,
+            items: [OneOffClaimItemRequest(cpliID: definition.cpliID, absenceFrom: period.firstDay, absenceTo: period.firstDay.adding(days: 1),
+                                           precedingStay: .emergencyRespite, hours: Quantity(4))]), provider)
+        _ = try await portal.submitClaim(claim, provider)
+        let next = Self.calendar.period(number.next)
+        clock.set(next.lastDay.adding(days: 1), hour: 8)
+        let invoice = InvoiceID("inv-\(service.rawValue)-\(number.next.value)")
+        _ = try await portal.createInvoice(InvoiceDraft(
+            invoiceID: invoice, serviceID: service, period: number.next, reference: "R-\(service.rawValue)-P\(number.next.value)",
+            invoiceDate: clockDate()), provider)
+        _ = try await portal.submitInvoice(invoice, provider)
+        _ = try await portal.holdInvoice(invoice, reason: "awaiting the client's care plan", payments)
+    }
+
+    private func clockDate() -> BusinessDate { BusinessDate(Timestamp(clock.now())) }
+
+    /// A scheduled contract of the first organisation with a service of two CPLIs (R-PAY-1).
+    func setUpScheduledContract() async throws {
+        guard let organisation = superUsers.keys.sorted().first else { return }
+        let contract = ContractID("k-scheduled")
+        _ = try await portal.registerContract(ContractRegistered(
+            contractID: contract, organisationID: organisation, name: "Scheduled home support", contractType: .block2013,
+            paymentBasis: .scheduled, startDate: Self.date("2026-01-05")), request(procurement))
+        let service = ServiceID("svc-scheduled")
+        _ = try await portal.registerService(ServiceRegistered(
+            serviceID: service, organisationID: organisation, contractID: contract, details: details("Scheduled service"),
+            startDate: Self.date("2026-11-16")), request(procurement))
+        for number in 0..<2 {
+            _ = try await publishISO(CPLIID("cpli-scheduled-\(number)"), service: service, organisation: organisation, agree: true)
+        }
+        scheduledContract = contract
+    }
+
+    /// Now and then a one-off claim on a block contract's service: created, submitted, approved, invoiced at
+    /// contract level, submitted and approved (R-OOC).
+    private func claimOnce(_ number: PeriodNumber) async throws {
+        let period = Self.calendar.period(number)
+        let (from, to) = (period.firstDay.adding(days: 2), period.firstDay.adding(days: 4))
+        let covering = { (definition: CPLIDefinition) in definition.covers(from) && definition.covers(to) }
+        guard number.value % 3 != 1 || chance(50), let service = services.keys.sorted().first(where: {
+            contractTypes[$0] != .spotOldBlock && (activeCPLIs[$0] ?? []).contains(where: covering)
+        }) else { return }
+        let organisation = services[service]!
+        let provider = request(superUsers[organisation]!)
+        let definition = activeCPLIs[service]!.first(where: covering)!
+        let claim = ClaimID(next("claim"))
+        let contract = ContractID("k-\(service.rawValue.dropFirst(4))")
+        _ = try await portal.createClaim(OneOffClaimRequest(
+            claimID: claim, contractID: contract, dateOfClaim: period.lastDay, notes: "hospital stay",
+            items: [OneOffClaimItemRequest(cpliID: definition.cpliID, absenceFrom: from, absenceTo: to, precedingStay: .hospital,
+                                           hours: Quantity(6))]), provider)
+        _ = try await portal.submitClaim(claim, provider)
+        if number.value % 3 == 0 {
+            _ = try await portal.rejectClaim(claim, reason: "no hospital record", request(payments))
+            return
+        }
+        _ = try await portal.approveClaim(claim, request(payments))
+        let invoice = InvoiceID("inv-\(claim.rawValue)")
+        _ = try await portal.createContractInvoice(ContractInvoiceDraft(
+            invoiceID: invoice, contractID: contract, reference: "C-\(claim.rawValue)", invoiceDate: clockDate(), claimIDs: [claim]), provider)
+        _ = try await portal.submitInvoice(invoice, provider)
+        _ = try await portal.approveInvoice(invoice, request(payments))
+    }
+
+    /// Now and then a provider asks the Payments Team about a contract; the team answers, and may reassign or close.
+    private func conversationOnce(_ number: PeriodNumber) async throws {
+        guard let service = services.keys.sorted().dropFirst(Int(random.next() % UInt64(services.count))).first else { return }
+        let organisation = services[service]!
+        let provider = request(superUsers[organisation]!)
+        let id = ConversationID(next("conv"))
+        _ = try await portal.startConversation(ConversationStart(
+            conversationID: id, organisationID: organisation, type: .paymentQuery, relatedTo: .contract,
+            entityID: "k-\(service.rawValue.dropFirst(4))", team: .payments, subject: "Period \(number) payment",
+            body: "When will period \(number) be paid?"), provider)
+        _ = try await portal.postMessage(id, body: "In this week's run.", request(payments))
+        if number.value % 2 == 1 { _ = try await portal.reassignConversation(id, to: .billing, request(payments)) }
+        if number.value % 3 == 0 { _ = try await portal.closeConversation(id, request(payments)) }
     }
 
     /// A calendar edit of one CPLI's week with plausible values.

@@ -33,13 +33,7 @@ final class ReadModelFixture: @unchecked Sendable {
         history.payments = try await history.staff("payments-1", .payments)
         for (organisation, service) in [(oasis, oasisService), (sunrise, ServiceID("sunrise-hs"))] {
             _ = try await portal.registerOrganisation(organisation, details: history.details("\(organisation) care"), request(history.procurement))
-            let contract = ContractID("\(service.rawValue)-k")
-            _ = try await portal.registerContract(ContractRegistered(
-                contractID: contract, organisationID: organisation, name: "Home support", contractType: .spotOldBlock,
-                paymentBasis: .invoiced, startDate: PortalHistory.date("2026-01-05")), request(history.procurement))
-            _ = try await portal.registerService(ServiceRegistered(
-                serviceID: service, organisationID: organisation, contractID: contract, details: history.details("\(service)"),
-                startDate: PortalHistory.date("2026-11-16")), request(history.procurement))
+            try await registerService(service, contract: ContractID("\(service.rawValue)-k"), type: .spotOldBlock, basis: .invoiced, of: organisation)
         }
         oasisUser = try await history.contact("oasis-su", of: oasis, role: .superUserActuals, requestedBy: helpdesk)
         history.superUsers[oasis] = oasisUser
