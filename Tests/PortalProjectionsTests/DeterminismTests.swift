@@ -39,7 +39,7 @@ struct DeterminismTests {
         let types = try history.eventTypes()
         for type in ["ActualRecorded", "WeekConfirmed", "ActualsFileImported", "LoginFailed", "AccountLocked", "ISORejected",
                      "PeriodReopened", "NextPeriodOpened", "ContactAmendAccepted", "ServiceDetailsChangeAccepted",
-                     "InvoiceHeld", "InvoiceReturned", "InvoiceCorrected", "InvoiceResubmitted", "InvoicePaid", "RemittanceIssued",
+                     "InvoiceLineRemoved", "InvoiceHeld", "InvoiceReturned", "InvoiceCorrected", "InvoiceResubmitted", "InvoicePaid", "RemittanceIssued",
                      "CreditNoteRaised", "CreditNoteSettled", "SupplementaryInvoiceRaised", "PaidInvoiceAdjusted",
                      "OneOffClaimApproved", "OneOffClaimRejected", "ContractInvoiceCreated", "ConversationReassigned",
                      "ConversationClosed", "ScheduledPaymentCalculated", "ScheduledPaymentPaid"] {

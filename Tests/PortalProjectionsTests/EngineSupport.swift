@@ -122,6 +122,7 @@ func engine(_ log: EventLog, _ folder: TemporaryFolder, _ projections: [any Proj
             batchSize: Int = 2000) -> ProjectionEngine {
     var options = ProjectionEngine.Options()
     options.batchSize = batchSize
+    options.bulkBatchSize = batchSize
     options.domainCategories = ["organisation", "invoice"]
     return ProjectionEngine(log: log, folder: folder.projections, projections: projections, options: options)
 }

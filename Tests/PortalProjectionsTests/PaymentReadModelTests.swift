@@ -161,6 +161,28 @@ struct PaymentReadModelTests {
         #expect(try f.readModels.engine.digests() == digests)
     }
 
+    @Test("R-INV-2: a line removed from an unsubmitted invoice leaves the read model's lines and total")
+    func lineRemoved() async throws {
+        let f = try await F()
+        let provider = f.request(f.oasisUser)
+        try await f.publish("ann-1", client: "C-ann", planned: "10.5", rate: "18.50")
+        try await f.publish("carl-1", client: "C-carl", planned: "3", rate: "20")
+        f.today("2026-12-14")
+        _ = try await f.portal.recordActual(f.period9, ActualEntry(cpliID: "carl-1", week: Self.week2, actual: F.q("4"), comment: "Waiting for ambulance"), provider)
+        _ = try await f.portal.createInvoice(InvoiceDraft(invoiceID: "inv-p9", serviceID: f.oasisService, period: PeriodNumber(9), reference: "INV-P9",
+                                                          invoiceDate: F.date("2026-12-14")), provider)
+        _ = try await f.portal.removeInvoiceLine("inv-p9", cpli: "carl-1", provider)
+        try await f.sync()
+        let invoice = try #require(try f.readModels.invoices.invoice("inv-p9", ReadScope(f.oasisUser)))
+        #expect(invoice.invoice.lines.map(\.cpliID) == ["ann-1"])
+        // 42 h × £18.50.
+        #expect(invoice.invoice.total == F.pounds("777.00"))
+        #expect(invoice.history.map(\.step.event) == ["InvoiceCreated", "InvoiceLineRemoved"])
+        _ = try await f.portal.submitInvoice("inv-p9", provider)
+        try await f.sync()
+        #expect(try f.readModels.invoices.invoice("inv-p9", ReadScope(f.oasisUser))?.invoice.lines.map(\.cpliID) == ["ann-1"])
+    }
+
     @Test("R-PER-3, R-INV-4: a returned invoice reopens its period and locks it again on resubmission; a correction after payment raises a credit note the next run deducts")
     func returnAndCreditNote() async throws {
         let f = try await F()

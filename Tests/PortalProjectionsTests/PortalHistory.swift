@@ -233,9 +233,14 @@ final class PortalHistory: @unchecked Sendable {
             let proposal = try portal.proposeInvoice(service: service, period: number, for: superUsers[organisation]!)
             let unticked = Set(proposal.filter(\.isOverException).map(\.cpliID))
             guard proposal.count > unticked.count else { continue }
+            // Over-20% lines leave the invoice (R-INV-2): unticked in the wizard, or removed from the created invoice.
+            let removesLines = number.value % 2 == 0
             _ = try await portal.createInvoice(InvoiceDraft(
                 invoiceID: id, serviceID: service, period: number, reference: "R-\(service.rawValue)-P\(number.value)",
-                invoiceDate: clockDate(), unticked: unticked), provider)
+                invoiceDate: clockDate(), unticked: removesLines ? [] : unticked), provider)
+            if removesLines {
+                for cpli in unticked.sorted() { _ = try await portal.removeInvoiceLine(id, cpli: cpli, provider) }
+            }
             _ = try await portal.submitInvoice(id, provider)
             if chance(15) {
                 _ = try await portal.holdInvoice(id, reason: "query on week 2", payments)

@@ -30,8 +30,11 @@ public final class ProjectionEngine: Sendable {
     }
 
     public struct Options: Sendable {
-        /// Events read and applied per transaction.
+        /// Events read and applied per transaction while following the log (small: read-your-writes waits for it).
         public var batchSize = 2000
+        /// Events read and applied per transaction when catching up or rebuilding: larger batches mean fewer
+        /// commits (each synced) and less waiting between stores.
+        public var bulkBatchSize = 8000
         /// Categories the portal's domain owns: an event there whose type this build does not know stops
         /// the engine instead of being skipped.
         public var domainCategories: Set<String> = []
@@ -146,7 +149,7 @@ public final class ProjectionEngine: Sendable {
         let head = try log.head().position
         let started = ContinuousClock.now
         let from = try lowestCheckpoint()
-        try await pump(from: from + 1, through: head, to: { self.runningStores() }, stopsOnFailure: false) { last in
+        try await pump(from: from + 1, through: head, batchSize: options.bulkBatchSize, to: { self.runningStores() }, stopsOnFailure: false) { last in
             self.applied.advance(to: try self.lowestCheckpoint())
             progress?(RebuildProgress(done: last - from, total: head - from, elapsed: ContinuousClock.now - started))
         }
@@ -172,7 +175,7 @@ public final class ProjectionEngine: Sendable {
                 await log.waitForEvents(after: head, timeout: .milliseconds(500))
                 continue
             }
-            try await pump(from: next, through: head, to: { self.runningStores() }, stopsOnFailure: false) { last in
+            try await pump(from: next, through: head, batchSize: options.batchSize, to: { self.runningStores() }, stopsOnFailure: false) { last in
                 next = last + 1
                 self.applied.advance(to: try self.lowestCheckpoint())
             }
@@ -188,31 +191,77 @@ public final class ProjectionEngine: Sendable {
         var last: UInt64
     }
 
-    /// Reads, decodes and applies the events from `from` through `through` in batches: the next batch is read
-    /// and decoded (on every core) while the current one is applied (on the stores' writer threads).
+    /// Reads, decodes and applies the events from `from` through `through` in batches. Batches are read and
+    /// decoded (on every core) ahead of the stores, and each store applies them in order on its writer thread
+    /// at its own pace: a store with little to do does not wait at every batch for the busiest one. At most
+    /// `batchesInFlight` batches are decoded and not yet applied by every store.
     ///
     /// With `stopsOnFailure` (a rebuild), the first projection that cannot go on stops the whole run; otherwise
-    /// it is marked stopped and the others go on. `applied` is called with each batch's last position.
+    /// it is marked stopped where it failed (the batches before stay applied, none after is) and the others go
+    /// on. `applied` is called with each batch's last position once every store has applied it, in order.
     private func pump(
-        from: UInt64, through: UInt64, to stores: @escaping @Sendable () -> [ReadModelStore], stopsOnFailure: Bool,
+        from: UInt64, through: UInt64, batchSize: Int, to stores: @escaping @Sendable () -> [ReadModelStore], stopsOnFailure: Bool,
         applied: (UInt64) throws -> Void
     ) async throws {
         guard from <= through else { return }
-        var upcoming = Task { try await self.readAndDecode(from: from, through: through, for: stores()) }
-        defer { upcoming.cancel() }
-        while let batch = try await upcoming.value {
+        var upcoming = Task { try await self.readAndDecode(from: from, through: through, batchSize: batchSize, for: stores()) }
+        var inFlight: [(last: UInt64, work: [Task<Void, any Error>])] = []
+        var tails: [String: Task<Void, any Error>] = [:]
+        defer {
+            upcoming.cancel()
+            for batch in inFlight { for work in batch.work { work.cancel() } }
+        }
+        var decodedEverything = false
+        while true {
+            // Wait for the oldest batches while too many are in flight, and for all of them at the end.
+            while inFlight.count > (decodedEverything ? 0 : Self.batchesInFlight - 1) {
+                let oldest = inFlight.removeFirst()
+                for work in oldest.work { try await work.value }
+                try applied(oldest.last)
+            }
+            if decodedEverything { return }
+            guard let batch = try await upcoming.value else {
+                decodedEverything = true
+                continue
+            }
             try Task.checkCancellation()
             let next = batch.last + 1
-            upcoming = next <= through ? Task { try await self.readAndDecode(from: next, through: through, for: stores()) } : Task { nil }
+            upcoming = next <= through ? Task { try await self.readAndDecode(from: next, through: through, batchSize: batchSize, for: stores()) } : Task { nil }
             if stopsOnFailure, let failure = batch.failures.first { throw failure }
-            markStopped(batch.failures)
-            try await apply(batch.events, through: batch.last, to: stores(), stopsOnFailure: stopsOnFailure)
-            try applied(batch.last)
+            var work: [Task<Void, any Error>] = []
+            for store in stores() {
+                let name = store.projection.name
+                let previous = tails[name]
+                let failure = batch.failures.first { $0.projection == name }
+                let task = Task {
+                    try await previous?.value
+                    if !stopsOnFailure && self.isStopped(name) { return }
+                    if let failure { return self.markStopped([failure]) }
+                    do {
+                        try await store.apply(batch.events, through: batch.last)
+                    } catch let stopped as ProjectionStopped where !stopsOnFailure {
+                        self.markStopped([stopped])
+                    }
+                }
+                tails[name] = task
+                work.append(task)
+            }
+            inFlight.append((batch.last, work))
         }
     }
 
-    private func readAndDecode(from: UInt64, through: UInt64, for stores: [ReadModelStore]) async throws -> DecodedBatch? {
-        let raw = try log.readAll(from: from, limit: min(options.batchSize, Int(through - from + 1)))
+    /// Decoded batches that may wait for the stores to apply them.
+    private static let batchesInFlight = 4
+
+    private func isStopped(_ name: String) -> Bool {
+        state.withLock { state in
+            if case .stopped = state.phases[name] { return true }
+            return false
+        }
+    }
+
+    private func readAndDecode(from: UInt64, through: UInt64, batchSize: Int, for stores: [ReadModelStore]) async throws -> DecodedBatch? {
+        let raw = try log.readAll(from: from, limit: min(max(batchSize, 1), Int(through - from + 1)))
         guard let last = raw.last else { return nil }
         let (events, failures) = try await decodeInParallel(raw, for: stores)
         return DecodedBatch(events: events, failures: failures, last: last.position)
@@ -242,23 +291,6 @@ public final class ProjectionEngine: Sendable {
             for failure in stopped where !failures.contains(where: { $0.projection == failure.projection }) { failures.append(failure) }
         }
         return (events, failures)
-    }
-
-    /// Applies a decoded batch to `stores` side by side. A store that stops is marked and left behind, or,
-    /// with `stopsOnFailure`, stops the whole batch.
-    private func apply(_ decoded: [ProjectedEvent], through: UInt64, to stores: [ReadModelStore], stopsOnFailure: Bool) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for store in stores {
-                group.addTask {
-                    do {
-                        try await store.apply(decoded, through: through)
-                    } catch let stopped as ProjectionStopped where !stopsOnFailure {
-                        self.markStopped([stopped])
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
     }
 
     private func runningStores() -> [ReadModelStore] {
@@ -402,7 +434,7 @@ public final class ProjectionEngine: Sendable {
         let head = try log.head().position
         let started = ContinuousClock.now
         let building = fresh
-        try await pump(from: 1, through: head, to: { building }, stopsOnFailure: true) { last in
+        try await pump(from: 1, through: head, batchSize: options.bulkBatchSize, to: { building }, stopsOnFailure: true) { last in
             progress?(RebuildProgress(done: last, total: head, elapsed: ContinuousClock.now - started))
         }
         switched = true

@@ -1,3 +1,4 @@
+import Foundation
 import Chronology
 import PortalDomain
 
@@ -7,8 +8,8 @@ import PortalDomain
 /// Team's queue holds submitted and on-hold invoices, the longest waiting first (R-INV-3).
 ///
 /// Tables: `invoices` [org, invoice] → ``InvoiceEntry`` without its lines; `invoice-lines` [org, invoice] → the
-/// lines, written only by the steps that change them (so that a hold or an approval does not rewrite every
-/// line); `invoice-owners` [invoice] → org; `by-organisation`
+/// lines (``InvoiceLines``), written only by the steps that change them (so that a hold or an approval does not
+/// rewrite every line), usually as the event that set them; `invoice-owners` [invoice] → org; `by-organisation`
 /// [org, created at, invoice]; `by-status` [org, status, created at, invoice]; `all-by-status` [status,
 /// created at, org, invoice]; `by-period` [org, service, period, invoice]; `payments-queue` [queued at, org,
 /// invoice]; `credit-notes` [org, credit note] → ``CreditNoteEntry``; `credit-note-owners` [credit note] → org;
@@ -50,7 +51,7 @@ public enum InvoicesProjection: Projection {
         }
         var entry = old ?? InvoiceEntry(invoice: Invoice.initialState, history: [], created: step, queuedAt: nil)
         if case .lineRemoved = invoiceEvent, let stored = old {
-            entry.invoice.lines = try model.get([ChargeLine].self, "invoice-lines", stored.key) ?? []
+            entry.invoice.lines = try model.getBytes("invoice-lines", stored.key).map(InvoiceLines.decode) ?? []
         }
         entry.invoice = Invoice.evolve(entry.invoice, invoiceEvent)
         entry.history.append(HistoryStep(step: step, reason: invoiceEvent.reason))
@@ -62,8 +63,10 @@ public enum InvoicesProjection: Projection {
         }
         guard entry.invoice.organisationID != nil, entry.invoice.invoiceID != nil else { return }
         switch invoiceEvent {
-        case .created, .contractInvoiceCreated, .supplementaryRaised, .corrected, .lineRemoved:
-            try model.put(entry.invoice.lines, "invoice-lines", entry.key)
+        case .created, .contractInvoiceCreated, .supplementaryRaised, .corrected:
+            try model.putBytes(InvoiceLines.stored(event), "invoice-lines", entry.key)
+        case .lineRemoved:
+            try model.putBytes(try InvoiceLines.encoded(entry.invoice.lines), "invoice-lines", entry.key)
         default:
             break
         }
@@ -95,8 +98,34 @@ extension ReadModelReader {
     func invoiceEntry(_ owner: String, _ id: String) throws -> InvoiceEntry? {
         let key = ReadModelKey(.text(owner), .text(id))
         guard var entry = try get(InvoiceEntry.self, "invoices", key) else { return nil }
-        entry.invoice.lines = try get([ChargeLine].self, "invoice-lines", key) ?? []
+        entry.invoice.lines = try getBytes("invoice-lines", key).map(InvoiceLines.decode) ?? []
         return entry
+    }
+}
+
+/// An invoice's lines as stored: the event that set them, as the log stored it (a first byte 0, then a
+/// ``StoredEvent``) — nothing is encoded when an invoice is created or corrected — or, after a line was removed,
+/// the lines as JSON (a first byte 1).
+enum InvoiceLines {
+    static func stored(_ event: ProjectedEvent) -> [UInt8] { [0] + StoredEventCoding.encode(event) }
+
+    static func encoded(_ lines: [ChargeLine]) throws -> [UInt8] { [1] + Array(try ReadModelCoding.encoder.encode(lines)) }
+
+    static func decode(_ bytes: [UInt8]) throws -> [ChargeLine] {
+        switch bytes.first {
+        case 0?:
+            switch try StoredEventCoding.decodeAny(bytes.dropFirst()).0 {
+            case let e as InvoiceCreated: return e.lines
+            case let e as ContractInvoiceCreated: return e.lines
+            case let e as SupplementaryInvoiceRaised: return e.lines
+            case let e as InvoiceCorrected: return e.lines
+            case let other: throw ReadModelInconsistency("\(type(of: other).eventType) does not set an invoice's lines")
+            }
+        case 1?:
+            return try ReadModelCoding.decoder.decode([ChargeLine].self, from: Data(bytes.dropFirst()))
+        default:
+            throw ReadModelInconsistency("an invoice's stored lines have an unknown form")
+        }
     }
 }
 

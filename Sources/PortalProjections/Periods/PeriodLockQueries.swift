@@ -37,7 +37,13 @@ public struct PeriodLockQueries: Sendable {
     /// The service's locks as the domain folds them, or nil when the service is unknown or not visible.
     public func servicePeriods(_ service: ServiceID, _ scope: ReadScope) throws -> ServicePeriods? {
         try engine.read(PeriodLocksProjection.self) { reader in
-            try reader.owned(ServicePeriods.self, "services", owners: "service-owners", id: service.rawValue, scope)
+            guard var periods = try reader.owned(ServicePeriods.self, "services", owners: "service-owners", id: service.rawValue, scope)
+            else { return nil }
+            let prefix = ReadModelKey(.text(periods.organisationID.rawValue), .text(service.rawValue))
+            for entry in try reader.values(PeriodLockEntry.self, "periods", prefix: prefix) {
+                periods.locks.locks[entry.period.description] = entry.lock
+            }
+            return periods
         }
     }
 

@@ -2,8 +2,9 @@ import Chronology
 import PortalDomain
 
 /// Period locks per service and period: open, locked or reopened, and why — which invoice, which event,
-/// who and when (R-PER-2, R-PER-3). Each service's locks are folded by the domain's `PeriodLocks.evolve`, so
-/// the open-period rule reads them exactly as the domain does.
+/// who and when (R-PER-2, R-PER-3). Each period's lock is folded by the domain's `PeriodLocks.evolve` (a lock
+/// event touches only its own period), and the open-period rule reads the service's locks gathered from its
+/// periods, exactly as the domain folds them. A lock event rewrites only its period's row.
 ///
 /// Tables: `services` [org, service] → ``ServicePeriods``; `periods` [org, service, period] →
 /// ``PeriodLockEntry``; `service-owners` [service] → org.
@@ -31,18 +32,16 @@ public enum PeriodLocksProjection: Projection {
             case .reopened(let e): (e.serviceID, e.period, e.invoiceID, .reopened, nil)
             }
         let owner = try model.requireOwner("service-owners", service.rawValue, "service", for: event)
-        let serviceKey = ReadModelKey(.text(owner.rawValue), .text(service.rawValue))
-        var periods = try model.require(ServicePeriods.self, "services", serviceKey, "service \(service)", for: event)
-        periods.locks = PeriodLocks.evolve(periods.locks, lockEvent)
-        try model.put(periods, "services", serviceKey)
-
-        let key = serviceKey.appending(.period(period))
+        let key = ReadModelKey(.text(owner.rawValue), .text(service.rawValue), .period(period))
         var entry = try model.get(PeriodLockEntry.self, "periods", key)
             ?? PeriodLockEntry(serviceID: service, organisationID: owner, period: period, status: .open, invoiceID: nil,
-                               nextPeriodOpenedBecause: nil, history: [])
+                               nextPeriodOpenedBecause: nil, lock: nil, history: [])
+        var locks = PeriodLocks.initialState
+        locks.locks[period.description] = entry.lock
+        entry.lock = PeriodLocks.evolve(locks, lockEvent).lock(of: period)
         entry.status = status
         entry.invoiceID = invoice
-        entry.nextPeriodOpenedBecause = release
+        entry.nextPeriodOpenedBecause = entry.lock?.release
         entry.history.append(PeriodLockStep(status: status, invoiceID: invoice, nextPeriodOpenedBecause: release, step: StepRecord(event)))
         try model.put(entry, "periods", key)
     }
@@ -78,11 +77,15 @@ public struct PeriodLockEntry: Codable, Sendable, Equatable {
     /// While locked: why the next period is open (the invoice was held, approved or paid), or nil when the
     /// invoice awaits the Payments Team.
     public var nextPeriodOpenedBecause: PeriodRelease?
+    /// The period's lock as `PeriodLocks.evolve` leaves it: nil while the period is open (never locked, or
+    /// reopened).
+    public var lock: PeriodLocks.Lock?
     /// Every lock step, oldest first.
     public var history: [PeriodLockStep]
 }
 
-/// A service's period locks as the domain folds them, with what the open-period rule needs.
+/// A service's period locks as the domain folds them, with what the open-period rule needs. (Stored without
+/// its locks, which live in the periods' rows; queries gather them.)
 public struct ServicePeriods: Codable, Sendable, Equatable {
     public var serviceID: ServiceID
     public var organisationID: OrganisationID

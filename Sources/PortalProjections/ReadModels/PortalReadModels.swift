@@ -36,10 +36,14 @@ public final class PortalReadModels: Sendable {
         ])
     }
 
-    /// The engine options the portal runs with: its domain categories, and `batchSize` events per transaction.
-    public static func engineOptions(batchSize: Int = 2000) -> ProjectionEngine.Options {
+    /// The engine options the portal runs with: its domain categories, and, when given, `batchSize` events
+    /// per transaction whether following, catching up or rebuilding.
+    public static func engineOptions(batchSize: Int? = nil) -> ProjectionEngine.Options {
         var options = ProjectionEngine.Options()
-        options.batchSize = batchSize
+        if let batchSize {
+            options.batchSize = batchSize
+            options.bulkBatchSize = batchSize
+        }
         options.domainCategories = domainCategories
         return options
     }

@@ -31,7 +31,17 @@ enum StoredEventCoding {
         return bytes
     }
 
-    static func decode<Payload: EventPayload>(_ type: Payload.Type, _ bytes: [UInt8]) throws -> StoredEvent<Payload> {
+    static func decode<Payload: EventPayload>(_ type: Payload.Type, _ bytes: some RandomAccessCollection<UInt8>) throws -> StoredEvent<Payload> {
+        let (decoded, step) = try decodeAny(bytes)
+        guard let payload = decoded as? Payload else {
+            throw ReadModelInconsistency("a stored \(step.event) is not a \(Payload.eventType)")
+        }
+        return StoredEvent(payload: payload, step: step)
+    }
+
+    /// The stored event's payload, of whichever registered type it is, and its step.
+    static func decodeAny(_ stored: some RandomAccessCollection<UInt8>) throws -> (any EventPayload, StepRecord) {
+        let bytes = Array(stored)
         var offset = 0
         func number(_ width: Int) throws -> UInt64 {
             guard offset + width <= bytes.count else { throw ReadModelInconsistency("a stored event is cut short") }
@@ -49,10 +59,7 @@ enum StoredEventCoding {
         let schemaVersion = Int(try number(2))
         let eventType = try text(), who = try text(), actingAs = try text()
         let decoded = try EventRegistry.decodePayload(type: eventType, schemaVersion: schemaVersion, payload: Data(bytes[offset...]))
-        guard let payload = decoded as? Payload else {
-            throw ReadModelInconsistency("a stored \(eventType) is not a \(Payload.eventType)")
-        }
-        return StoredEvent(payload: payload, step: StepRecord(event: eventType, position: position, at: at, who: who, actingAs: actingAs))
+        return (decoded, StepRecord(event: eventType, position: position, at: at, who: who, actingAs: actingAs))
     }
 
     private static func append(_ value: UInt64, _ width: Int, to bytes: inout [UInt8]) {

@@ -13,8 +13,8 @@ public struct ScheduledPaymentQueries: Sendable {
                 organisation = try reader.owner("schedule-owners", contract.rawValue)
                 if organisation == nil { return [] }
             }
-            return try reader.scopedValues(ScheduledPaymentEntry.self, "payments", scope, organisation: organisation,
-                                           contract.map { [.text($0.rawValue)] } ?? [])
+            guard let prefix = reader.scopedPrefix(scope, organisation: organisation, contract.map { [.text($0.rawValue)] } ?? []) else { return [] }
+            return try reader.entries("payments", prefix: prefix).compactMap { try reader.scheduledPayment(ReadModelKey(bytes: $0.key)) }
         }
     }
 
@@ -26,7 +26,7 @@ public struct ScheduledPaymentQueries: Sendable {
             try reader.entries("unpaid", from: ReadModelKey(), before: ReadModelKey(.date(date.adding(days: 1)))).compactMap { index in
                 var parts = ReadModelKeyReader(index.key)
                 guard parts.text() != nil, let owner = parts.text(), let contract = parts.text(), let period = parts.number() else { return nil }
-                return try reader.get(ScheduledPaymentEntry.self, "payments", ReadModelKey(.text(owner), .text(contract), .number(period)))
+                return try reader.scheduledPayment(ReadModelKey(.text(owner), .text(contract), .number(period)))
             }
         }
     }

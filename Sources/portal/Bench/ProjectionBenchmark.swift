@@ -28,8 +28,8 @@ extension Portal.Bench {
         @Option(help: "Provider organisations in the generated county.")
         var organisations: Int = 200
 
-        @Option(help: "Events read and applied per transaction.")
-        var batchSize: Int = 2000
+        @Option(help: "Events read and applied per transaction (default: the engine's, 8000 for a rebuild).")
+        var batchSize: Int?
 
         @Flag(help: "Only generate the log.")
         var generateOnly = false
@@ -70,7 +70,7 @@ extension Portal.Bench {
             var next: UInt64 = 1
             var payloadBytes = 0
             while next <= head {
-                let batch = try log.readAll(from: next, limit: batchSize)
+                let batch = try log.readAll(from: next, limit: batchSize ?? 8000)
                 guard let last = batch.last else { break }
                 for event in batch { payloadBytes += event.payload.count }
                 next = last.position + 1
@@ -85,7 +85,7 @@ extension Portal.Bench {
             var byType: [String: (count: Int, time: Duration)] = [:]
             let clock = ContinuousClock()
             while next <= head {
-                let batch = try log.readAll(from: next, limit: batchSize)
+                let batch = try log.readAll(from: next, limit: batchSize ?? 8000)
                 guard let last = batch.last else { break }
                 for event in batch {
                     let decodeStart = clock.now

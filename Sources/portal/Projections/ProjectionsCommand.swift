@@ -22,13 +22,13 @@ extension Portal {
 struct ProjectionOptions: ParsableArguments {
     @OptionGroup var dataFolder: DataFolderOptions
 
-    @Option(help: "Events read and applied per transaction.")
-    var batchSize: Int = 2000
+    @Option(help: "Events read and applied per transaction (default: 8000 when catching up or rebuilding).")
+    var batchSize: Int?
 
     /// The read models of the data folder over its log opened read-only; `readOnly` opens them read-only too.
     func open(readOnly: Bool) throws -> (EventLog, PortalReadModels) {
         let log = try dataFolder.openLogReadOnly()
-        var options = PortalReadModels.engineOptions(batchSize: max(batchSize, 1))
+        var options = PortalReadModels.engineOptions(batchSize: batchSize.map { max($0, 1) })
         options.readOnly = readOnly
         let readModels = PortalReadModels(log: log, dataFolder: dataFolder.folder, options: options)
         try readModels.open()
