@@ -231,6 +231,50 @@ struct EngineStorageTests {
     }
 }
 
+@Suite("Projection engine: read-only inspection")
+struct EngineInspectionTests {
+    @Test("a read-only engine reports another engine's checkpoints and its recorded stop, and creates, removes and applies nothing")
+    func readOnlyStatus() async throws {
+        let folder = TemporaryFolder()
+        let log = try EventLog(directory: folder.log)
+        var history = OrganisationHistory(seed: 5)
+        try await history.append(to: log, count: 20, organisations: 5)
+        let orphan = OrganisationDetailsChangeRequested(organisationID: "org-ghost", requestID: "cr-x", proposed: OrganisationHistory.details(1, 1))
+        try await log.append(to: "organisation-org-ghost", events: [
+            ProposedEvent(type: OrganisationDetailsChangeRequested.eventType, payload: try EventCoding.encode(orphan), actor: .system),
+        ])
+        let running = engine(log, folder, [OrganisationDirectory.self, PaddedChanges.self], batchSize: 8)
+        try running.open()
+        try await running.catchUp()
+        let stopped = try #require(running.stoppedError)
+        let digests = try running.digests()
+        running.close()
+
+        var options = ProjectionEngine.Options()
+        options.readOnly = true
+        let inspector = ProjectionEngine(log: log, folder: folder.projections, projections: [OrganisationDirectory.self, PaddedChanges.self],
+                                         options: options)
+        try inspector.open()
+        let statuses = Dictionary(uniqueKeysWithValues: try inspector.status().map { ($0.name, $0) })
+        #expect(statuses[OrganisationDirectory.name]?.phase == .stopped(stopped))
+        #expect(statuses[OrganisationDirectory.name]?.checkpoint == 16)
+        #expect(statuses[PaddedChanges.name]?.phase == .ready)
+        #expect(statuses[PaddedChanges.name]?.checkpoint == 21)
+        #expect(try inspector.digests() == digests)
+        inspector.close()
+
+        // A projection without a generation is not created by a read-only open.
+        let empty = ProjectionEngine(log: log, folder: TemporaryFolder().projections, projections: [OrganisationDirectory.self], options: options)
+        try empty.open()
+        #expect(try empty.status().isEmpty)
+
+        // Opened again for writing, the stop is forgotten and the projection tried again.
+        let again = engine(log, folder, [OrganisationDirectory.self, PaddedChanges.self], batchSize: 8)
+        try again.open()
+        #expect(try again.status().allSatisfy { $0.phase == .catchingUp })
+    }
+}
+
 /// Every organisation event as a 2 KiB row: a read model that outgrows a small map.
 enum PaddedChanges: Projection {
     static let name = "padded-changes"

@@ -9,7 +9,9 @@ import PortalDomain
 ///
 /// Tables: `invoices` [org, invoice] → ``InvoiceEntry`` without its lines; `invoice-lines` [org, invoice] → the
 /// lines (``InvoiceLines``), written only by the steps that change them (so that a hold or an approval does not
-/// rewrite every line), usually as the event that set them; `invoice-owners` [invoice] → org; `by-organisation`
+/// rewrite every line), usually as the event that set them; `invoice-history` [org, invoice, position] →
+/// ``HistoryStep`` (one row a step, so no step rewrites the story so far); `invoice-owners` [invoice] → org;
+/// `by-organisation`
 /// [org, created at, invoice]; `by-status` [org, status, created at, invoice]; `all-by-status` [status,
 /// created at, org, invoice]; `by-period` [org, service, period, invoice]; `payments-queue` [queued at, org,
 /// invoice]; `credit-notes` [org, credit note] → ``CreditNoteEntry``; `credit-note-owners` [credit note] → org;
@@ -18,7 +20,7 @@ public enum InvoicesProjection: Projection {
     public static let name = "invoices"
     public static let version = 1
     public static let tables = [
-        "invoices", "invoice-lines", "invoice-owners", "by-organisation", "by-status", "all-by-status", "by-period", "payments-queue",
+        "invoices", "invoice-lines", "invoice-history", "invoice-owners", "by-organisation", "by-status", "all-by-status", "by-period", "payments-queue",
         "credit-notes", "credit-note-owners", "service-owners",
     ]
     public static let eventTypes = Set((InvoiceEvent.payloadTypes + CreditNoteEvent.payloadTypes).map { $0.eventType } + [ServiceRegistered.eventType])
@@ -54,7 +56,6 @@ public enum InvoicesProjection: Projection {
             entry.invoice.lines = try model.getBytes("invoice-lines", stored.key).map(InvoiceLines.decode) ?? []
         }
         entry.invoice = Invoice.evolve(entry.invoice, invoiceEvent)
-        entry.history.append(HistoryStep(step: step, reason: invoiceEvent.reason))
         switch entry.invoice.status {
         case .submitted, .onHold:
             if entry.queuedAt == nil { entry.queuedAt = step.at }
@@ -71,6 +72,7 @@ public enum InvoicesProjection: Projection {
             break
         }
         entry.invoice.lines = []
+        try model.put(HistoryStep(step: step, reason: invoiceEvent.reason), "invoice-history", entry.key.appending(.number(event.position)))
         try model.moveIndexes(from: old?.indexEntries ?? [], to: entry.indexEntries)
         try model.put(entry, "invoices", entry.key)
     }
@@ -99,6 +101,7 @@ extension ReadModelReader {
         let key = ReadModelKey(.text(owner), .text(id))
         guard var entry = try get(InvoiceEntry.self, "invoices", key) else { return nil }
         entry.invoice.lines = try getBytes("invoice-lines", key).map(InvoiceLines.decode) ?? []
+        entry.history = try values(HistoryStep.self, "invoice-history", prefix: key)
         return entry
     }
 }
@@ -165,7 +168,7 @@ public struct InvoiceEntry: Codable, Sendable, Equatable {
     /// row has no lines; queries put them back.)
     public var invoice: Invoice.State
     /// Every step, oldest first: created, submitted, held, released, returned, corrected, resubmitted,
-    /// approved, paid, adjusted.
+    /// approved, paid, adjusted. (Stored one row a step; queries put them back.)
     public var history: [HistoryStep]
     public var created: StepRecord
     /// When it joined the Payments Team's queue (its submission, resubmission or raising as a supplementary

@@ -22,11 +22,6 @@ struct CountyHistory {
 
     let size: Size
     private var random: SplitMix64
-    private let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
     private var batch = StreamBatch()
     private var cplis: [ServiceID: [CPLIDefinition]] = [:]
     private var scheduled = Set<OrganisationID>()
@@ -64,17 +59,43 @@ struct CountyHistory {
     }
 
     private mutating func add(_ stream: String, _ payload: any EventPayload, _ actor: EventActor) {
-        let type = Swift.type(of: payload)
-        let event = ProposedEvent(type: type.eventType, schemaVersion: type.schemaVersion, payload: try! encoder.encode(payload), actor: actor)
-        batch.add(stream, event)
+        batch.add(stream, PendingEvent(payload: payload, actor: actor))
     }
 
-    /// Appends what was added since the last flush: one atomic multi-stream append per few thousand events.
+    /// Appends what was added since the last flush: the payloads encoded on every core, then one atomic
+    /// multi-stream append per few thousand events.
     private mutating func flush(_ log: EventLog) async throws {
-        for appends in batch.take(maximumEvents: 4000) {
+        for group in batch.take(maximumEvents: 4000) {
+            let appends = try await Self.encode(group)
             try await log.append(appends)
             written += appends.reduce(0) { $0 + $1.events.count }
         }
+    }
+
+    /// The group's events with their payloads encoded (sorted-key JSON), in one run per core.
+    private static func encode(_ group: [(stream: String, events: [PendingEvent])]) async throws -> [StreamAppend] {
+        let parts = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let size = (group.count + parts - 1) / parts
+        var encoded = [[StreamAppend]](repeating: [], count: parts)
+        try await withThrowingTaskGroup(of: (Int, [StreamAppend]).self) { tasks in
+            for part in 0..<parts where part * size < group.count {
+                let run = Array(group[(part * size)..<min(group.count, (part + 1) * size)])
+                tasks.addTask {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                    let appends = try run.map { stream, events in
+                        StreamAppend(streamID: stream, expectedVersion: .any, events: try events.map { pending in
+                            let type = Swift.type(of: pending.payload)
+                            return ProposedEvent(type: type.eventType, schemaVersion: type.schemaVersion,
+                                                 payload: try encoder.encode(pending.payload), actor: pending.actor)
+                        })
+                    }
+                    return (part, appends)
+                }
+            }
+            for try await (part, appends) in tasks { encoded[part] = appends }
+        }
+        return encoded.flatMap { $0 }
     }
 
     private mutating func chance(_ percent: UInt64) -> Bool { random.next() % 100 < percent }
@@ -379,21 +400,28 @@ struct CountyHistory {
     }
 }
 
+/// An event to append, not yet encoded.
+struct PendingEvent: Sendable {
+    var payload: any EventPayload
+    var actor: EventActor
+}
+
 /// Events waiting to be appended, grouped by stream in the order streams were first named, each stream's
 /// events in the order they were added (a stream appears once in an append).
 struct StreamBatch {
     private var order: [String] = []
-    private var events: [String: [ProposedEvent]] = [:]
+    private var events: [String: [PendingEvent]] = [:]
 
-    mutating func add(_ stream: String, _ event: ProposedEvent) {
+    mutating func add(_ stream: String, _ event: PendingEvent) {
         if events[stream] == nil { order.append(stream) }
         events[stream, default: []].append(event)
     }
 
-    /// The pending events as appends of at most about `maximumEvents` events each, and empties the batch.
-    mutating func take(maximumEvents: Int) -> [[StreamAppend]] {
-        var groups: [[StreamAppend]] = []
-        var current: [StreamAppend] = []
+    /// The pending events in groups of at most about `maximumEvents` events (one append each), and empties
+    /// the batch.
+    mutating func take(maximumEvents: Int) -> [[(stream: String, events: [PendingEvent])]] {
+        var groups: [[(stream: String, events: [PendingEvent])]] = []
+        var current: [(stream: String, events: [PendingEvent])] = []
         var count = 0
         for stream in order {
             let pending = events[stream]!
@@ -402,7 +430,7 @@ struct StreamBatch {
                 current = []
                 count = 0
             }
-            current.append(StreamAppend(streamID: stream, expectedVersion: .any, events: pending))
+            current.append((stream, pending))
             count += pending.count
         }
         if !current.isEmpty { groups.append(current) }
