@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "PortalApplication", targets: ["PortalApplication"]),
         .library(name: "PortalProjections", targets: ["PortalProjections"]),
         .library(name: "PortalAudit", targets: ["PortalAudit"]),
+        .library(name: "PortalSimulation", targets: ["PortalSimulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -75,6 +76,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A deterministic county made through the application layer: the demo, tests and benchmarks.
+        .target(
+            name: "PortalSimulation",
+            dependencies: ["PortalApplication", "PortalDomain", "EventLog", "Chronology"],
+            swiftSettings: swiftSettings
+        ),
         // The audit tool: histories with field-level diffs, as-of, who, trace, digests, remittance regeneration.
         .target(
             name: "PortalAudit",
@@ -92,6 +99,8 @@ let package = Package(
             dependencies: [
                 "EventLog",
                 "PortalAudit",
+                "PortalSimulation",
+                "PortalApplication",
                 "PortalDomain",
                 "PortalProjections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
