@@ -72,6 +72,7 @@ let package = Package(
                 "LMDB",
                 "Chronology",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CSV", package: "CSV.swift"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -101,7 +102,9 @@ let package = Package(
                 "PortalSimulation",
                 "PortalApplication",
                 "PortalDomain",
+                "PortalProjections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -127,7 +130,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PortalProjectionsTests",
-            dependencies: ["PortalProjections", "PortalDomain", "EventLog", "Chronology"],
+            dependencies: [
+                "PortalProjections", "PortalApplication", "PortalDomain", "EventLog", "Chronology",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

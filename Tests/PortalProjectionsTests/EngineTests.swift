@@ -205,6 +205,87 @@ struct EngineTests {
     }
 }
 
+@Suite("Projection engine: storage")
+struct EngineStorageTests {
+    @Test("a read model that outgrows its map is grown and the batch applied again, not stopped")
+    func mapGrowth() async throws {
+        let folder = TemporaryFolder()
+        let log = try EventLog(directory: folder.log)
+        var history = OrganisationHistory(seed: 9)
+        try await history.append(to: log, count: 600, organisations: 60)
+        var options = ProjectionEngine.Options()
+        options.initialMapSize = 128 << 10
+        let small = ProjectionEngine(log: log, folder: folder.projections, projections: [PaddedChanges.self], options: options)
+        try small.open()
+        try await small.catchUp()
+        #expect(small.stoppedError == nil)
+        #expect(try small.status().first?.checkpoint == 600)
+        // 600 rows of 2 KiB do not fit in 128 KiB.
+        #expect(try small.tableCounts()[PaddedChanges.name]?["changes"] == 600)
+
+        let other = TemporaryFolder()
+        let roomy = ProjectionEngine(log: log, folder: other.projections, projections: [PaddedChanges.self])
+        try roomy.open()
+        try await roomy.catchUp()
+        #expect(try roomy.digests() == (try small.digests()))
+    }
+}
+
+@Suite("Projection engine: read-only inspection")
+struct EngineInspectionTests {
+    @Test("a read-only engine reports another engine's checkpoints and its recorded stop, and creates, removes and applies nothing")
+    func readOnlyStatus() async throws {
+        let folder = TemporaryFolder()
+        let log = try EventLog(directory: folder.log)
+        var history = OrganisationHistory(seed: 5)
+        try await history.append(to: log, count: 20, organisations: 5)
+        let orphan = OrganisationDetailsChangeRequested(organisationID: "org-ghost", requestID: "cr-x", proposed: OrganisationHistory.details(1, 1))
+        try await log.append(to: "organisation-org-ghost", events: [
+            ProposedEvent(type: OrganisationDetailsChangeRequested.eventType, payload: try EventCoding.encode(orphan), actor: .system),
+        ])
+        let running = engine(log, folder, [OrganisationDirectory.self, PaddedChanges.self], batchSize: 8)
+        try running.open()
+        try await running.catchUp()
+        let stopped = try #require(running.stoppedError)
+        let digests = try running.digests()
+        running.close()
+
+        var options = ProjectionEngine.Options()
+        options.readOnly = true
+        let inspector = ProjectionEngine(log: log, folder: folder.projections, projections: [OrganisationDirectory.self, PaddedChanges.self],
+                                         options: options)
+        try inspector.open()
+        let statuses = Dictionary(uniqueKeysWithValues: try inspector.status().map { ($0.name, $0) })
+        #expect(statuses[OrganisationDirectory.name]?.phase == .stopped(stopped))
+        #expect(statuses[OrganisationDirectory.name]?.checkpoint == 16)
+        #expect(statuses[PaddedChanges.name]?.phase == .ready)
+        #expect(statuses[PaddedChanges.name]?.checkpoint == 21)
+        #expect(try inspector.digests() == digests)
+        inspector.close()
+
+        // A projection without a generation is not created by a read-only open.
+        let empty = ProjectionEngine(log: log, folder: TemporaryFolder().projections, projections: [OrganisationDirectory.self], options: options)
+        try empty.open()
+        #expect(try empty.status().isEmpty)
+
+        // Opened again for writing, the stop is forgotten and the projection tried again.
+        let again = engine(log, folder, [OrganisationDirectory.self, PaddedChanges.self], batchSize: 8)
+        try again.open()
+        #expect(try again.status().allSatisfy { $0.phase == .catchingUp })
+    }
+}
+
+/// Every organisation event as a 2 KiB row: a read model that outgrows a small map.
+enum PaddedChanges: Projection {
+    static let name = "padded-changes"
+    static let version = 1
+    static let tables = ["changes"]
+    static let eventTypes = OrganisationDirectory.eventTypes
+    static func apply(_ event: ProjectedEvent, to model: borrowing ReadModelWriter) throws {
+        try model.putBytes([UInt8](repeating: UInt8(event.position % 251), count: 2048), "changes", ReadModelKey(.number(event.position)))
+    }
+}
+
 /// The same projection at a later version.
 enum OrganisationDirectoryV2: Projection {
     static let name = OrganisationDirectory.name

@@ -188,7 +188,7 @@ public enum Actuals: EventStream {
     }
 
     /// The generated line as an `ActualRecorded`: Actual = Planned, nothing else (R-ACT-1).
-    static func generatedLine(_ generated: GeneratedActual, key: Key, cpli: CPLIID, week: Week, policy: PolicyProfile) -> ActualRecorded {
+    public static func generatedLine(_ generated: GeneratedActual, key: Key, cpli: CPLIID, week: Week, policy: PolicyProfile) -> ActualRecorded {
         ActualRecorded(
             serviceID: key.serviceID, period: key.period, cpliID: cpli, week: week, planned: generated.planned,
             isProRata: generated.isProRata, actual: generated.planned, frustrated: .zero, missed: .zero, extra: .zero, visits: 0,

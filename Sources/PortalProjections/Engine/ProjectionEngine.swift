@@ -30,14 +30,22 @@ public final class ProjectionEngine: Sendable {
     }
 
     public struct Options: Sendable {
-        /// Events read and applied per transaction.
+        /// Events read and applied per transaction while following the log (small: read-your-writes waits for it).
         public var batchSize = 2000
+        /// Events read and applied per transaction when catching up or rebuilding: larger batches mean fewer
+        /// commits (each synced) and less waiting between stores.
+        public var bulkBatchSize = 8000
         /// Categories the portal's domain owns: an event there whose type this build does not know stops
         /// the engine instead of being skipped.
         public var domainCategories: Set<String> = []
         /// How often a following engine looks for a generation switched by another process (a rebuild run
         /// from the command line while the server runs).
         public var generationCheckInterval: Duration = .seconds(2)
+        /// The map size a new or reopened read model starts with; it grows when full.
+        public var initialMapSize = 256 << 20
+        /// Opens the stored read models read-only, for status, digests and queries beside a running portal:
+        /// nothing is created, removed, applied or rebuilt.
+        public var readOnly = false
         public init() {}
     }
 
@@ -88,10 +96,11 @@ public final class ProjectionEngine: Sendable {
     /// Opens each projection's current generation, creating one when there is none or when it was built
     /// by another version of the projection (which is then rebuilt from position 1).
     public func open() throws {
+        if options.readOnly { return try openReadOnly() }
         for projection in projections {
             var store: ReadModelStore?
             if let generation = ReadModelStore.currentGeneration(of: projection, root: root) {
-                let existing = try ReadModelStore(projection: projection, root: root, generation: generation)
+                let existing = try ReadModelStore(projection: projection, root: root, generation: generation, initialMapSize: options.initialMapSize)
                 if try existing.storedVersion() == projection.version {
                     store = existing
                 } else {
@@ -100,10 +109,11 @@ public final class ProjectionEngine: Sendable {
             }
             if store == nil {
                 let generation = ReadModelStore.newGenerationName()
-                store = try ReadModelStore(projection: projection, root: root, generation: generation)
+                store = try ReadModelStore(projection: projection, root: root, generation: generation, initialMapSize: options.initialMapSize)
                 try ReadModelStore.makeCurrent(generation, of: projection, root: root)
             }
             let opened = store!
+            try opened.clearStop()
             ReadModelStore.removeGenerations(of: projection, root: root, except: [opened.generation])
             state.withLock {
                 $0.stores[projection.name] = opened
@@ -113,16 +123,35 @@ public final class ProjectionEngine: Sendable {
         applied.advance(to: try lowestCheckpoint())
     }
 
+    /// Opens the current generation of each projection that has one, read-only. A projection's phase is what
+    /// its store says: stopped (with the recorded reason), ready (at the log's head) or catching up.
+    private func openReadOnly() throws {
+        let head = try log.head().position
+        for projection in projections {
+            guard let generation = ReadModelStore.currentGeneration(of: projection, root: root) else { continue }
+            let store = try ReadModelStore(projection: projection, root: root, generation: generation, readOnly: true)
+            let phase: Status.Phase
+            if let stop = try store.recordedStop() {
+                phase = .stopped(stop)
+            } else {
+                phase = try store.checkpoint() >= head ? .ready : .catchingUp
+            }
+            state.withLock {
+                $0.stores[projection.name] = store
+                $0.phases[projection.name] = phase
+            }
+        }
+    }
+
     /// Catches every projection up to the log's head, then marks them ready.
     public func catchUp(progress: (@Sendable (RebuildProgress) -> Void)? = nil) async throws {
+        precondition(!options.readOnly, "a read-only engine applies nothing")
         let head = try log.head().position
         let started = ContinuousClock.now
         let from = try lowestCheckpoint()
-        var next = from + 1
-        while next <= head {
-            try Task.checkCancellation()
-            next = try await applyNextBatch(from: next, through: head)
-            progress?(RebuildProgress(done: next - 1 - from, total: head - from, elapsed: ContinuousClock.now - started))
+        try await pump(from: from + 1, through: head, batchSize: options.bulkBatchSize, to: { self.runningStores() }, stopsOnFailure: false) { last in
+            self.applied.advance(to: try self.lowestCheckpoint())
+            progress?(RebuildProgress(done: last - from, total: head - from, elapsed: ContinuousClock.now - started))
         }
         state.withLock { state in
             for (name, phase) in state.phases where phase == .catchingUp { state.phases[name] = .ready }
@@ -131,6 +160,7 @@ public final class ProjectionEngine: Sendable {
 
     /// Follows the log until cancelled, applying new events as they are committed.
     public func follow() async throws {
+        precondition(!options.readOnly, "a read-only engine applies nothing")
         var next = try lowestCheckpoint() + 1
         var lastGenerationCheck = ContinuousClock.now
         while !Task.isCancelled {
@@ -145,36 +175,122 @@ public final class ProjectionEngine: Sendable {
                 await log.waitForEvents(after: head, timeout: .milliseconds(500))
                 continue
             }
-            next = try await applyNextBatch(from: next, through: head)
+            try await pump(from: next, through: head, batchSize: options.batchSize, to: { self.runningStores() }, stopsOnFailure: false) { last in
+                next = last + 1
+                self.applied.advance(to: try self.lowestCheckpoint())
+            }
         }
     }
 
-    /// Reads one batch from `from`, decodes it once, applies it to every running store whose checkpoint is
-    /// behind, and returns the next position to read.
-    private func applyNextBatch(from: UInt64, through head: UInt64) async throws -> UInt64 {
-        let raw = try log.readAll(from: from, limit: min(options.batchSize, Int(head - from + 1)))
-        guard let last = raw.last else { return from }
-        let (decoded, failures) = try decode(raw, for: runningStores())
-        markStopped(failures)
-        try await apply(decoded, through: last.position, to: runningStores())
-        applied.advance(to: try lowestCheckpoint())
-        return last.position + 1
+    /// A batch read from the log and decoded.
+    private struct DecodedBatch: Sendable {
+        var events: [ProjectedEvent]
+        /// Projections that cannot decode an event of the batch (see ``decode(_:for:)``).
+        var failures: [ProjectionStopped]
+        /// The position of the batch's last event.
+        var last: UInt64
     }
 
-    /// Applies a decoded batch to `stores` side by side; a store that stops is marked and left behind.
-    private func apply(_ decoded: [ProjectedEvent], through: UInt64, to stores: [ReadModelStore]) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for store in stores {
-                group.addTask {
+    /// Reads, decodes and applies the events from `from` through `through` in batches. Batches are read and
+    /// decoded (on every core) ahead of the stores, and each store applies them in order on its writer thread
+    /// at its own pace: a store with little to do does not wait at every batch for the busiest one. At most
+    /// `batchesInFlight` batches are decoded and not yet applied by every store.
+    ///
+    /// With `stopsOnFailure` (a rebuild), the first projection that cannot go on stops the whole run; otherwise
+    /// it is marked stopped where it failed (the batches before stay applied, none after is) and the others go
+    /// on. `applied` is called with each batch's last position once every store has applied it, in order.
+    private func pump(
+        from: UInt64, through: UInt64, batchSize: Int, to stores: @escaping @Sendable () -> [ReadModelStore], stopsOnFailure: Bool,
+        applied: (UInt64) throws -> Void
+    ) async throws {
+        guard from <= through else { return }
+        var upcoming = Task { try await self.readAndDecode(from: from, through: through, batchSize: batchSize, for: stores()) }
+        var inFlight: [(last: UInt64, work: [Task<Void, any Error>])] = []
+        var tails: [String: Task<Void, any Error>] = [:]
+        defer {
+            upcoming.cancel()
+            for batch in inFlight { for work in batch.work { work.cancel() } }
+        }
+        var decodedEverything = false
+        while true {
+            // Wait for the oldest batches while too many are in flight, and for all of them at the end.
+            while inFlight.count > (decodedEverything ? 0 : Self.batchesInFlight - 1) {
+                let oldest = inFlight.removeFirst()
+                for work in oldest.work { try await work.value }
+                try applied(oldest.last)
+            }
+            if decodedEverything { return }
+            guard let batch = try await upcoming.value else {
+                decodedEverything = true
+                continue
+            }
+            try Task.checkCancellation()
+            let next = batch.last + 1
+            upcoming = next <= through ? Task { try await self.readAndDecode(from: next, through: through, batchSize: batchSize, for: stores()) } : Task { nil }
+            if stopsOnFailure, let failure = batch.failures.first { throw failure }
+            var work: [Task<Void, any Error>] = []
+            for store in stores() {
+                let name = store.projection.name
+                let previous = tails[name]
+                let failure = batch.failures.first { $0.projection == name }
+                let task = Task {
+                    try await previous?.value
+                    if !stopsOnFailure && self.isStopped(name) { return }
+                    if let failure { return self.markStopped([failure]) }
                     do {
-                        try await store.apply(decoded, through: through)
-                    } catch let stopped as ProjectionStopped {
+                        try await store.apply(batch.events, through: batch.last)
+                    } catch let stopped as ProjectionStopped where !stopsOnFailure {
                         self.markStopped([stopped])
                     }
                 }
+                tails[name] = task
+                work.append(task)
             }
-            try await group.waitForAll()
+            inFlight.append((batch.last, work))
         }
+    }
+
+    /// Decoded batches that may wait for the stores to apply them.
+    private static let batchesInFlight = 4
+
+    private func isStopped(_ name: String) -> Bool {
+        state.withLock { state in
+            if case .stopped = state.phases[name] { return true }
+            return false
+        }
+    }
+
+    private func readAndDecode(from: UInt64, through: UInt64, batchSize: Int, for stores: [ReadModelStore]) async throws -> DecodedBatch? {
+        let raw = try log.readAll(from: from, limit: min(max(batchSize, 1), Int(through - from + 1)))
+        guard let last = raw.last else { return nil }
+        let (events, failures) = try await decodeInParallel(raw, for: stores)
+        return DecodedBatch(events: events, failures: failures, last: last.position)
+    }
+
+    /// ``decode(_:for:)`` on every core: the batch is cut into one run of events per core, decoded side by
+    /// side, and put back in log order. The earliest error wins, as it would decoding in order.
+    private func decodeInParallel(_ raw: [RecordedEvent], for stores: [ReadModelStore]) async throws -> ([ProjectedEvent], [ProjectionStopped]) {
+        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, raw.count / 64))
+        guard parts > 1 else { return try decode(raw, for: stores) }
+        let size = (raw.count + parts - 1) / parts
+        typealias Part = Result<([ProjectedEvent], [ProjectionStopped]), any Error>
+        var results = [Part?](repeating: nil, count: parts)
+        await withTaskGroup(of: (Int, Part).self) { group in
+            for index in 0..<parts {
+                let run = Array(raw[(index * size)..<min(raw.count, (index + 1) * size)])
+                group.addTask { (index, Result { try self.decode(run, for: stores) }) }
+            }
+            for await (index, result) in group { results[index] = result }
+        }
+        var events: [ProjectedEvent] = []
+        events.reserveCapacity(raw.count)
+        var failures: [ProjectionStopped] = []
+        for result in results {
+            let (decoded, stopped) = try result!.get()
+            events += decoded
+            for failure in stopped where !failures.contains(where: { $0.projection == failure.projection }) { failures.append(failure) }
+        }
+        return (events, failures)
     }
 
     private func runningStores() -> [ReadModelStore] {
@@ -186,8 +302,15 @@ public final class ProjectionEngine: Sendable {
         }
     }
 
+    /// Marks projections stopped, and records why in their stores (for `status` from another process).
     private func markStopped(_ failures: [ProjectionStopped]) {
-        state.withLock { state in for failure in failures { state.phases[failure.projection] = .stopped(failure) } }
+        let stopped = state.withLock { state -> [(ReadModelStore, ProjectionStopped)] in
+            failures.compactMap { failure in
+                state.phases[failure.projection] = .stopped(failure)
+                return state.stores[failure.projection].map { ($0, failure) }
+            }
+        }
+        for (store, failure) in stopped { try? store.recordStop(failure) }
     }
 
     /// Decodes the events the `stores` read, and says which projections cannot go on: an event that cannot
@@ -291,6 +414,7 @@ public final class ProjectionEngine: Sendable {
     /// When this engine is following the log (`follow()` runs), the switch happens in the following loop,
     /// after the new generation has caught up with it; otherwise it happens here.
     public func rebuild(_ names: [String] = [], following: Bool, progress: (@Sendable (RebuildProgress) -> Void)? = nil) async throws {
+        precondition(!options.readOnly, "a read-only engine rebuilds nothing")
         let selected = names.isEmpty ? projections : projections.filter { names.contains($0.name) }
         let unknown = Set(names).subtracting(projections.map { $0.name })
         guard unknown.isEmpty else {
@@ -299,7 +423,8 @@ public final class ProjectionEngine: Sendable {
         }
         var fresh: [ReadModelStore] = []
         for projection in selected {
-            fresh.append(try ReadModelStore(projection: projection, root: root, generation: ReadModelStore.newGenerationName()))
+            fresh.append(try ReadModelStore(projection: projection, root: root, generation: ReadModelStore.newGenerationName(),
+                                          initialMapSize: options.initialMapSize))
         }
         var switched = false
         defer {
@@ -308,19 +433,9 @@ public final class ProjectionEngine: Sendable {
         }
         let head = try log.head().position
         let started = ContinuousClock.now
-        var next: UInt64 = 1
-        while next <= head {
-            try Task.checkCancellation()
-            let raw = try log.readAll(from: next, limit: min(options.batchSize, Int(head - next + 1)))
-            guard let last = raw.last else { break }
-            let (decoded, failures) = try decode(raw, for: fresh)
-            if let failure = failures.first { throw failure }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for store in fresh { group.addTask { try await store.apply(decoded, through: last.position) } }
-                try await group.waitForAll()
-            }
-            next = last.position + 1
-            progress?(RebuildProgress(done: last.position, total: head, elapsed: ContinuousClock.now - started))
+        let building = fresh
+        try await pump(from: 1, through: head, batchSize: options.bulkBatchSize, to: { building }, stopsOnFailure: true) { last in
+            progress?(RebuildProgress(done: last, total: head, elapsed: ContinuousClock.now - started))
         }
         switched = true
         if following {
@@ -376,7 +491,7 @@ public final class ProjectionEngine: Sendable {
         for projection in projections {
             guard let current = ReadModelStore.currentGeneration(of: projection, root: root),
                   let serving = state.withLock({ $0.stores[projection.name] }), serving.generation != current else { continue }
-            let store = try ReadModelStore(projection: projection, root: root, generation: current)
+            let store = try ReadModelStore(projection: projection, root: root, generation: current, initialMapSize: options.initialMapSize)
             let previous = state.withLock { state -> ReadModelStore? in
                 let previous = state.stores[projection.name]
                 state.stores[projection.name] = store
@@ -392,6 +507,12 @@ public struct RebuildProgress: Sendable {
     public var done: UInt64
     public var total: UInt64
     public var elapsed: Duration
+
+    public init(done: UInt64, total: UInt64, elapsed: Duration) {
+        self.done = done
+        self.total = total
+        self.elapsed = elapsed
+    }
 
     /// Events per second so far.
     public var rate: Double {

@@ -17,16 +17,18 @@ final class ReadModelStore: Sendable {
     static let metaTable = "_meta"
     private static let checkpointKey = Array("checkpoint".utf8)
     private static let versionKey = Array("version".utf8)
+    /// Why the projection stopped, as JSON; not part of the digest.
+    private static let stoppedKey = Array("stopped".utf8)
 
     /// Opens (creating when missing) the generation `generation` of `projection` under `root`.
-    init(projection: any Projection.Type, root: URL, generation: String, readOnly: Bool = false) throws {
+    init(projection: any Projection.Type, root: URL, generation: String, readOnly: Bool = false, initialMapSize: Int = 256 << 20) throws {
         self.projection = projection
         self.generation = generation
         self.folder = root.appendingPathComponent(projection.name, isDirectory: true).appendingPathComponent(generation, isDirectory: true)
         if !readOnly { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         self.environment = try LMDBEnvironment(
             path: folder.path, databases: projection.tables + [Self.metaTable],
-            options: .init(initialMapSize: 256 << 20, readOnly: readOnly))
+            options: .init(initialMapSize: initialMapSize, readOnly: readOnly))
         var tables: [String: LMDBDatabase] = [:]
         for name in projection.tables { tables[name] = environment.database(name) }
         self.tables = tables
@@ -49,6 +51,26 @@ final class ReadModelStore: Sendable {
         try environment.read { txn in try txn.get(meta, Self.checkpointKey).map { $0.loadBigEndianUInt64(at: 0) } ?? 0 }
     }
 
+    /// Records why the projection stopped, so that another process's `status` can say it.
+    func recordStop(_ stop: ProjectionStopped) throws {
+        let meta = self.meta
+        let bytes = Array(try JSONEncoder().encode(stop))
+        try writer.writeBlocking { txn in try txn.put(meta, Self.stoppedKey, bytes) }
+    }
+
+    /// Forgets a recorded stop (the projection is about to be tried again).
+    func clearStop() throws {
+        let meta = self.meta
+        try writer.writeBlocking { txn in _ = try txn.delete(meta, Self.stoppedKey) }
+    }
+
+    /// The stop recorded by the engine that last ran the projection, if any.
+    func recordedStop() throws -> ProjectionStopped? {
+        try environment.read { txn in
+            try txn.get(meta, Self.stoppedKey).map { try JSONDecoder().decode(ProjectionStopped.self, from: Data($0)) }
+        }
+    }
+
     /// The projection version the tables were built by.
     func storedVersion() throws -> Int {
         try environment.read { txn in Int(try txn.get(meta, Self.versionKey).map { $0.loadBigEndianUInt64(at: 0) } ?? 0) }
@@ -68,6 +90,9 @@ final class ReadModelStore: Sendable {
                 && projection.eventTypes.contains(event.type) {
                 do {
                     try projection.apply(event, to: model)
+                } catch let status as LMDBStatus where status.isMapFull {
+                    // Not the projection's fault: the writer thread grows the map and runs the batch again.
+                    throw status
                 } catch {
                     throw ProjectionStopped(projection: projection.name, position: event.position,
                                             eventType: event.type, reason: "\(error)")
@@ -80,7 +105,11 @@ final class ReadModelStore: Sendable {
     /// Runs `body` in a short read transaction over the read model's tables.
     func read<T>(_ body: (borrowing ReadModelReader) throws -> T) throws -> T {
         let tables = self.tables
-        return try environment.read { txn in try body(ReadModelReader(transaction: txn, tables: tables)) }
+        return try environment.read { txn in
+            // A named reader: Swift 6.3.1's optimiser crashes inlining a temporary noncopyable argument here.
+            let reader = ReadModelReader(transaction: copy txn, tables: tables)
+            return try body(reader)
+        }
     }
 
     /// SHA-256 of every table's keys and values in key order, plus the checkpoint and version: equal
