@@ -12,11 +12,12 @@ struct SessionAuthenticator: RouterMiddleware {
     let api: PortalAPI
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.maxUploadSize = api.settings.maximumBodySize
         guard let token = Self.bearerToken(request) else { return try await next(request, context) }
         guard let session = try api.sessions.find(token, kind: .session) else {
             throw Problem.unauthenticated("the bearer token is unknown or expired; log in again")
         }
-        var context = context
         context.sessionUser = session.userID
         context.logger[metadataKey: "user"] = .string(session.userID.rawValue)
         do {

@@ -23,12 +23,18 @@ public enum PortalServer {
     }
 
     /// The Hummingbird application serving `api` on `host`:`port`.
-    public static func application(_ api: PortalAPI, host: String = "127.0.0.1", port: Int = 8080, logger: Logger? = nil) -> some ApplicationProtocol {
-        var logger = logger ?? Logger(label: "portal.http")
-        if logger.logLevel > .info, logger.handler is StreamLogHandler { logger.logLevel = .info }
-        return Application(
+    /// `onListening` gets `host:port` once the server listens (port 0 picks a free port).
+    public static func application(
+        _ api: PortalAPI, host: String = "127.0.0.1", port: Int = 8080, logger: Logger = Logger(label: "portal.http"),
+        onListening: @escaping @Sendable (String) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
             router: router(api),
             configuration: .init(address: .hostname(host, port: port), serverName: "provider-portal"),
+            onServerRunning: { channel in
+                let address = channel.localAddress
+                await onListening("\(address?.ipAddress ?? host):\(address?.port ?? port)")
+            },
             logger: logger)
     }
 }
