@@ -54,9 +54,7 @@ struct AuthenticationRoutes {
 
     private func body<T: Decodable>(_ type: T.Type, _ request: Request, _ context: PortalRequestContext) async throws -> T {
         var request = request
-        let bytes = try await request.collectBody(upTo: context.maxUploadSize)
-        guard bytes.readableBytes > 0 else { throw Problem.malformed("the request needs a JSON body") }
-        return try JSONDecoder().decode(T.self, from: Data(bufferBytes: bytes))
+        return try WriteRequest.decode(type, from: try await request.collectBody(upTo: context.maxUploadSize))
     }
 
     /// Step 1: email and password. A wrong password counts towards the lock (R-ACC-4) without saying which

@@ -66,6 +66,14 @@ extension PortalAPI {
     /// The business date today in the deployment's time zone.
     var today: BusinessDate { portal.context(for: .system(job: "http")).today }
 
+    /// Refuses a provider user at once (403) for council work such as registering providers, publishing ISOs
+    /// or creating staff accounts, before the request names any organisation.
+    func requireCouncilWork(_ actor: Actor, _ area: PortalArea) throws {
+        if case .provider = actor {
+            try Authorisation.check(actor, .edit(area), organisation: nil)
+        }
+    }
+
     /// The actor may read this organisation's data, else 404 (another organisation) or 403.
     func requireReadable(_ actor: Actor, _ area: PortalArea, organisation: OrganisationID?, _ what: String) throws {
         try requireVisible(actor, organisation: organisation, what)

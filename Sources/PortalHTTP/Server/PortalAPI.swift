@@ -163,6 +163,11 @@ struct WriteRequest {
 
     /// The JSON body as `T`: 400 for malformed JSON or a wrong type, naming the field.
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try Self.decode(type, from: body)
+    }
+
+    /// A JSON body as `T`: 400 when empty, malformed, or of a wrong type (naming the field).
+    static func decode<T: Decodable>(_ type: T.Type, from body: ByteBuffer) throws -> T {
         guard body.readableBytes > 0 else { throw Problem.malformed("the request needs a JSON body") }
         return try JSONDecoder().decode(T.self, from: Data(bufferBytes: body))
     }

@@ -161,6 +161,7 @@ struct ContactRoutes {
 
     func registerStaff(_ request: Request, _ context: PortalRequestContext, auditor: Bool) async throws -> Reply {
         try await api.write(request, context, command: auditor ? "register-auditor" : "register-council-user", storesResponse: false) { write in
+            try api.requireCouncilWork(write.actor, .accountSecurity)
             let body = try write.decode(StaffRegistration.self)
             let user = try parsed { try UserID.parse(body.userID, field: "userID") }
             let outcome: CommandOutcome<String>

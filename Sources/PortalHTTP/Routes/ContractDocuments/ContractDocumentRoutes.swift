@@ -50,6 +50,7 @@ struct ContractDocumentRoutes {
 
     func publish(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         try await api.write(request, context, command: "publish-contract-document") { write in
+            try api.requireCouncilWork(write.actor, .commissioning)
             let body = try write.decode(Publication.self)
             let (publication, definitions) = try parsed { () throws -> (ISOPublished, [CPLIDefinition]) in
                 let iso = try ISOID.parse(body.isoID, field: "isoID")

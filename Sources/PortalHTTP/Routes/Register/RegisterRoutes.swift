@@ -76,6 +76,7 @@ struct RegisterRoutes {
 
     func registerOrganisation(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         try await api.write(request, context, command: "register-organisation") { write in
+            try api.requireCouncilWork(write.actor, .providerRegister)
             let body = try write.decode(OrganisationRegistration.self)
             let id = try parsed { try OrganisationID.parse(body.organisationID, field: "organisationID") }
             _ = try await api.portal.registerOrganisation(id, details: body.details, write.command())
@@ -131,6 +132,7 @@ struct RegisterRoutes {
 
     func registerContract(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         try await api.write(request, context, command: "register-contract") { write in
+            try api.requireCouncilWork(write.actor, .providerRegister)
             let body = try write.decode(ContractRegistration.self)
             let registration = try parsed {
                 ContractRegistered(
@@ -166,6 +168,7 @@ struct RegisterRoutes {
 
     func registerService(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         try await api.write(request, context, command: "register-service") { write in
+            try api.requireCouncilWork(write.actor, .providerRegister)
             let body = try write.decode(ServiceRegistration.self)
             let registration = try parsed {
                 ServiceRegistered(
