@@ -76,6 +76,7 @@ let package = Package(
                 "LMDB",
                 "Chronology",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CSV", package: "CSV.swift"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -144,7 +145,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PortalProjectionsTests",
-            dependencies: ["PortalProjections", "PortalDomain", "EventLog", "Chronology"],
+            dependencies: ["PortalProjections", "PortalApplication", "PortalDomain", "EventLog", "Chronology"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

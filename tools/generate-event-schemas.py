@@ -63,6 +63,38 @@ DEFS = {
     "AbortedVisitClaim": obj({"visit": {"$ref": "#/$defs/AbortedVisit"}, "claimable": QUANTITY, "basis": TEXT}),
 }
 
+# Part 2: payment documents, claims, conversations, payments.
+SIGNED_QUANTITY = {"type": "string", "pattern": "^-?[0-9]+\\.[0-9]{4}$", "description": "exact decimal, 4 places; negative on a credit note"}
+VERSION = {"type": "integer", "minimum": 0}
+DOCUMENT_KIND = enum("invoice", "supplementary-invoice", "contract-invoice", "credit-note", "scheduled-payment")
+DEFS.update({
+    "WeekQuantity": obj({"week": DATE, "quantity": SIGNED_QUANTITY, "overException": BOOL}),
+    "ChargeLine": obj(
+        {"cpliID": ID, "clientReference": TEXT, "clientName": TEXT, "period": PERIOD, "unit": enum("hours", "nights"),
+         "rate": RATE, "weeks": {"type": "array", "items": ref("WeekQuantity")}, "quantity": SIGNED_QUANTITY, "amount": MONEY},
+        {"claimID": ID}),
+    "OneOffClaimItem": obj(
+        {"cpliID": ID, "clientReference": TEXT, "clientName": TEXT, "absenceFrom": DATE, "absenceTo": DATE,
+         "days": {"type": "integer", "minimum": 1, "maximum": 7}, "precedingStay": enum("hospital", "emergency-respite"),
+         "hours": QUANTITY, "rate": RATE, "amount": MONEY},
+        {"authoriser": TEXT}),
+    "MessageAttachment": obj({"sha256": SHA256, "fileName": TEXT, "size": {"type": "integer", "minimum": 1, "maximum": 10485760},
+                       "mediaType": TEXT}),
+    "ConversationParty": {"oneOf": [obj({"organisationID": ID}), obj({"team": TEAM})]},
+    "RemittanceLine": obj(
+        {"documentKind": DOCUMENT_KIND, "documentID": TEXT, "documentReference": TEXT, "clientReference": TEXT,
+         "clientName": TEXT, "cpliID": ID, "period": PERIOD, "amount": MONEY}),
+    "ScheduledPaymentKey": obj({"contractID": ID, "period": PERIOD}),
+})
+LINES = {"type": "array", "items": ref("ChargeLine")}
+LINES_REQUIRED = {"type": "array", "minItems": 1, "items": ref("ChargeLine")}
+IDS = {"type": "array", "items": ID}
+CONVERSATION_TYPE = enum("death-notification", "information", "query", "respite-stay", "payment-query", "cpli-amendment",
+                         "cpli-outstanding", "third-party-amendment-request", "outstanding-actuals",
+                         "debit-balance-credit-memo", "returned-invoice", "rolling-respite-claim",
+                         "apl-supported-living-void-claim")
+RELATED_TO = enum("contract", "spot-commitment", "value-commitment", "client", "service", "invoice", "contact", "provider")
+
 REQUEST = {"requestID": ID}
 REJECTION = {"requestID": ID, "reason": TEXT}
 
@@ -128,6 +160,66 @@ EVENTS = {
     # imports-<organisationId>
     "ActualsFileImported": ({"importID": ID, "organisationID": ID, "period": PERIOD, "sha256": SHA256, "rows": COUNT,
                              "linesRecorded": COUNT}, {"fileName": TEXT}),
+    # invoice-<id>
+    "InvoiceCreated": ({"invoiceID": ID, "organisationID": ID, "contractID": ID, "serviceID": ID, "period": PERIOD,
+                        "reference": TEXT, "invoiceDate": DATE, "lines": LINES_REQUIRED, "total": MONEY,
+                        "actualsVersion": VERSION}, {}),
+    "ContractInvoiceCreated": ({"invoiceID": ID, "organisationID": ID, "contractID": ID, "reference": TEXT,
+                                "invoiceDate": DATE, "claimIDs": {"type": "array", "minItems": 1, "uniqueItems": True, "items": ID},
+                                "lines": LINES_REQUIRED, "total": MONEY}, {}),
+    "SupplementaryInvoiceRaised": ({"invoiceID": ID, "organisationID": ID, "contractID": ID, "serviceID": ID,
+                                    "period": PERIOD, "reference": TEXT, "invoiceDate": DATE, "supplementsInvoiceID": ID,
+                                    "lines": LINES_REQUIRED, "total": MONEY, "actualsVersion": VERSION}, {}),
+    "InvoiceLineRemoved": ({"invoiceID": ID, "cpliID": ID, "amount": MONEY, "total": MONEY}, {}),
+    "InvoiceSubmitted": ({"invoiceID": ID, "date": DATE}, {}),
+    "InvoiceHeld": ({"invoiceID": ID, "reason": TEXT, "date": DATE}, {}),
+    "InvoiceReleased": ({"invoiceID": ID, "date": DATE}, {}),
+    "InvoiceApproved": ({"invoiceID": ID, "date": DATE}, {}),
+    "InvoiceReturned": ({"invoiceID": ID, "reason": TEXT, "date": DATE}, {}),
+    "InvoiceCorrected": ({"invoiceID": ID, "lines": LINES_REQUIRED, "total": MONEY, "actualsVersion": VERSION}, {}),
+    "InvoiceResubmitted": ({"invoiceID": ID, "date": DATE}, {}),
+    "InvoicePaid": ({"invoiceID": ID, "paymentRunID": ID, "paymentDate": DATE}, {}),
+    "PaidInvoiceAdjusted": ({"invoiceID": ID, "kind": enum("credit-note", "supplementary-invoice"), "documentID": ID,
+                             "lines": LINES_REQUIRED, "total": MONEY}, {}),
+    # invoicerefs-<organisationId>
+    "InvoiceReferenceReserved": ({"organisationID": ID, "reference": {"type": "string", "minLength": 1, "maxLength": 30},
+                                  "kind": DOCUMENT_KIND, "documentID": ID}, {}),
+    # creditnote-<id>
+    "CreditNoteRaised": ({"creditNoteID": ID, "organisationID": ID, "contractID": ID, "serviceID": ID, "period": PERIOD,
+                          "reference": TEXT, "creditNoteDate": DATE, "againstInvoiceID": ID, "lines": LINES_REQUIRED,
+                          "total": {**MONEY, "pattern": "^-[0-9]+\\.[0-9]{2}$"}}, {}),
+    "CreditNoteSettled": ({"creditNoteID": ID, "paymentRunID": ID, "paymentDate": DATE}, {}),
+    # claim-<id>
+    "OneOffClaimCreated": ({"claimID": ID, "organisationID": ID, "contractID": ID, "dateOfClaim": DATE, "period": PERIOD,
+                            "items": {"type": "array", "minItems": 1, "maxItems": 50, "items": ref("OneOffClaimItem")},
+                            "total": MONEY}, {"notes": TEXT}),
+    "OneOffClaimSubmitted": ({"claimID": ID, "date": DATE}, {}),
+    "OneOffClaimWithdrawn": ({"claimID": ID, "date": DATE}, {}),
+    "OneOffClaimApproved": ({"claimID": ID, "date": DATE}, {}),
+    "OneOffClaimRejected": ({"claimID": ID, "reason": TEXT, "date": DATE}, {}),
+    "OneOffClaimInvoiced": ({"claimID": ID, "invoiceID": ID}, {}),
+    # conversation-<id>
+    "ConversationStarted": ({"conversationID": ID, "organisationID": ID, "type": CONVERSATION_TYPE, "relatedTo": RELATED_TO,
+                             "entityID": TEXT, "team": TEAM, "subject": TEXT, "startedBy": ref("ConversationParty")}, {}),
+    "ConversationMessagePosted": ({"conversationID": ID, "messageNumber": {"type": "integer", "minimum": 1},
+                                   "from": ref("ConversationParty"), "body": TEXT,
+                                   "attachments": {"type": "array", "maxItems": 10, "items": ref("MessageAttachment")}}, {}),
+    "ConversationReassigned": ({"conversationID": ID, "fromTeam": TEAM, "toTeam": TEAM, "reason": TEXT}, {}),
+    "ConversationClosed": ({"conversationID": ID, "by": ref("ConversationParty")}, {}),
+    # scheduledpayments-<contractId>
+    "ScheduledPaymentCalculated": ({"contractID": ID, "organisationID": ID, "period": PERIOD, "dueDate": DATE,
+                                    "arrearsWeeks": {"type": "array", "minItems": 2, "maxItems": 2, "items": DATE},
+                                    "advanceWeeks": {"type": "array", "minItems": 2, "maxItems": 2, "items": DATE},
+                                    "lines": LINES_REQUIRED, "total": MONEY}, {}),
+    "ScheduledPaymentPaid": ({"contractID": ID, "period": PERIOD, "paymentRunID": ID, "paymentDate": DATE}, {}),
+    # paymentrun-<id>
+    "RemittanceIssued": ({"paymentRunID": ID, "organisationID": ID, "organisationName": TEXT, "paymentReference": TEXT,
+                          "paymentDate": DATE, "lines": {"type": "array", "minItems": 1, "items": ref("RemittanceLine")},
+                          "total": MONEY, "csvSHA256": SHA256}, {}),
+    "PaymentRunCompleted": ({"paymentRunID": ID, "paymentDate": DATE, "reference": TEXT,
+                             "organisationIDs": {"type": "array", "minItems": 1, "items": ID}, "invoiceIDs": IDS,
+                             "scheduledPayments": {"type": "array", "items": ref("ScheduledPaymentKey")},
+                             "creditNoteIDs": IDS, "total": MONEY}, {}),
 }
 
 VERSIONS = {}  # every type is at schema version 1

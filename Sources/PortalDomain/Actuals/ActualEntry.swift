@@ -39,13 +39,28 @@ public struct ActualFacts: Sendable, Equatable {
     public var service: PeriodLocks.ServiceFacts
     /// The service's period locks.
     public var periodLocks: PeriodLocks.State
+    /// Which period rule the edit is checked against: the open period, or a paid period's correction.
+    public var editWindow: EditWindow
 
-    public init(cpli: CPLI.State, contractType: ContractType, service: PeriodLocks.ServiceFacts, periodLocks: PeriodLocks.State) {
+    public init(
+        cpli: CPLI.State, contractType: ContractType, service: PeriodLocks.ServiceFacts, periodLocks: PeriodLocks.State,
+        editWindow: EditWindow = .openPeriod
+    ) {
         self.cpli = cpli
         self.contractType = contractType
         self.service = service
         self.periodLocks = periodLocks
+        self.editWindow = editWindow
     }
+}
+
+/// The period rule an actual edit is checked against.
+public enum EditWindow: Sendable, Equatable {
+    /// The usual edit: the period must be the one open for edits (R-PER-2, R-PER-3).
+    case openPeriod
+    /// A correction of a period locked by this invoice, which was paid (R-INV-4). The caller has checked the
+    /// payment; the difference goes on a credit note or a supplementary invoice, never into the paid invoice.
+    case paidPeriod(InvoiceID)
 }
 
 /// Where an edit came from.

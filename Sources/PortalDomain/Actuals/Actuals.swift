@@ -99,7 +99,14 @@ public enum Actuals: EventStream {
             let dates = "\(definition.startDate) to \(definition.endDate?.description ?? "no end date")"
             throw .invalidValue(field: "week", "\(prefix)CPLI \(entry.cpliID) does not run in this week (it runs from \(dates))", rule: "R-ACT-1")
         }
-        try PeriodLocks.requireOpen(key.period, facts.periodLocks, service: facts.service, today: context.today, calendar: context.calendar)
+        switch facts.editWindow {
+        case .openPeriod:
+            try PeriodLocks.requireOpen(key.period, facts.periodLocks, service: facts.service, today: context.today, calendar: context.calendar)
+        case .paidPeriod(let invoice):
+            guard facts.periodLocks.lock(of: key.period)?.invoiceID == invoice else {
+                throw .wrongState(field: "period", "period \(key.period) is not locked by invoice \(invoice); only a paid period's actuals are corrected after payment", rule: "R-INV-4")
+            }
+        }
 
         // Quantities: never negative (parsed so), within the weekly sanity bound (R-ACT-2).
         let bound = context.policy.weeklyBound(for: definition.unit)
@@ -181,7 +188,7 @@ public enum Actuals: EventStream {
     }
 
     /// The generated line as an `ActualRecorded`: Actual = Planned, nothing else (R-ACT-1).
-    static func generatedLine(_ generated: GeneratedActual, key: Key, cpli: CPLIID, week: Week, policy: PolicyProfile) -> ActualRecorded {
+    public static func generatedLine(_ generated: GeneratedActual, key: Key, cpli: CPLIID, week: Week, policy: PolicyProfile) -> ActualRecorded {
         ActualRecorded(
             serviceID: key.serviceID, period: key.period, cpliID: cpli, week: week, planned: generated.planned,
             isProRata: generated.isProRata, actual: generated.planned, frustrated: .zero, missed: .zero, extra: .zero, visits: 0,

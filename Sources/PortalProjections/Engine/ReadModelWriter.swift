@@ -82,6 +82,25 @@ public struct ReadModelReader: ~Copyable {
     public func count(_ table: String) throws -> Int {
         try transaction.count(self.table(table))
     }
+
+    /// Whether `key` is present.
+    public func contains(_ table: String, _ key: ReadModelKey) throws -> Bool {
+        try transaction.get(self.table(table), key.bytes) != nil
+    }
+
+    /// Keys and values from `start` (included) up to `end` (excluded), in key order: a range of an index
+    /// keyed by time or number.
+    public func entries(_ table: String, from start: ReadModelKey, before end: ReadModelKey, limit: Int = .max) throws -> [(key: [UInt8], value: [UInt8])] {
+        try transaction.withCursor(self.table(table)) { cursor in
+            var out: [(key: [UInt8], value: [UInt8])] = []
+            var entry = start.bytes.isEmpty ? try cursor.first() : try cursor.seek(atOrAfter: start.bytes)
+            while let current = entry, out.count < limit, current.key.lexicographicallyPrecedes(end.bytes) {
+                out.append((Array(current.key), Array(current.value)))
+                entry = try cursor.next()
+            }
+            return out
+        }
+    }
 }
 
 enum ReadModelScan {
@@ -89,7 +108,9 @@ enum ReadModelScan {
                         after: [UInt8]? = nil, limit: Int) throws -> [(key: [UInt8], value: [UInt8])] {
         try transaction.withCursor(table) { cursor in
             var out: [(key: [UInt8], value: [UInt8])] = []
-            var entry = try cursor.seek(atOrAfter: after.map { $0 + [0] } ?? prefix)
+            let start = after.map { $0 + [0] } ?? prefix
+            // LMDB refuses an empty key: an empty prefix starts at the first entry.
+            var entry = start.isEmpty ? try cursor.first() : try cursor.seek(atOrAfter: start)
             while let current = entry, out.count < limit, current.key.starts(with: prefix) {
                 out.append((Array(current.key), Array(current.value)))
                 entry = try cursor.next()
@@ -130,6 +151,31 @@ public struct ReadModelKey: Sendable, Hashable, ExpressibleByStringLiteral {
         var copy = self
         copy.append(part)
         return copy
+    }
+}
+
+/// Reads a stored key back part by part, in the order it was built.
+public struct ReadModelKeyReader {
+    private var rest: ArraySlice<UInt8>
+
+    public init(_ bytes: [UInt8]) {
+        rest = bytes[...]
+    }
+
+    /// The next text part, or nil when the key has no more.
+    public mutating func text() -> String? {
+        guard let end = rest.firstIndex(of: 0) else { return nil }
+        let text = String(decoding: rest[rest.startIndex..<end], as: UTF8.self)
+        rest = rest[(end + 1)...]
+        return text
+    }
+
+    /// The next number part, or nil when fewer than 8 bytes are left.
+    public mutating func number() -> UInt64? {
+        guard rest.count >= 8 else { return nil }
+        let value = rest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        rest = rest.dropFirst(8)
+        return value
     }
 }
 

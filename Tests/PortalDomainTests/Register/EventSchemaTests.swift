@@ -20,7 +20,7 @@ struct EventSchemaTests {
     static let visit = AbortedVisit(date: Fixture.date("2026-11-17"), length: Fixture.q("0.75"), noticeHours: Fixture.q("2"), time: .day, cause: .cancelled)
 
     /// One sample of every event type, keyed by type name.
-    static let samples: [any EventPayload] = [
+    static let samples: [any EventPayload] = paymentDocumentSamples + [
         OrganisationRegistered(organisationID: "oasis", details: details),
         OrganisationDetailsChangeRequested(organisationID: "oasis", requestID: "cr-1", proposed: details),
         OrganisationDetailsChangeAccepted(organisationID: "oasis", requestID: "cr-1", details: details),

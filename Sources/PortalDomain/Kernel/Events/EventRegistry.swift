@@ -37,6 +37,14 @@ public enum EventRegistry {
         ActualsEvent.self,
         PeriodLocksEvent.self,
         ImportsEvent.self,
+        // Part 2: invoices, credit notes, claims, conversations, payments.
+        InvoiceEvent.self,
+        InvoiceReferencesEvent.self,
+        CreditNoteEvent.self,
+        OneOffClaimEvent.self,
+        ConversationEvent.self,
+        ScheduledPaymentsEvent.self,
+        PaymentRunEvent.self,
     ]
 
     /// Every registered payload type.

@@ -91,6 +91,12 @@ public struct InvoiceID: PortalIdentifier {
     public init(_ rawValue: String) { self.rawValue = rawValue }
 }
 
+/// A credit note against a paid invoice (R-INV-4), its own stream `creditnote-<id>`.
+public struct CreditNoteID: PortalIdentifier {
+    public let rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+}
+
 /// A one-off claim (part 2).
 public struct ClaimID: PortalIdentifier {
     public let rawValue: String

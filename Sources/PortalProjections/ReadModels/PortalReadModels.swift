@@ -1,0 +1,68 @@
+import EventLog
+import Foundation
+import PortalDomain
+
+/// The portal's read models: every projection, the engine that keeps them up to date, and the typed queries
+/// the HTTP layer and the audit tool call.
+///
+/// ```swift
+/// let readModels = PortalReadModels(log: log, dataFolder: data)
+/// try readModels.open()
+/// try await readModels.engine.catchUp()          // before serving
+/// Task { try await readModels.engine.follow() }  // then keep up with the log
+/// let week = try readModels.actualsCalendar.week(service, week, policy: .norfolk, calendar: calendar, ReadScope(actor))
+/// ```
+public final class PortalReadModels: Sendable {
+    /// Every projection of the portal, in the order status reports list them.
+    public static let all: [any Projection.Type] = [
+        ProvidersProjection.self,
+        ContactsProjection.self,
+        ContractDocumentsProjection.self,
+        CPLIsProjection.self,
+        ActualsCalendarProjection.self,
+        PeriodLocksProjection.self,
+    ]
+
+    /// The categories the domain owns: an unknown event type there stops the engine instead of being skipped.
+    public static var domainCategories: Set<String> { EventRegistry.categories }
+
+    /// The engine options the portal runs with: its domain categories, and `batchSize` events per transaction.
+    public static func engineOptions(batchSize: Int = 2000) -> ProjectionEngine.Options {
+        var options = ProjectionEngine.Options()
+        options.batchSize = batchSize
+        options.domainCategories = domainCategories
+        return options
+    }
+
+    /// The projection named `name`, if the portal has one.
+    public static func projection(named name: String) -> (any Projection.Type)? {
+        all.first { $0.name == name }
+    }
+
+    public let engine: ProjectionEngine
+
+    /// The read models of the data folder `dataFolder` (in `<data>/projections`), kept from `log`.
+    public init(log: EventLog, dataFolder: URL, options: ProjectionEngine.Options = PortalReadModels.engineOptions()) {
+        engine = ProjectionEngine(log: log, folder: dataFolder.appendingPathComponent("projections", isDirectory: true),
+                                  projections: Self.all, options: options)
+    }
+
+    /// Opens every read model (see ``ProjectionEngine/open()``).
+    public func open() throws { try engine.open() }
+
+    /// Closes every read model.
+    public func close() { engine.close() }
+
+    /// Organisations, contracts and services.
+    public var providers: ProviderQueries { ProviderQueries(engine: engine) }
+    /// Contacts with their roles, council accounts, change requests waiting for the helpdesk.
+    public var contacts: ContactQueries { ContactQueries(engine: engine) }
+    /// Contract documents (ISOs), filtered by status and updated since.
+    public var contractDocuments: ContractDocumentQueries { ContractDocumentQueries(engine: engine) }
+    /// CPLIs with the cost breakdown and their CSV export.
+    public var cplis: CPLIQueries { CPLIQueries(engine: engine) }
+    /// The actuals calendar per service and week.
+    public var actualsCalendar: ActualsCalendarQueries { ActualsCalendarQueries(engine: engine) }
+    /// Period locks per service and period.
+    public var periodLocks: PeriodLockQueries { PeriodLockQueries(engine: engine) }
+}
