@@ -116,6 +116,7 @@ let package = Package(
                 "EventLog",
                 "PortalAudit",
                 "PortalHTTP",
+                "PortalProjections",
                 "PortalApplication",
                 "PortalDomain",
                 "Chronology",
@@ -156,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "PortalHTTPTests",
             dependencies: [
-                "PortalHTTP", "PortalApplication", "PortalDomain", "EventLog", "Chronology",
+                "PortalHTTP", "PortalApplication", "PortalProjections", "PortalDomain", "EventLog", "Chronology",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

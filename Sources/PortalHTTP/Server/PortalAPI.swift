@@ -25,15 +25,16 @@ public final class PortalAPI: Sendable {
 
     public let portal: Portal
     public let sessions: SessionStore
-    public let projections: ProjectionEngine?
+    /// The read models kept from the log, when the server runs them.
+    public let readModels: PortalReadModels?
     public let metrics: PortalMetrics
     public let settings: Settings
 
-    public init(portal: Portal, sessions: SessionStore, projections: ProjectionEngine? = nil,
+    public init(portal: Portal, sessions: SessionStore, readModels: PortalReadModels? = nil,
                 metrics: PortalMetrics = .shared, settings: Settings = Settings()) {
         self.portal = portal
         self.sessions = sessions
-        self.projections = projections
+        self.readModels = readModels
         self.metrics = metrics
         self.settings = settings
     }

@@ -7,6 +7,7 @@ import Logging
 import PortalApplication
 import PortalDomain
 import PortalHTTP
+import PortalProjections
 
 extension Portal {
     /// `portal serve`: the HTTP API over the data folder.
@@ -74,9 +75,17 @@ extension Portal {
                 }
             }
 
+            // The read models: caught up before serving, then following the log in the background.
+            let readModels = PortalReadModels(log: portal.log, dataFolder: folder)
+            try readModels.open()
+            defer { readModels.close() }
+            try await readModels.engine.catchUp()
+            let following = Task { try await readModels.engine.follow() }
+            defer { following.cancel() }
+
             var settings = PortalAPI.Settings()
             settings.maximumBodySize = maximumBodySize
-            let api = PortalAPI(portal: portal, sessions: sessions, settings: settings)
+            let api = PortalAPI(portal: portal, sessions: sessions, readModels: readModels, settings: settings)
             var logger = Logger(label: "portal.http")
             logger.logLevel = .info
             let app = PortalServer.application(api, host: bind, port: port, logger: logger) { address in

@@ -9,6 +9,7 @@ import NIOCore
 import PortalApplication
 import PortalDomain
 import PortalHTTP
+import PortalProjections
 import Synchronization
 import Testing
 
@@ -22,7 +23,9 @@ final class HTTPTestPortal: @unchecked Sendable {
     let api: PortalAPI
     var logins: [DemoLogin] = []
 
-    init(policy: PolicyProfile = .norfolk, maximumBodySize: Int? = nil) throws {
+    let following: Task<Void, any Error>?
+
+    init(policy: PolicyProfile = .norfolk, maximumBodySize: Int? = nil, withReadModels: Bool = false) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("portal-http-test-\(UUID().uuidString)")
         portal = try Portal.open(
             dataDirectory: folder,
@@ -30,18 +33,29 @@ final class HTTPTestPortal: @unchecked Sendable {
         sessions = try SessionStore(directory: folder.appendingPathComponent("sessions"), clock: portal.configuration.time.clock)
         var settings = PortalAPI.Settings()
         if let maximumBodySize { settings.maximumBodySize = maximumBodySize }
-        api = PortalAPI(portal: portal, sessions: sessions, settings: settings)
+        var readModels: PortalReadModels?
+        if withReadModels {
+            let models = PortalReadModels(log: portal.log, dataFolder: folder)
+            try models.open()
+            readModels = models
+            following = Task { try await models.engine.follow() }
+        } else {
+            following = nil
+        }
+        api = PortalAPI(portal: portal, sessions: sessions, readModels: readModels, settings: settings)
     }
 
     deinit {
+        following?.cancel()
+        api.readModels?.close()
         sessions.close()
         portal.close()
         try? FileManager.default.removeItem(at: folder)
     }
 
     /// A test portal with the demo council seeded (few clients, to stay quick).
-    static func demo(clients: Int = 6, policy: PolicyProfile = .norfolk, maximumBodySize: Int? = nil) async throws -> HTTPTestPortal {
-        let test = try HTTPTestPortal(policy: policy, maximumBodySize: maximumBodySize)
+    static func demo(clients: Int = 6, policy: PolicyProfile = .norfolk, maximumBodySize: Int? = nil, withReadModels: Bool = false) async throws -> HTTPTestPortal {
+        let test = try HTTPTestPortal(policy: policy, maximumBodySize: maximumBodySize, withReadModels: withReadModels)
         test.logins = try await DemoCouncil.seed(test.portal, clients: clients)
         return test
     }

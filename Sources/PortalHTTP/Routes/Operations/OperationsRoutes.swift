@@ -30,7 +30,7 @@ struct OperationsRoutes {
     }
 
     func readModels() throws -> [Health.ReadModel] {
-        guard let engine = api.projections else { return [] }
+        guard let engine = api.readModels?.engine else { return [] }
         return try engine.status().map { status in
             api.metrics.setProjectionLag(status.name, events: status.lag)
             let phase: String
