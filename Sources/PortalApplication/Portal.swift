@@ -26,21 +26,27 @@ public final class Portal: Sendable {
     public let log: EventLog
     public let credentials: CredentialStore
     public let configuration: Configuration
+    /// Conversation attachments, content-addressed; nil when the portal was built without one (attachments are
+    /// then refused).
+    public let attachments: AttachmentStore?
 
-    public init(log: EventLog, credentials: CredentialStore, configuration: Configuration) {
+    public init(log: EventLog, credentials: CredentialStore, configuration: Configuration, attachments: AttachmentStore? = nil) {
         self.log = log
         self.credentials = credentials
         self.configuration = configuration
+        self.attachments = attachments
     }
 
-    /// Opens the portal's data folder: the event log in `<data>/log` and the credential store in
-    /// `<data>/credentials`, with the log's recorded-at times from the deployment's clock.
+    /// Opens the portal's data folder: the event log in `<data>/log`, the credential store in
+    /// `<data>/credentials` and conversation attachments in `<data>/attachments`, with the log's recorded-at
+    /// times from the deployment's clock.
     public static func open(dataDirectory: URL, configuration: Configuration, bcryptCost: UInt8 = 12) throws -> Portal {
         var options = EventLog.Options()
         options.clock = configuration.time.clock
         let log = try EventLog(directory: dataDirectory.appendingPathComponent("log"), options: options)
         let credentials = try CredentialStore(directory: dataDirectory.appendingPathComponent("credentials"), bcryptCost: bcryptCost)
-        return Portal(log: log, credentials: credentials, configuration: configuration)
+        let attachments = try AttachmentStore(directory: dataDirectory.appendingPathComponent("attachments"))
+        return Portal(log: log, credentials: credentials, configuration: configuration, attachments: attachments)
     }
 
     /// Closes the log and the credential store after the writes already handed over.

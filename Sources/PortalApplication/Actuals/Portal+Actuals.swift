@@ -113,18 +113,8 @@ extension Portal {
 
     /// The CPLIs of a service, by reading every CPLI stream (a read model will replace this scan).
     func cplis(of service: ServiceID, in attempt: CommandAttempt) throws -> [CPLI.State] {
-        var found: [CPLI.State] = []
-        var after: String?
-        while true {
-            let streams = try log.streamIDs(category: CPLI.category, after: after, limit: 1000)
-            guard let last = streams.last else { break }
-            after = last
-            for streamID in streams {
-                let state = try attempt.load(CPLI.self, streamID: streamID)
-                if state.definition?.serviceID == service { found.append(state) }
-            }
-        }
-        return found.sorted { ($0.definition?.cpliID.rawValue ?? "") < ($1.definition?.cpliID.rawValue ?? "") }
+        try everyStream(CPLI.self, in: attempt).filter { $0.definition?.serviceID == service }
+            .sorted { ($0.definition?.cpliID.rawValue ?? "") < ($1.definition?.cpliID.rawValue ?? "") }
     }
 
     // MARK: Period locks (written by the invoice lifecycle of part 2)

@@ -70,8 +70,12 @@ public final class CommandAttempt {
         return decided
     }
 
-    /// The version at which the stream was loaded in this attempt (0: empty), nil when not loaded.
-    public func version(of streamID: String) -> UInt64? { versions[streamID] }
+    /// The version stream `streamID` will have once this attempt is appended: the version read plus the events
+    /// added to it; nil when the attempt has not loaded the stream. An invoice records its actuals stream's
+    /// version with it, and submission compares (R-INV-2).
+    public func version(of streamID: String) -> UInt64? {
+        versions[streamID].map { $0 + UInt64(events[streamID]?.count ?? 0) }
+    }
 
     /// When the stream's last event was recorded, nil when empty or not loaded.
     public func lastRecordedAt(of streamID: String) -> Timestamp? { lastRecordedAt[streamID] }
