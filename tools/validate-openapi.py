@@ -76,6 +76,10 @@ def main():
                 failures.append(f"{label}: a body where {template} describes none")
             continue
         if media not in content:
+            # Media ranges: */* or type/*.
+            ranges = [key for key in content if key == "*/*" or (key.endswith("/*") and media.startswith(key[:-1]))]
+            if ranges:
+                continue
             failures.append(f"{label}: media type {media!r} not among {sorted(content)}")
             continue
         schema = content[media].get("schema")

@@ -14,8 +14,8 @@ struct BadInputTests {
     func malformedAndWrongTypes() async throws {
         let test = try await HTTPTestPortal.demo()
         try await test.run { client in
-            try await RouteTour.prepare(test, client)
-            let writes = RouteTour.cases(test).filter { $0.method != .get && $0.contentType == "application/json" && $0.body(0) != nil }
+            let facts = try await RouteTour.prepare(test, client)
+            let writes = RouteTour.cases(test, facts).filter { $0.method != .get && $0.contentType == "application/json" && $0.body(0) != nil }
             #expect(writes.count >= 14)
             for route in writes {
                 let token = try await client.token(Self.allowedActor(route))
@@ -24,10 +24,11 @@ struct BadInputTests {
                                                       headers: ["If-Match": "*", "Content-Type": "application/json"])
                 #expect(malformed.status == 400, "\(route.path): \(malformed.text)")
                 #expect(malformed.headers[.contentType] == "application/problem+json")
-                // Every field of the body replaced by a number: the first one is named as having the wrong type.
+                // Every field of the body replaced by a value of another JSON type (a number for text, arrays and
+                // objects; text for a number): the first one decoded is named as having the wrong type.
                 let sample = try #require(route.body(7))
                 let object = try #require(try JSONSerialization.jsonObject(with: Data(sample.utf8)) as? [String: Any])
-                let wrong = try JSONSerialization.data(withJSONObject: object.mapValues { _ in 42 })
+                let wrong = try JSONSerialization.data(withJSONObject: object.mapValues { value -> Any in value is NSNumber ? "forty-two" : 42 })
                 let wrongTypes = try await client.send(route.method, route.path, token: token, body: wrong,
                                                        headers: ["If-Match": "*", "Content-Type": "application/json"])
                 #expect(wrongTypes.status == 400, "\(route.path): \(wrongTypes.text)")

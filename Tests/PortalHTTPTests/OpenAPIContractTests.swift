@@ -42,8 +42,8 @@ struct OpenAPIContractTests {
     func responsesMatchSchemas() async throws {
         let test = try await HTTPTestPortal.demo()
         let exchanges = try await test.run { client in
-            try await RouteTour.prepare(test, client)
-            for route in RouteTour.cases(test) {
+            let facts = try await RouteTour.prepare(test, client)
+            for route in RouteTour.cases(test, facts) {
                 for (index, actingAs) in Actors.all.enumerated() {
                     _ = try await RouteTour.send(route, as: actingAs, index: index, client)
                 }

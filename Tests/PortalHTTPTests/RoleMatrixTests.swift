@@ -12,8 +12,8 @@ struct RoleMatrixTests {
     func roleByRoute() async throws {
         let test = try await HTTPTestPortal.demo()
         try await test.run { client in
-            try await RouteTour.prepare(test, client)
-            let routes = RouteTour.cases(test)
+            let facts = try await RouteTour.prepare(test, client)
+            let routes = RouteTour.cases(test, facts)
             for route in routes {
                 for (index, actingAs) in Actors.all.enumerated() {
                     let allowed = route.allowed.map { $0.contains(actingAs) } ?? true

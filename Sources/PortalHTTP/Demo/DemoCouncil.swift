@@ -29,8 +29,8 @@ public enum DemoCouncil {
 
     /// The two demo providers, their contract types and services.
     public static let providers: [(organisation: OrganisationID, name: String, contractType: ContractType, service: ServiceID)] = [
-        ("oasis", "Oasis Care and Support", .spotOldBlock, "oasis-hs"),
-        ("riverside", "Riverside Home Care", .block2015Framework, "riverside-hs"),
+        ("oasis", "Oasis Care and Support", .block2013, "oasis-hs"),
+        ("riverside", "Riverside Home Care", .spotOldBlock, "riverside-hs"),
     ]
 
     /// Seeds the demo council into `portal` (a new, empty log) and returns the logins.

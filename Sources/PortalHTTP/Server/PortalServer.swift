@@ -19,6 +19,10 @@ public enum PortalServer {
         ContactRoutes(api: api).register(on: router)
         ContractDocumentRoutes(api: api).register(on: router)
         ActualsRoutes(api: api).register(on: router)
+        InvoiceRoutes(api: api).register(on: router)
+        PaymentRoutes(api: api).register(on: router)
+        ClaimRoutes(api: api).register(on: router)
+        ConversationRoutes(api: api).register(on: router)
         return router
     }
 

@@ -32,6 +32,12 @@ enum Actors {
     static let superUsers = provider(.superUserActuals, .superUserScheduled)
 }
 
+/// What `RouteTour.prepare` made that the tour's paths name.
+struct TourFacts: Sendable {
+    /// The SHA-256 of the attachment of conversation `conv-tour`.
+    var attachment: String = "0000000000000000000000000000000000000000000000000000000000000000"
+}
+
 enum RouteTour {
     /// The week and period open for edits in the demo council (its first week: twelve weeks ago).
     static func openWeek(_ test: HTTPTestPortal) -> (week: String, period: Int) {
@@ -42,8 +48,13 @@ enum RouteTour {
 
     static let details = #"{"name":"Oasis Care","addressLines":["2 New Street"],"postcode":"NR1 2BB"}"#
 
-    static func cases(_ test: HTTPTestPortal) -> [RouteCase] {
+    static func cases(_ test: HTTPTestPortal, _ facts: TourFacts = TourFacts()) -> [RouteCase] {
         let (week, period) = openWeek(test)
+        let today = test.portal.context(for: .system(job: "test")).today.iso8601
+        let invoices = Actors.superUsers.union(Actors.provider(.payments, .invoiceOnly))
+        let claims = Actors.superUsers.union(Actors.provider(.payments))
+        let paymentsTeam: Set<String> = ["team:payments"]
+        let actions = Actors.superUsers.union(Actors.provider(.payments, .administration, .reports)).union(Actors.teams)
         let helpdesk: Set<String> = ["team:helpdesk"]
         let procurement: Set<String> = ["team:procurement"]
         let brokerage: Set<String> = ["team:service-brokerage"]
@@ -134,12 +145,85 @@ enum RouteTour {
                       path: "/organisations/oasis/periods/\(period)/actuals-imports", body: {
                           "service,cpli,week,actual,comment\noasis-hs,cpli-oasis-2,\(week),\(2 + $0).5,client asked for shorter visits\n"
                       }, contentType: "text/csv", allowed: actuals),
+            // Invoices (R-INV) and payments (R-PAY).
+            RouteCase(method: .get, route: "/services/{serviceID}/periods/{period}/invoice-proposal",
+                      path: "/services/oasis-hs/periods/\(period)/invoice-proposal", body: none),
+            RouteCase(method: .post, route: "/invoices", path: "/invoices", body: {
+                #"{"invoiceID":"inv-\#($0)","serviceID":"oasis-hs","period":\#(period + 1),"reference":"REF-\#($0)","invoiceDate":"\#(today)"}"#
+            }, allowed: invoices),
+            RouteCase(method: .get, route: "/invoices", path: "/invoices?status=paid", body: none),
+            RouteCase(method: .get, route: "/payments/queue", path: "/payments/queue", body: none),
+            RouteCase(method: .get, route: "/invoices/{invoiceID}", path: "/invoices/inv-tour", body: none),
+            RouteCase(method: .delete, route: "/invoices/{invoiceID}/lines/{cpliID}", path: "/invoices/inv-tour/lines/cpli-oasis-1", body: none,
+                      changes: true, allowed: invoices),
+            RouteCase(method: .post, route: "/invoices/{invoiceID}/submit", path: "/invoices/inv-tour/submit", body: none, changes: true, allowed: invoices),
+            RouteCase(method: .post, route: "/invoices/{invoiceID}/correct", path: "/invoices/inv-tour/correct", body: none, changes: true, allowed: invoices),
+            RouteCase(method: .post, route: "/invoices/{invoiceID}/hold", path: "/invoices/inv-tour/hold", body: { _ in #"{"reason":"query on hours"}"# },
+                      changes: true, allowed: paymentsTeam),
+            RouteCase(method: .post, route: "/invoices/{invoiceID}/release", path: "/invoices/inv-tour/release", body: none, changes: true, allowed: paymentsTeam),
+            RouteCase(method: .post, route: "/invoices/{invoiceID}/approve", path: "/invoices/inv-tour/approve", body: none, changes: true, allowed: paymentsTeam),
+            RouteCase(method: .post, route: "/invoices/{invoiceID}/return", path: "/invoices/inv-tour/return", body: { _ in #"{"reason":"wrong rate"}"# },
+                      changes: true, allowed: paymentsTeam),
+            RouteCase(method: .post, route: "/payment-runs", path: "/payment-runs", body: {
+                #"{"paymentRunID":"run-\#($0)","paymentDate":"\#(today)","reference":"BACS-\#($0)"}"#
+            }, allowed: paymentsTeam),
+            RouteCase(method: .get, route: "/payment-runs/{paymentRunID}", path: "/payment-runs/run-tour", body: none),
+            RouteCase(method: .get, route: "/payment-runs/{paymentRunID}/remittances/{organisationID}",
+                      path: "/payment-runs/run-tour/remittances/oasis", body: none),
+            RouteCase(method: .get, route: "/payment-runs/{paymentRunID}/remittances/{organisationID}/csv",
+                      path: "/payment-runs/run-tour/remittances/oasis/csv", body: none),
+            RouteCase(method: .get, route: "/payment-runs/{paymentRunID}/remittances/{organisationID}/text",
+                      path: "/payment-runs/run-tour/remittances/oasis/text", body: none),
+            RouteCase(method: .post, route: "/contracts/{contractID}/scheduled-payments", path: "/contracts/oasis-contract/scheduled-payments",
+                      body: { _ in #"{"period":\#(period)}"# }, allowed: paymentsTeam),
+            RouteCase(method: .get, route: "/contracts/{contractID}/scheduled-payments", path: "/contracts/oasis-contract/scheduled-payments", body: none),
+            RouteCase(method: .post, route: "/services/{serviceID}/periods/{period}/paid-corrections",
+                      path: "/services/oasis-hs/periods/\(period)/paid-corrections", body: {
+                          #"{"cpliID":"cpli-oasis-1","week":"\#(week)","actual":"\#(6 - Double($0) / 10)","comment":"a visit was not made","documentID":"cn-\#($0)","reference":"CN-\#($0)"}"#
+                      }, changes: true, allowed: claims),
+            RouteCase(method: .get, route: "/credit-notes/{creditNoteID}", path: "/credit-notes/cn-tour", body: none),
+            // One-off claims (R-OOC).
+            RouteCase(method: .post, route: "/claims", path: "/claims", body: {
+                #"{"claimID":"claim-\#($0)","contractID":"oasis-contract","dateOfClaim":"\#(lastDay(test, period))","items":[{"cpliID":"cpli-oasis-1","absenceFrom":"\#(week)","absenceTo":"\#(week)","precedingStay":"hospital","hours":"2"}]}"#
+            }, allowed: claims),
+            RouteCase(method: .get, route: "/claims", path: "/claims", body: none),
+            RouteCase(method: .get, route: "/claims/{claimID}", path: "/claims/claim-tour", body: none),
+            RouteCase(method: .post, route: "/claims/{claimID}/submit", path: "/claims/claim-tour/submit", body: none, changes: true, allowed: claims),
+            RouteCase(method: .post, route: "/claims/{claimID}/withdraw", path: "/claims/claim-other/withdraw", body: none, changes: true, allowed: claims),
+            RouteCase(method: .post, route: "/claims/{claimID}/approve", path: "/claims/claim-tour/approve", body: none, changes: true, allowed: paymentsTeam),
+            RouteCase(method: .post, route: "/claims/{claimID}/reject", path: "/claims/claim-other/reject", body: { _ in #"{"reason":"no hospital record"}"# },
+                      changes: true, allowed: paymentsTeam),
+            RouteCase(method: .post, route: "/contract-invoices", path: "/contract-invoices", body: {
+                #"{"invoiceID":"cinv-\#($0)","contractID":"oasis-contract","reference":"CI-\#($0)","invoiceDate":"\#(today)","claimIDs":["claim-tour"]}"#
+            }, allowed: invoices),
+            // Conversations (R-CNV).
+            RouteCase(method: .post, route: "/conversations", path: "/conversations", body: {
+                #"{"conversationID":"conv-\#($0)","organisationID":"oasis","type":"query","relatedTo":"service","entityID":"oasis-hs","team":"billing","subject":"Rates","body":"Which rate applies from April?"}"#
+            }, allowed: actions),
+            RouteCase(method: .get, route: "/conversations", path: "/conversations?team=billing", body: none),
+            RouteCase(method: .get, route: "/conversations/{conversationID}", path: "/conversations/conv-tour", body: none),
+            RouteCase(method: .post, route: "/conversations/{conversationID}/messages", path: "/conversations/conv-tour/messages",
+                      body: { #"{"body":"Reply \#($0)"}"# }, changes: true, allowed: actions),
+            RouteCase(method: .post, route: "/conversations/{conversationID}/reassign", path: "/conversations/conv-tour/reassign",
+                      body: { _ in #"{"team":"payments"}"# }, changes: true, allowed: actions),
+            RouteCase(method: .post, route: "/conversations/{conversationID}/close", path: "/conversations/conv-other/close", body: none,
+                      changes: true, allowed: actions),
+            RouteCase(method: .get, route: "/conversations/{conversationID}/attachments/{sha256}",
+                      path: "/conversations/conv-tour/attachments/\(facts.attachment)", body: none),
         ]
     }
 
-    /// The state the tour needs besides the demo: pending change requests to accept and reject, and a spare
-    /// contact whose password the helpdesk resets.
-    static func prepare(_ test: HTTPTestPortal, _ client: APIClient) async throws {
+    /// The last day of a period (the date of a one-off claim, R-OOC-3).
+    static func lastDay(_ test: HTTPTestPortal, _ period: Int) -> String {
+        test.portal.configuration.calendar.period(PeriodNumber(period)).lastDay.iso8601
+    }
+
+    /// The state the tour needs besides the demo: pending change requests to accept and reject, a spare contact
+    /// whose password the helpdesk resets; an invoice of the open period submitted, approved and paid by run
+    /// `run-tour`, a credit note `cn-tour` from a correction of the paid period; claims `claim-tour` and
+    /// `claim-other` (submitted); conversations `conv-tour` (with an attachment) and `conv-other`.
+    @discardableResult
+    static func prepare(_ test: HTTPTestPortal, _ client: APIClient) async throws -> TourFacts {
         let superUser = try await client.token("super-user-actuals@oasis")
         let helpdesk = try await client.token("team:helpdesk")
         for id in ["cr-to-accept", "cr-to-reject"] {
@@ -163,6 +247,38 @@ enum RouteTour {
                 headers: ["If-Match": "*"])
             try #require(answer.status == 200, "\(answer.text)")
         }
+
+        let (week, period) = openWeek(test)
+        let today = test.portal.context(for: .system(job: "test")).today.iso8601
+        let payments = try await client.token("team:payments")
+        func must(_ answer: APIClient.Answer, _ status: Int = 200, _ what: String) throws {
+            try #require(answer.status == status, "\(what): \(answer.status) \(answer.text)")
+        }
+        try must(try await client.send(.post, "/invoices", token: superUser, json:
+            #"{"invoiceID":"inv-tour","serviceID":"oasis-hs","period":\#(period),"reference":"OAS-TOUR-1","invoiceDate":"\#(today)"}"#), 201, "create invoice")
+        try must(try await client.send(.post, "/invoices/inv-tour/submit", token: superUser, headers: ["If-Match": "*"]), 200, "submit")
+        try must(try await client.send(.post, "/invoices/inv-tour/approve", token: payments, headers: ["If-Match": "*"]), 200, "approve")
+        try must(try await client.send(.post, "/payment-runs", token: payments, json:
+            #"{"paymentRunID":"run-tour","paymentDate":"\#(today)","reference":"BACS-TOUR"}"#), 201, "payment run")
+        try must(try await client.send(.post, "/services/oasis-hs/periods/\(period)/paid-corrections", token: superUser, json:
+            #"{"cpliID":"cpli-oasis-1","week":"\#(week)","actual":"4.5","comment":"a visit was cancelled","documentID":"cn-tour","reference":"OAS-CN-1"}"#,
+            headers: ["If-Match": "*"]), 200, "paid correction")
+        for claim in ["claim-tour", "claim-other"] {
+            try must(try await client.send(.post, "/claims", token: superUser, json:
+                #"{"claimID":"\#(claim)","contractID":"oasis-contract","dateOfClaim":"\#(lastDay(test, period))","items":[{"cpliID":"cpli-oasis-1","absenceFrom":"\#(week)","absenceTo":"\#(week)","precedingStay":"hospital","hours":"2"}]}"#),
+                201, "claim")
+            try must(try await client.send(.post, "/claims/\(claim)/submit", token: superUser, headers: ["If-Match": "*"]), 200, "submit claim")
+        }
+        let attachment = Data("Care plan review notes".utf8).base64EncodedString()
+        let started = try await client.send(.post, "/conversations", token: superUser, json:
+            #"{"conversationID":"conv-tour","organisationID":"oasis","type":"query","relatedTo":"service","entityID":"oasis-hs","team":"billing","subject":"Care plan","body":"See the notes attached.","attachments":[{"fileName":"notes.txt","mediaType":"text/plain","content":"\#(attachment)"}]}"#)
+        try must(started, 201, "conversation")
+        try must(try await client.send(.post, "/conversations", token: superUser, json:
+            #"{"conversationID":"conv-other","organisationID":"oasis","type":"information","relatedTo":"provider","entityID":"oasis","team":"billing","subject":"Office move","body":"We move on Monday."}"#),
+            201, "conversation")
+        let messages = try #require(started.json?["messages"] as? [[String: Any]])
+        let sha = try #require((messages.first?["attachments"] as? [[String: Any]])?.first?["sha256"] as? String)
+        return TourFacts(attachment: sha)
     }
 
     /// Sends `route` as `actingAs` (actor number `index`) and returns the answer.
