@@ -82,7 +82,7 @@ final class RunningServer: @unchecked Sendable {
 
 @Suite("portal serve: the real server on a loopback port")
 struct ServeStoryTests {
-    @Test("A provider logs in, agrees an ISO, edits the period's actuals by CSV export and import; the council sees it")
+    @Test("A provider agrees an ISO, edits actuals by CSV, invoices and submits; Payments holds, releases, approves and pays; the provider's remittance CSV adds up")
     func providerStory() async throws {
         let server = try RunningServer()
         #expect(try await server.send("GET", "/health").status == 200)
@@ -137,5 +137,70 @@ struct ServeStoryTests {
         #expect(try await server.send("GET", "/services/oasis-hs/weeks/\(week)/actuals", token: other).status == 404)
         let metrics = try await server.send("GET", "/metrics")
         #expect(metrics.text.contains("portal_append_duration_seconds_count{command=\"import-actuals\"}"))
+
+        // The provider invoices the period: the wizard's lines, an invoice, submitted (the period locks).
+        let proposal = try #require(try await server.send("GET", "/services/oasis-hs/periods/\(period)/invoice-proposal", token: provider).json)
+        let proposedLines = try #require(proposal["lines"] as? [[String: Any]])
+        #expect(proposedLines.contains { $0["cpliID"] as? String == cpli })
+        // Dated today (UTC, never later than the deployment's London date); the period ended weeks ago.
+        let today = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        let created = try await server.send("POST", "/invoices", token: provider, body:
+            #"{"invoiceID":"inv-story","serviceID":"oasis-hs","period":\#(period),"reference":"OASIS-STORY-\#(period)","invoiceDate":"\#(today)"}"#)
+        #expect(created.status == 201, "\(created.text)")
+        let invoiceTotal = try #require(created.json?["total"] as? String)
+        let lineAmounts = try #require(created.json?["lines"] as? [[String: Any]]).compactMap { $0["amount"] as? String }
+        #expect(Self.pence(invoiceTotal) == lineAmounts.map(Self.pence).reduce(0, +))
+        let submitted = try await server.send("POST", "/invoices/inv-story/submit", token: provider, headers: ["If-Match": try #require(created.header("ETag"))])
+        #expect(submitted.json?["status"] as? String == "submitted", "\(submitted.text)")
+        let locked = try await server.send("GET", "/services/oasis-hs/periods", token: provider)
+        let lock = (locked.json?["locks"] as? [[String: Any]])?.first { $0["period"] as? Int == period }
+        #expect(lock?["invoiceID"] as? String == "inv-story")
+
+        // The provider may not approve its own invoice; the Payments Team holds, releases, approves and pays.
+        #expect(try await server.send("POST", "/invoices/inv-story/approve", token: provider, headers: ["If-Match": "*"]).status == 403)
+        // The queue holds the demo's held and submitted invoices, then this one: oldest first.
+        let queue = try #require(try await server.send("GET", "/payments/queue", token: payments).array)
+        #expect(queue.last?["invoiceID"] as? String == "inv-story")
+        #expect(queue.allSatisfy { ["submitted", "on-hold"].contains($0["status"] as? String ?? "") })
+        var invoiceETag = try #require(try await server.send("GET", "/invoices/inv-story", token: payments).header("ETag"))
+        let steps: [(String, String?, String)] = [("hold", #"{"reason":"checking the hospital days"}"#, "on-hold"), ("release", nil, "submitted"),
+                                                  ("approve", nil, "approved")]
+        for (step, body, status) in steps {
+            let answer = try await server.send("POST", "/invoices/inv-story/\(step)", token: payments, body: body, headers: ["If-Match": invoiceETag])
+            let reached = answer.json?["status"] as? String
+            #expect(reached == status, "\(step): \(answer.text)")
+            invoiceETag = try #require(answer.header("ETag"))
+        }
+        let run = try await server.send("POST", "/payment-runs", token: payments, body:
+            #"{"paymentRunID":"run-story","paymentDate":"\#(today)","reference":"BACS-STORY"}"#, headers: ["Idempotency-Key": "run-story-1"])
+        #expect(run.status == 201, "\(run.text)")
+        let retried = try await server.send("POST", "/payment-runs", token: payments, body:
+            #"{"paymentRunID":"run-story","paymentDate":"\#(today)","reference":"BACS-STORY"}"#, headers: ["Idempotency-Key": "run-story-1"])
+        #expect(retried.status == 201)
+        #expect(retried.body == run.body)
+        #expect(try await server.send("GET", "/invoices/inv-story", token: provider).json?["status"] as? String == "paid")
+
+        // The provider downloads the remittance CSV: its lines add up to the invoice total.
+        let csv = try await server.send("GET", "/payment-runs/run-story/remittances/oasis/csv", token: provider)
+        #expect(csv.status == 200)
+        #expect(csv.header("Content-Type")?.hasPrefix("text/csv") == true)
+        let rows = csv.text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let columns = try #require(rows.first)
+        let amountColumn = try #require(columns.firstIndex { $0.lowercased().contains("amount") }, "\(columns)")
+        let documentColumn = try #require(columns.firstIndex { $0.lowercased().contains("reference") || $0.lowercased().contains("document") }, "\(columns)")
+        let invoiceRows = rows.dropFirst().filter { $0.count == columns.count && $0.contains("OASIS-STORY-\(period)") }
+        #expect(invoiceRows.count == lineAmounts.count, "\(csv.text)")
+        #expect(invoiceRows.map { Self.pence($0[amountColumn]) }.reduce(0, +) == Self.pence(invoiceTotal), "\(csv.text)")
+        #expect(!invoiceRows.isEmpty && invoiceRows.allSatisfy { !$0[documentColumn].isEmpty })
+        #expect(csv.text.contains(invoiceTotal), "the remittance states the total \(invoiceTotal)")
+        #expect(try await server.send("GET", "/payment-runs/run-story/remittances/oasis/csv", token: other).status == 404)
+    }
+
+    /// Pence of an amount written `12.34` or `-3.50`.
+    static func pence(_ text: String) -> Int {
+        let negative = text.hasPrefix("-")
+        let parts = text.trimmingCharacters(in: CharacterSet(charactersIn: "-\" ")).split(separator: ".")
+        let value = (Int(parts.first ?? "0") ?? 0) * 100 + (parts.count > 1 ? Int(parts[1].prefix(2).padding(toLength: 2, withPad: "0", startingAt: 0)) ?? 0 : 0)
+        return negative ? -value : value
     }
 }

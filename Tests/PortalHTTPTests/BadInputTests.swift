@@ -126,6 +126,53 @@ struct BadInputTests {
         }
     }
 
+    @Test("Bad values on invoice, claim, payment and conversation routes: 422 naming the field, unknown ids refused, nothing applied")
+    func partTwoValues() async throws {
+        let test = try await HTTPTestPortal.demo()
+        try await test.run { client in
+            let (week, period) = RouteTour.openWeek(test)
+            let superUser = try await client.token("super-user-actuals@oasis")
+            let payments = try await client.token("team:payments")
+            let before = try test.head()
+            let unknownService = try await client.send(.post, "/invoices", token: superUser, json:
+                #"{"invoiceID":"inv-x","serviceID":"ghost-hs","period":\#(period),"reference":"X-1","invoiceDate":"2026-11-20"}"#)
+            #expect(unknownService.status == 422, "\(unknownService.text)")
+            #expect(unknownService.problemFields == ["service"])
+            let badDate = try await client.send(.post, "/invoices", token: superUser, json:
+                #"{"invoiceID":"inv-x","serviceID":"oasis-hs","period":\#(period),"reference":"X-1","invoiceDate":"20/11/2026"}"#)
+            #expect(badDate.status == 422)
+            #expect(badDate.problemFields == ["invoiceDate"])
+            let noPeriod = try await client.send(.post, "/invoices", token: superUser, json:
+                #"{"invoiceID":"inv-x","serviceID":"oasis-hs","period":0,"reference":"X-1","invoiceDate":"2026-11-20"}"#)
+            #expect(noPeriod.status == 422)
+            #expect(noPeriod.problemFields == ["period"])
+            #expect(try await client.send(.post, "/invoices/ghost/submit", token: superUser, headers: ["If-Match": "*"]).status == 404)
+            let overPrecise = try await client.send(.post, "/claims", token: superUser, json:
+                #"{"claimID":"c-x","contractID":"oasis-contract","dateOfClaim":"\#(RouteTour.lastDay(test, period))","items":[{"cpliID":"cpli-oasis-1","absenceFrom":"\#(week)","absenceTo":"\#(week)","precedingStay":"hospital","hours":"2.00001"}]}"#)
+            #expect(overPrecise.status == 422)
+            #expect(overPrecise.problemFields == ["items[0].hours"])
+            let midPeriod = try await client.send(.post, "/claims", token: superUser, json:
+                #"{"claimID":"c-x","contractID":"oasis-contract","dateOfClaim":"\#(week)","items":[{"cpliID":"cpli-oasis-1","absenceFrom":"\#(week)","absenceTo":"\#(week)","precedingStay":"hospital","hours":"2"}]}"#)
+            #expect(midPeriod.status == 422)
+            #expect(midPeriod.rule == "R-OOC-3")
+            let badRun = try await client.send(.post, "/payment-runs", token: payments, json:
+                #"{"paymentRunID":"run-x","paymentDate":"2026-11-20","reference":"R","invoiceIDs":["ghost"]}"#)
+            #expect([404, 409, 422].contains(badRun.status), "\(badRun.text)")
+            let badAttachment = try await client.send(.post, "/conversations", token: superUser, json:
+                #"{"conversationID":"cv-x","organisationID":"oasis","type":"query","relatedTo":"service","entityID":"oasis-hs","team":"billing","subject":"S","body":"B","attachments":[{"fileName":"a.txt","mediaType":"text/plain","content":"%%%"}]}"#)
+            #expect(badAttachment.status == 422)
+            #expect(badAttachment.problemFields == ["attachments[0].content"])
+            let toZ = try await client.send(.post, "/conversations", token: superUser, json:
+                #"{"conversationID":"cv-x","organisationID":"oasis","type":"query","relatedTo":"service","entityID":"oasis-hs","team":"z-information-messaging","subject":"S","body":"B"}"#)
+            #expect(toZ.status == 422)
+            #expect(toZ.rule == "R-CNV-2")
+            let unknownEntity = try await client.send(.post, "/conversations", token: superUser, json:
+                #"{"conversationID":"cv-x","organisationID":"oasis","type":"query","relatedTo":"service","entityID":"riverside-hs","team":"billing","subject":"S","body":"B"}"#)
+            #expect([404, 422].contains(unknownEntity.status), "\(unknownEntity.text)")
+            #expect(try test.head() == before)
+        }
+    }
+
     @Test("R-ACT-2: a CSV with a bad row among good ones is refused whole, every problem by row and column, nothing applied")
     func csvWithABadRow() async throws {
         let test = try await HTTPTestPortal.demo()

@@ -15,8 +15,8 @@ public struct DemoLogin: Sendable, Equatable {
 
 /// The demo council that `portal serve --demo` puts into a new data folder: council staff of every team and an
 /// auditor, two providers whose services are under different contract types, one contact per provider role,
-/// about 40 clients with agreed ISOs, and some actuals of the open period — all through the portal's own
-/// commands, with fixed ids, so the same day gives the same data.
+/// about 40 clients with agreed ISOs, some actuals, invoices in most statuses and a payment run — all through
+/// the portal's own commands, with fixed ids, so the same day gives the same data.
 ///
 /// This is the interim seed of the HTTP layer. **Seam:** the shared deterministic generator
 /// (`PortalSimulation`, once domain part 2 has landed) replaces the body of ``seed(_:clients:)``; callers
@@ -33,8 +33,9 @@ public enum DemoCouncil {
         ("riverside", "Riverside Home Care", .spotOldBlock, "riverside-hs"),
     ]
 
-    /// Seeds the demo council into `portal` (a new, empty log) and returns the logins.
-    public static func seed(_ portal: Portal, clients: Int = 40) async throws -> [DemoLogin] {
+    /// Seeds the demo council into `portal` (a new, empty log) and returns the logins. With `invoices`, also
+    /// invoices in most statuses and a payment run (see ``seedInvoices(_:)``).
+    public static func seed(_ portal: Portal, clients: Int = 40, invoices: Bool = true) async throws -> [DemoLogin] {
         var logins: [DemoLogin] = []
         let bootstrap = CommandRequest(actor: .system(job: "demo"))
         let today = portal.context(for: .system(job: "demo")).today
@@ -129,7 +130,42 @@ public enum DemoCouncil {
                 }
             }
         }
+        if invoices { try await seedInvoices(portal) }
         return logins
+    }
+
+    /// Invoices of the demo providers' ended periods, dated today: oasis's first period paid by payment run
+    /// `demo-run-1` (its second period is left open to invoice); riverside's first period approved, its second
+    /// on hold (in the Payments queue), its third unsubmitted when that period has ended.
+    static func seedInvoices(_ portal: Portal) async throws {
+        let today = portal.context(for: .system(job: "demo")).today
+        let calendar = portal.configuration.calendar
+        let firstWeek = today.mondayOfWeek.adding(days: -7 * 11)
+        guard let first = calendar.period(containing: firstWeek)?.number else { return }
+        let payments = CommandRequest(actor: .council(user: "council-payments", team: .payments))
+        func superUser(_ organisation: OrganisationID) -> CommandRequest {
+            CommandRequest(actor: .provider(user: UserID("\(organisation)-super-user-actuals"), organisation: organisation, role: .superUserActuals))
+        }
+        func invoice(_ organisation: OrganisationID, _ service: ServiceID, _ period: PeriodNumber, submit: Bool) async throws -> InvoiceID? {
+            guard calendar.period(period).lastDay < today else { return nil }
+            let id = InvoiceID("inv-\(organisation)-p\(period)")
+            _ = try await portal.createInvoice(InvoiceDraft(
+                invoiceID: id, serviceID: service, period: period, reference: "\(organisation.rawValue.uppercased())-P\(period)",
+                invoiceDate: today), superUser(organisation))
+            if submit { _ = try await portal.submitInvoice(id, superUser(organisation)) }
+            return id
+        }
+        if let paid = try await invoice("oasis", "oasis-hs", first, submit: true) {
+            _ = try await portal.approveInvoice(paid, payments)
+            _ = try await portal.runPayment(PaymentRunRequest(paymentRunID: "demo-run-1", paymentDate: today, reference: "BACS-DEMO-1"), payments)
+        }
+        if let approved = try await invoice("riverside", "riverside-hs", first, submit: true) {
+            _ = try await portal.approveInvoice(approved, payments)
+        }
+        if let held = try await invoice("riverside", "riverside-hs", first.next, submit: true) {
+            _ = try await portal.holdInvoice(held, reason: "checking two hospital stays", payments)
+            _ = try await invoice("riverside", "riverside-hs", first.next.next, submit: false)
+        }
     }
 
     /// Changes the generated first password to the demo password and sets the demo passcode.

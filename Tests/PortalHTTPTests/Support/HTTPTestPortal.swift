@@ -56,7 +56,7 @@ final class HTTPTestPortal: @unchecked Sendable {
     /// A test portal with the demo council seeded (few clients, to stay quick).
     static func demo(clients: Int = 6, policy: PolicyProfile = .norfolk, maximumBodySize: Int? = nil, withReadModels: Bool = false) async throws -> HTTPTestPortal {
         let test = try HTTPTestPortal(policy: policy, maximumBodySize: maximumBodySize, withReadModels: withReadModels)
-        test.logins = try await DemoCouncil.seed(test.portal, clients: clients)
+        test.logins = try await DemoCouncil.seed(test.portal, clients: clients, invoices: false)
         return test
     }
 

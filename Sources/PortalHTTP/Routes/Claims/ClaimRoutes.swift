@@ -39,15 +39,11 @@ struct ClaimRoutes {
         var claimIDs: [String]
     }
 
+    /// Which week to correct and the document to raise; the values are an ``ActualsRoutes/ActualEdit`` in the
+    /// same body.
     struct PaidCorrection: Decodable {
         var cpliID: String
         var week: String
-        var actual: String
-        var frustrated: String?
-        var missed: String?
-        var extra: String?
-        var visits: Int?
-        var comment: String?
         /// The id of the credit note or supplementary invoice raised when the money changes.
         var documentID: String
         /// The provider's reference of that document.
@@ -166,15 +162,8 @@ struct ClaimRoutes {
             try api.requireVisible(write.actor, organisation: snapshot.state.organisationID, "service \(service)")
             let key = Actuals.Key(serviceID: service, period: try context.period())
             let body = try write.decode(PaidCorrection.self)
-            let entry = try parsed {
-                ActualEntry(
-                    cpliID: try CPLIID.parse(body.cpliID, field: "cpliID"), week: try Week.parse(body.week),
-                    actual: try Quantity.parse(body.actual, field: "actual"),
-                    frustrated: try body.frustrated.map { try Quantity.parse($0, field: "frustrated") },
-                    missed: try body.missed.map { try Quantity.parse($0, field: "missed") } ?? .zero,
-                    extra: try body.extra.map { try Quantity.parse($0, field: "extra") } ?? .zero,
-                    visits: body.visits ?? 0, comment: body.comment ?? "")
-            }
+            let (cpli, week) = try parsed { (try CPLIID.parse(body.cpliID, field: "cpliID"), try Week.parse(body.week)) }
+            let entry = try ActualsRoutes(api: api).entry(try write.decode(ActualsRoutes.ActualEdit.self), cpli: cpli, week: week)
             let command = try write.command(changing: key.streamID, resource: "the actuals of service \(service) in period \(key.period)")
             let outcome = try await api.portal.correctPaidActual(key, entry, documentID: body.documentID, reference: body.reference, command)
             let view: PaidCorrectionView
