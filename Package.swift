@@ -121,6 +121,7 @@ let package = Package(
                 "PortalDomain",
                 "Chronology",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -35,8 +35,7 @@ public struct CPLIQueries: Sendable {
     /// One CPLI, or nil when it does not exist or the scope may not see it.
     public func cpli(_ id: CPLIID, _ scope: ReadScope) throws -> CPLIEntry? {
         try engine.read(CPLIsProjection.self) { reader in
-            guard let owner = try reader.owner("cpli-owners", id.rawValue), scope.allows(owner) else { return nil }
-            return try reader.get(CPLIEntry.self, "cplis", ReadModelKey(.text(owner.rawValue), .text(id.rawValue)))
+            try reader.owned(CPLIEntry.self, "cplis", owners: "cpli-owners", id: id.rawValue, scope)
         }
     }
 

@@ -49,9 +49,7 @@ public enum ContractDocumentsProjection: Projection {
     }
 
     private static func load(_ iso: ISOID, _ event: ProjectedEvent, _ model: borrowing ReadModelWriter) throws -> ContractDocumentEntry {
-        let owner = try model.requireOwner("iso-owners", iso.rawValue, "ISO", for: event)
-        return try model.require(ContractDocumentEntry.self, "documents", ReadModelKey(.text(owner.rawValue), .text(iso.rawValue)),
-                                 "ISO \(iso)", for: event)
+        try model.requireOwned(ContractDocumentEntry.self, "documents", owners: "iso-owners", id: iso.rawValue, "ISO", for: event)
     }
 }
 

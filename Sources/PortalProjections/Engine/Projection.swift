@@ -31,7 +31,7 @@ public struct ProjectedEvent: Sendable {
 }
 
 /// A projection that cannot go on: the event it met, and why.
-public struct ProjectionStopped: Error, Sendable, Equatable, CustomStringConvertible {
+public struct ProjectionStopped: Error, Sendable, Equatable, Codable, CustomStringConvertible {
     public let projection: String
     public let position: UInt64
     public let eventType: String

@@ -38,6 +38,9 @@ public final class ProjectionEngine: Sendable {
         /// How often a following engine looks for a generation switched by another process (a rebuild run
         /// from the command line while the server runs).
         public var generationCheckInterval: Duration = .seconds(2)
+        /// Opens the stored read models read-only, for status, digests and queries beside a running portal:
+        /// nothing is created, removed, applied or rebuilt.
+        public var readOnly = false
         public init() {}
     }
 
@@ -88,6 +91,7 @@ public final class ProjectionEngine: Sendable {
     /// Opens each projection's current generation, creating one when there is none or when it was built
     /// by another version of the projection (which is then rebuilt from position 1).
     public func open() throws {
+        if options.readOnly { return try openReadOnly() }
         for projection in projections {
             var store: ReadModelStore?
             if let generation = ReadModelStore.currentGeneration(of: projection, root: root) {
@@ -104,6 +108,7 @@ public final class ProjectionEngine: Sendable {
                 try ReadModelStore.makeCurrent(generation, of: projection, root: root)
             }
             let opened = store!
+            try opened.clearStop()
             ReadModelStore.removeGenerations(of: projection, root: root, except: [opened.generation])
             state.withLock {
                 $0.stores[projection.name] = opened
@@ -113,8 +118,29 @@ public final class ProjectionEngine: Sendable {
         applied.advance(to: try lowestCheckpoint())
     }
 
+    /// Opens the current generation of each projection that has one, read-only. A projection's phase is what
+    /// its store says: stopped (with the recorded reason), ready (at the log's head) or catching up.
+    private func openReadOnly() throws {
+        let head = try log.head().position
+        for projection in projections {
+            guard let generation = ReadModelStore.currentGeneration(of: projection, root: root) else { continue }
+            let store = try ReadModelStore(projection: projection, root: root, generation: generation, readOnly: true)
+            let phase: Status.Phase
+            if let stop = try store.recordedStop() {
+                phase = .stopped(stop)
+            } else {
+                phase = try store.checkpoint() >= head ? .ready : .catchingUp
+            }
+            state.withLock {
+                $0.stores[projection.name] = store
+                $0.phases[projection.name] = phase
+            }
+        }
+    }
+
     /// Catches every projection up to the log's head, then marks them ready.
     public func catchUp(progress: (@Sendable (RebuildProgress) -> Void)? = nil) async throws {
+        precondition(!options.readOnly, "a read-only engine applies nothing")
         let head = try log.head().position
         let started = ContinuousClock.now
         let from = try lowestCheckpoint()
@@ -131,6 +157,7 @@ public final class ProjectionEngine: Sendable {
 
     /// Follows the log until cancelled, applying new events as they are committed.
     public func follow() async throws {
+        precondition(!options.readOnly, "a read-only engine applies nothing")
         var next = try lowestCheckpoint() + 1
         var lastGenerationCheck = ContinuousClock.now
         while !Task.isCancelled {
@@ -186,8 +213,15 @@ public final class ProjectionEngine: Sendable {
         }
     }
 
+    /// Marks projections stopped, and records why in their stores (for `status` from another process).
     private func markStopped(_ failures: [ProjectionStopped]) {
-        state.withLock { state in for failure in failures { state.phases[failure.projection] = .stopped(failure) } }
+        let stopped = state.withLock { state -> [(ReadModelStore, ProjectionStopped)] in
+            failures.compactMap { failure in
+                state.phases[failure.projection] = .stopped(failure)
+                return state.stores[failure.projection].map { ($0, failure) }
+            }
+        }
+        for (store, failure) in stopped { try? store.recordStop(failure) }
     }
 
     /// Decodes the events the `stores` read, and says which projections cannot go on: an event that cannot
@@ -291,6 +325,7 @@ public final class ProjectionEngine: Sendable {
     /// When this engine is following the log (`follow()` runs), the switch happens in the following loop,
     /// after the new generation has caught up with it; otherwise it happens here.
     public func rebuild(_ names: [String] = [], following: Bool, progress: (@Sendable (RebuildProgress) -> Void)? = nil) async throws {
+        precondition(!options.readOnly, "a read-only engine rebuilds nothing")
         let selected = names.isEmpty ? projections : projections.filter { names.contains($0.name) }
         let unknown = Set(names).subtracting(projections.map { $0.name })
         guard unknown.isEmpty else {
@@ -392,6 +427,12 @@ public struct RebuildProgress: Sendable {
     public var done: UInt64
     public var total: UInt64
     public var elapsed: Duration
+
+    public init(done: UInt64, total: UInt64, elapsed: Duration) {
+        self.done = done
+        self.total = total
+        self.elapsed = elapsed
+    }
 
     /// Events per second so far.
     public var rate: Double {

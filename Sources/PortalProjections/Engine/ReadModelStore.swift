@@ -17,6 +17,8 @@ final class ReadModelStore: Sendable {
     static let metaTable = "_meta"
     private static let checkpointKey = Array("checkpoint".utf8)
     private static let versionKey = Array("version".utf8)
+    /// Why the projection stopped, as JSON; not part of the digest.
+    private static let stoppedKey = Array("stopped".utf8)
 
     /// Opens (creating when missing) the generation `generation` of `projection` under `root`.
     init(projection: any Projection.Type, root: URL, generation: String, readOnly: Bool = false) throws {
@@ -47,6 +49,26 @@ final class ReadModelStore: Sendable {
     /// The last log position applied (0: nothing yet).
     func checkpoint() throws -> UInt64 {
         try environment.read { txn in try txn.get(meta, Self.checkpointKey).map { $0.loadBigEndianUInt64(at: 0) } ?? 0 }
+    }
+
+    /// Records why the projection stopped, so that another process's `status` can say it.
+    func recordStop(_ stop: ProjectionStopped) throws {
+        let meta = self.meta
+        let bytes = Array(try JSONEncoder().encode(stop))
+        try writer.writeBlocking { txn in try txn.put(meta, Self.stoppedKey, bytes) }
+    }
+
+    /// Forgets a recorded stop (the projection is about to be tried again).
+    func clearStop() throws {
+        let meta = self.meta
+        try writer.writeBlocking { txn in _ = try txn.delete(meta, Self.stoppedKey) }
+    }
+
+    /// The stop recorded by the engine that last ran the projection, if any.
+    func recordedStop() throws -> ProjectionStopped? {
+        try environment.read { txn in
+            try txn.get(meta, Self.stoppedKey).map { try JSONDecoder().decode(ProjectionStopped.self, from: Data($0)) }
+        }
     }
 
     /// The projection version the tables were built by.

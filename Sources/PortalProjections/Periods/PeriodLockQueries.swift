@@ -37,8 +37,7 @@ public struct PeriodLockQueries: Sendable {
     /// The service's locks as the domain folds them, or nil when the service is unknown or not visible.
     public func servicePeriods(_ service: ServiceID, _ scope: ReadScope) throws -> ServicePeriods? {
         try engine.read(PeriodLocksProjection.self) { reader in
-            guard let owner = try reader.owner("service-owners", service.rawValue), scope.allows(owner) else { return nil }
-            return try reader.get(ServicePeriods.self, "services", ReadModelKey(.text(owner.rawValue), .text(service.rawValue)))
+            try reader.owned(ServicePeriods.self, "services", owners: "service-owners", id: service.rawValue, scope)
         }
     }
 

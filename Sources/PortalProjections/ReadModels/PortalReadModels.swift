@@ -21,10 +21,20 @@ public final class PortalReadModels: Sendable {
         CPLIsProjection.self,
         ActualsCalendarProjection.self,
         PeriodLocksProjection.self,
+        InvoicesProjection.self,
+        RemittancesProjection.self,
+        ClaimsProjection.self,
+        ConversationsProjection.self,
+        ScheduledPaymentsProjection.self,
     ]
 
     /// The categories the domain owns: an unknown event type there stops the engine instead of being skipped.
-    public static var domainCategories: Set<String> { EventRegistry.categories }
+    public static var domainCategories: Set<String> {
+        EventRegistry.categories.union([
+            Invoice.category, InvoiceReferences.category, CreditNote.category, OneOffClaim.category, Conversation.category,
+            ScheduledPayments.category, PaymentRun.category,
+        ])
+    }
 
     /// The engine options the portal runs with: its domain categories, and `batchSize` events per transaction.
     public static func engineOptions(batchSize: Int = 2000) -> ProjectionEngine.Options {
@@ -65,4 +75,14 @@ public final class PortalReadModels: Sendable {
     public var actualsCalendar: ActualsCalendarQueries { ActualsCalendarQueries(engine: engine) }
     /// Period locks per service and period.
     public var periodLocks: PeriodLockQueries { PeriodLockQueries(engine: engine) }
+    /// Invoices and credit notes, per provider, status and period; the Payments Team's queue.
+    public var invoices: InvoiceQueries { InvoiceQueries(engine: engine) }
+    /// Remittance advices per payment run and provider, with their stored CSV and text.
+    public var remittances: RemittanceQueries { RemittanceQueries(engine: engine) }
+    /// One-off claims and the claims awaiting approval.
+    public var claims: ClaimQueries { ClaimQueries(engine: engine) }
+    /// Conversations per provider and per council team.
+    public var conversations: ConversationQueries { ConversationQueries(engine: engine) }
+    /// Scheduled payments per contract and period; those due.
+    public var scheduledPayments: ScheduledPaymentQueries { ScheduledPaymentQueries(engine: engine) }
 }

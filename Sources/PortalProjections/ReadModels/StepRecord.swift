@@ -30,6 +30,18 @@ public struct StepRecord: Codable, Sendable, Hashable {
     }
 }
 
+/// One step of a document's story (an invoice, a claim): who took it and when, and the reason it gave (a
+/// hold, a return, a rejection).
+public struct HistoryStep: Codable, Sendable, Equatable {
+    public var step: StepRecord
+    public var reason: String?
+
+    public init(step: StepRecord, reason: String?) {
+        self.step = step
+        self.reason = reason
+    }
+}
+
 /// An event that contradicts what a read model holds: it names a record the log never created. The
 /// projection stops at that event (it is not skipped).
 public struct ReadModelInconsistency: Error, Sendable, Equatable, CustomStringConvertible {
@@ -79,6 +91,14 @@ extension ReadModelWriter {
         return owner
     }
 
+    /// The row `[owner, id]` of `table` an event refers to, the owner found in `owners`; or a stop naming
+    /// `what` (`invoice inv-1`).
+    func requireOwned<Value: Decodable>(_ type: Value.Type, _ table: String, owners: String, id: String, _ what: String,
+                                        for event: ProjectedEvent) throws -> Value {
+        let owner = try requireOwner(owners, id, what, for: event)
+        return try require(type, table, ReadModelKey(.text(owner.rawValue), .text(id)), "\(what) \(id)", for: event)
+    }
+
     /// The value under `key`, or a stop naming what the event refers to.
     func require<Value: Decodable>(_ type: Value.Type, _ table: String, _ key: ReadModelKey, _ what: String,
                                    for event: ProjectedEvent) throws -> Value {
@@ -88,6 +108,12 @@ extension ReadModelWriter {
 }
 
 extension ReadModelReader {
+    /// The row `[owner, id]` of `table`, when `owners` files `id` under an organisation the scope may see.
+    func owned<Value: Decodable>(_ type: Value.Type, _ table: String, owners: String, id: String, _ scope: ReadScope) throws -> Value? {
+        guard let owner = try owner(owners, id), scope.allows(owner) else { return nil }
+        return try get(type, table, ReadModelKey(.text(owner.rawValue), .text(id)))
+    }
+
     func owner(_ table: String, _ id: String) throws -> OrganisationID? {
         try getBytes(table, ReadModelKey(.text(id))).map { OrganisationID(String(decoding: $0, as: UTF8.self)) }
     }

@@ -41,8 +41,7 @@ public struct ProviderQueries: Sendable {
     /// One service, or nil when it does not exist or the scope may not see it.
     public func service(_ id: ServiceID, _ scope: ReadScope) throws -> ServiceEntry? {
         try engine.read(ProvidersProjection.self) { reader in
-            guard let owner = try reader.owner("service-owners", id.rawValue), scope.allows(owner) else { return nil }
-            return try reader.get(ServiceEntry.self, "services", ReadModelKey(.text(owner.rawValue), .text(id.rawValue)))
+            try reader.owned(ServiceEntry.self, "services", owners: "service-owners", id: id.rawValue, scope)
         }
     }
 }

@@ -1,0 +1,120 @@
+import ArgumentParser
+import EventLog
+import Foundation
+import PortalDomain
+import PortalProjections
+
+extension Portal.Bench {
+    /// `portal bench projections`: how fast every read model is rebuilt from a large log.
+    struct ProjectionBenchmark: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "projections",
+            abstract: "Rebuild every read model from a generated county log and report events/s and peak memory.",
+            discussion: """
+                Generates a county's history of at least --events events into <data>/log (appended as valid domain \
+                events in large batches, not through the commands) unless the folder already holds a log, then \
+                measures: reading the log, reading and decoding every payload, and rebuilding every read model from \
+                position 1 (the engine's own rebuild). Peak memory is the process's maximum resident set size; \
+                run the generation and the measurement as two processes (--generate-only first) to see the \
+                rebuild's own.
+                """)
+
+        @Option(help: ArgumentHelp("Data folder for the log and read models (default: a new temporary folder, removed after).", valueName: "dir"))
+        var data: String?
+
+        @Option(help: "Events to generate when the folder has no log.")
+        var events: Int = 1_000_000
+
+        @Option(help: "Provider organisations in the generated county.")
+        var organisations: Int = 200
+
+        @Option(help: "Events read and applied per transaction.")
+        var batchSize: Int = 2000
+
+        @Flag(help: "Only generate the log.")
+        var generateOnly = false
+
+        func run() async throws {
+            let folder = data.map { URL(fileURLWithPath: $0, isDirectory: true) }
+                ?? FileManager.default.temporaryDirectory.appendingPathComponent("portal-bench-\(UUID().uuidString)", isDirectory: true)
+            defer { if data == nil { try? FileManager.default.removeItem(at: folder) } }
+            let logFolder = folder.appendingPathComponent("log", isDirectory: true)
+            print("portal bench projections — \(ProcessInfo.processInfo.activeProcessorCount) cores, folder \(folder.path)")
+
+            if !FileManager.default.fileExists(atPath: logFolder.appendingPathComponent("data.mdb").path) {
+                let log = try EventLog(directory: logFolder)
+                var county = CountyHistory(size: .init(organisations: organisations))
+                let started = ContinuousClock.now
+                let progress = ProgressLine(verb: "generated")
+                try await county.generate(into: log, events: events) { written in
+                    progress.report(RebuildProgress(done: UInt64(written), total: UInt64(events), elapsed: ContinuousClock.now - started))
+                }
+                progress.finish()
+                let elapsed = ContinuousClock.now - started
+                print("generated \(county.written) events in \(String(format: "%.1f", Measurement.seconds(elapsed))) s "
+                    + "(\(Measurement.rate(county.written, elapsed)), appended in multi-stream batches of about 4000)")
+                log.close()
+            }
+            if generateOnly { return }
+
+            var options = EventLog.Options()
+            options.readOnly = true
+            let log = try EventLog(directory: logFolder, options: options)
+            defer { log.close() }
+            let head = try log.head().position
+            let stats = try log.statistics()
+            print("log: \(head) events, \(String(format: "%.0f", Double(stats.usedBytes) / 1_048_576)) MiB used")
+
+            // 1. Reading the log alone.
+            var started = ContinuousClock.now
+            var next: UInt64 = 1
+            var payloadBytes = 0
+            while next <= head {
+                let batch = try log.readAll(from: next, limit: batchSize)
+                guard let last = batch.last else { break }
+                for event in batch { payloadBytes += event.payload.count }
+                next = last.position + 1
+            }
+            let readTime = ContinuousClock.now - started
+            print(row("read the log (envelopes)", Int(head), readTime))
+            print("  payloads: \(payloadBytes / max(Int(head), 1)) bytes on average")
+
+            // 2. Reading and decoding every payload with the domain's registry (JSONDecoder), on one core.
+            started = ContinuousClock.now
+            next = 1
+            while next <= head {
+                let batch = try log.readAll(from: next, limit: batchSize)
+                guard let last = batch.last else { break }
+                for event in batch {
+                    _ = try EventRegistry.decodePayload(type: event.type, schemaVersion: event.schemaVersion, payload: event.payload)
+                }
+                next = last.position + 1
+            }
+            let decodeTime = ContinuousClock.now - started
+            print(row("read + decode every payload (1 core)", Int(head), decodeTime))
+
+            // 3. Rebuilding every read model, as `portal projections rebuild` does.
+            let readModels = PortalReadModels(log: log, dataFolder: folder, options: PortalReadModels.engineOptions(batchSize: batchSize))
+            try readModels.open()
+            defer { readModels.close() }
+            started = ContinuousClock.now
+            let progress = ProgressLine(verb: "rebuilt")
+            try await readModels.engine.rebuild(following: false) { progress.report($0) }
+            progress.finish()
+            let rebuildTime = ContinuousClock.now - started
+            if let stopped = readModels.engine.stoppedError { print("error: \(stopped)") }
+            print(row("rebuild all \(PortalReadModels.all.count) read models", Int(head), rebuildTime))
+            for (name, tables) in try readModels.engine.tableCounts().sorted(by: { $0.key < $1.key }) {
+                print("  \(name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(tables.values.reduce(0, +)) rows")
+            }
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            print("peak resident memory of this process: \(usage.ru_maxrss / 1024) MiB")
+        }
+
+        private func row(_ what: String, _ count: Int, _ elapsed: Duration) -> String {
+            what.padding(toLength: 40, withPad: " ", startingAt: 0)
+                + String(format: "%8.2f s  ", Measurement.seconds(elapsed)) + Measurement.rate(count, elapsed) + " events"
+        }
+    }
+}
