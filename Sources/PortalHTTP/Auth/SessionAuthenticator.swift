@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdAuth
 import Logging
 import PortalApplication
 import PortalDomain
@@ -33,12 +34,9 @@ struct SessionAuthenticator: RouterMiddleware {
         return try await next(request, context)
     }
 
-    /// The token of `Authorization: Bearer <token>`, nil when absent.
+    /// The token of `Authorization: Bearer <token>` (hummingbird-auth's parsing), nil when absent.
     static func bearerToken(_ request: Request) -> String? {
-        guard let value = request.headers[.authorization] else { return nil }
-        let parts = value.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        guard let token = request.headers.bearer?.token, !token.isEmpty else { return nil }
+        return token
     }
 }

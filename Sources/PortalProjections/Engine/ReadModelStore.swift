@@ -102,7 +102,11 @@ final class ReadModelStore: Sendable {
     /// Runs `body` in a short read transaction over the read model's tables.
     func read<T>(_ body: (borrowing ReadModelReader) throws -> T) throws -> T {
         let tables = self.tables
-        return try environment.read { txn in try body(ReadModelReader(transaction: txn, tables: tables)) }
+        return try environment.read { txn in
+            // A named reader: Swift 6.3.1's optimiser crashes inlining a temporary noncopyable argument here.
+            let reader = ReadModelReader(transaction: copy txn, tables: tables)
+            return try body(reader)
+        }
     }
 
     /// SHA-256 of every table's keys and values in key order, plus the checkpoint and version: equal

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import PortalApplication
 import PortalDomain
+import PortalProjections
 
 /// Actuals (R-ACT, R-ABT, R-PER): the week view and one CPLI's week edit, the weekly confirmation, the
 /// period's CSV export and its all-or-nothing CSV import, and the service's period locks.
@@ -31,9 +32,9 @@ struct ActualsRoutes {
 
     func register(on router: Router<PortalRequestContext>) {
         router.get("/services/{serviceID}/periods") { _, context in try periods(context) }
-        router.get("/services/{serviceID}/periods/{period}/actuals") { _, context in try periodActuals(context) }
+        router.get("/services/{serviceID}/periods/{period}/actuals") { _, context in try await periodActuals(context) }
         router.get("/services/{serviceID}/periods/{period}/actuals/csv") { _, context in try exportCSV(context) }
-        router.get("/services/{serviceID}/weeks/{week}/actuals") { _, context in try weekActuals(context) }
+        router.get("/services/{serviceID}/weeks/{week}/actuals") { _, context in try await weekActuals(context) }
         router.put("/services/{serviceID}/weeks/{week}/actuals/{cpliID}") { request, context in try await edit(request, context) }
         router.post("/services/{serviceID}/weeks/{week}/confirmation") { request, context in try await confirm(request, context) }
         router.post("/organisations/{organisationID}/periods/{period}/actuals-imports") { request, context in
@@ -66,37 +67,55 @@ struct ActualsRoutes {
                                             locks: locks, version: snapshot.version), etag: snapshot.version)
     }
 
-    /// The actuals of the period (or of one week of it), with the actuals stream's version as ETag.
-    func actuals(_ actor: Actor, _ service: ServiceRegistered, period: PeriodNumber, week: Week?) throws -> (ActualsView, UInt64) {
+    /// The actuals of the period (or of one week of it), with the actuals stream's version as ETag. Served from
+    /// the actuals calendar read model when the server keeps one: the version is read first, then the model is
+    /// awaited up to the log's head, so the lines are never older than the ETag (an ETag older than the lines
+    /// only makes a later `If-Match` fail safely). Without read models, folded from the log.
+    func actuals(_ actor: Actor, _ service: ServiceRegistered, period: PeriodNumber, week: Week?) async throws -> (ActualsView, UInt64) {
         let key = Actuals.Key(serviceID: service.serviceID, period: period)
-        let snapshot = try api.portal.snapshot(of: Actuals.self, key.id)
-        let lines = try api.portal.actualLines(key, for: actor).filter { week == nil || $0.week == week }
         let locks = try api.portal.state(of: PeriodLocks.self, service.serviceID.rawValue)
         let dates = api.portal.configuration.calendar.period(period)
-        let confirmed = snapshot.state.confirmations.compactMap { monday, confirmation in
+        var view = ActualsView(
+            serviceID: service.serviceID, period: period, firstDay: dates.firstDay, lastDay: dates.lastDay, week: week,
+            openPeriod: openPeriod(service, locks: locks), isLocked: locks.lock(of: period) != nil, confirmedWeeks: [], lines: [], version: 0)
+        if let models = api.readModels {
+            let version = try api.log.streamVersion(key.streamID)
+            let head = try api.log.head().position
+            if await models.engine.waitUntilApplied(head, timeout: .seconds(2)) {
+                let configuration = api.portal.configuration
+                let weeks = try week.map {
+                    try models.actualsCalendar.week(service.serviceID, $0, policy: configuration.policy, calendar: configuration.calendar, ReadScope(actor))
+                        .map { [$0] } ?? []
+                } ?? models.actualsCalendar.period(service.serviceID, period, policy: configuration.policy, calendar: configuration.calendar, ReadScope(actor))
+                view.lines = weeks.flatMap { calendarWeek in calendarWeek.lines.map { ActualLineView($0.values, isRecorded: $0.recorded != nil) } }
+                view.confirmedWeeks = weeks.filter { $0.confirmation != nil && !$0.changedSinceConfirmation }.map(\.week)
+                view.version = version
+                return (view, version)
+            }
+        }
+        let snapshot = try api.portal.snapshot(of: Actuals.self, key.id)
+        let lines = try api.portal.actualLines(key, for: actor).filter { week == nil || $0.week == week }
+        view.confirmedWeeks = snapshot.state.confirmations.compactMap { monday, confirmation in
             confirmation.changedSinceConfirmation ? nil : BusinessDate(iso8601: monday).map(Week.init(containing:))
         }.filter { week == nil || $0 == week }.sorted()
-        let view = ActualsView(
-            serviceID: service.serviceID, period: period, firstDay: dates.firstDay, lastDay: dates.lastDay, week: week,
-            openPeriod: openPeriod(service, locks: locks), isLocked: locks.lock(of: period) != nil, confirmedWeeks: confirmed,
-            lines: lines.map { ActualLineView($0, isRecorded: snapshot.state.recorded($0.cpliID, $0.week) != nil) },
-            version: snapshot.version)
+        view.lines = lines.map { ActualLineView($0, isRecorded: snapshot.state.recorded($0.cpliID, $0.week) != nil) }
+        view.version = snapshot.version
         return (view, snapshot.version)
     }
 
-    func periodActuals(_ context: PortalRequestContext) throws -> Reply {
+    func periodActuals(_ context: PortalRequestContext) async throws -> Reply {
         let actor = try context.requireActor()
         let service = try visibleService(actor, context)
-        let (view, version) = try actuals(actor, service, period: try context.period(), week: nil)
+        let (view, version) = try await actuals(actor, service, period: try context.period(), week: nil)
         return try api.json(view, etag: version)
     }
 
-    func weekActuals(_ context: PortalRequestContext) throws -> Reply {
+    func weekActuals(_ context: PortalRequestContext) async throws -> Reply {
         let actor = try context.requireActor()
         let service = try visibleService(actor, context)
         let week = try context.week()
         let period = try parsed { try api.portal.configuration.calendar.requirePeriod(containing: week.monday, field: "week") }
-        let (view, version) = try actuals(actor, service, period: period.number, week: week)
+        let (view, version) = try await actuals(actor, service, period: period.number, week: week)
         return try api.json(view, etag: version)
     }
 
@@ -143,18 +162,18 @@ struct ActualsRoutes {
             let entry = try entry(try write.decode(ActualEdit.self), cpli: cpli, week: week)
             let command = try write.command(changing: key.streamID, resource: "the actuals of service \(service.serviceID) in period \(period.number)")
             let outcome = try await api.portal.recordActual(key, entry, command)
-            let snapshot = try api.portal.snapshot(of: Actuals.self, key.id)
-            var line: ActualLineView?
-            if case .recorded(let recorded)? = outcome.value?.first {
-                line = ActualLineView(recorded, isRecorded: true)
-            } else if let recorded = snapshot.state.recorded(cpli, week) {
-                line = ActualLineView(recorded, isRecorded: true)
-            } else {
-                line = try api.portal.actualLines(key, for: write.actor).first { $0.cpliID == cpli && $0.week == week }
-                    .map { ActualLineView($0, isRecorded: false) }
+            // The event just recorded gives the line and the stream's new version without folding the stream again.
+            if case .recorded(let recorded)? = outcome.value?.first, let position = outcome.positions.last,
+               let stored = try api.log.event(at: position) {
+                return try api.json(ActualEditView(line: ActualLineView(recorded, isRecorded: true), changed: true, version: stored.streamVersion),
+                                    etag: stored.streamVersion)
             }
+            // Nothing changed (or a retried request): the line as it stands.
+            let snapshot = try api.portal.snapshot(of: Actuals.self, key.id)
+            let line = try snapshot.state.recorded(cpli, week).map { ActualLineView($0, isRecorded: true) }
+                ?? api.portal.actualLines(key, for: write.actor).first { $0.cpliID == cpli && $0.week == week }.map { ActualLineView($0, isRecorded: false) }
             guard let line else { throw Problem.notFound("there is no line of CPLI \(cpli) in week \(week)") }
-            return try api.json(ActualEditView(line: line, changed: !(outcome.value ?? []).isEmpty, version: snapshot.version), etag: snapshot.version)
+            return try api.json(ActualEditView(line: line, changed: false, version: snapshot.version), etag: snapshot.version)
         }
     }
 
@@ -167,7 +186,7 @@ struct ActualsRoutes {
             let key = Actuals.Key(serviceID: service.serviceID, period: period.number)
             let command = try write.command(changing: key.streamID, resource: "the actuals of service \(service.serviceID) in period \(period.number)")
             _ = try await api.portal.confirmWeek(key, week, command)
-            let (view, version) = try actuals(write.actor, service, period: period.number, week: week)
+            let (view, version) = try await actuals(write.actor, service, period: period.number, week: week)
             return try api.json(view, etag: version)
         }
     }
