@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "PortalProjections", targets: ["PortalProjections"]),
         .library(name: "PortalHTTP", targets: ["PortalHTTP"]),
         .library(name: "PortalAudit", targets: ["PortalAudit"]),
+        .library(name: "PortalSimulation", targets: ["PortalSimulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -80,6 +81,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A deterministic county made through the application layer: the demo, tests and benchmarks.
+        .target(
+            name: "PortalSimulation",
+            dependencies: ["PortalApplication", "PortalDomain", "EventLog", "Chronology"],
+            swiftSettings: swiftSettings
+        ),
         // The audit tool: histories with field-level diffs, as-of, who, trace, digests, remittance regeneration.
         .target(
             name: "PortalAudit",
@@ -118,6 +125,7 @@ let package = Package(
                 "PortalAudit",
                 "PortalHTTP",
                 "PortalProjections",
+                "PortalSimulation",
                 "PortalApplication",
                 "PortalDomain",
                 "Chronology",

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Chronology
+import EventLog
+import Foundation
+import PortalApplication
+import PortalDomain
+import PortalSimulation
+
+extension Portal {
+    /// `portal simulate`: fills a new data folder with a deterministic county.
+    struct Simulate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fill a new data folder with a deterministic simulated county, through the portal's own commands.",
+            discussion: """
+                The same seed and scale give the same events (ids, times and contents). Scales: demo (two providers,
+                about 40 clients, twelve weeks) or county:FACTOR (1 ≈ 200 providers, 6,000 clients, ten years).
+                """)
+
+        @OptionGroup var dataFolder: DataFolderOptions
+
+        @Option(help: "demo, or county:FACTOR (e.g. county:0.01).")
+        var scale: String = "demo"
+
+        @Option(help: "The seed.")
+        var seed: UInt64 = 1
+
+        @Option(help: "Simulate this many weeks instead of the scale's.")
+        var weeks: Int?
+
+        @Option(help: "norfolk or lancashire.")
+        var policy: String = "norfolk"
+
+        @Option(help: "bcrypt cost of the simulated users' passwords (lower is faster; 12 in production).")
+        var bcryptCost: UInt8 = 10
+
+        func validate() throws {
+            guard CountyScale.parse(scale) != nil else { throw ValidationError("--scale must be demo or county:FACTOR (0 < FACTOR ≤ 10), got '\(scale)'") }
+            if (try? PolicyProfile.named(policy)) == nil { throw ValidationError("--policy must be norfolk or lancashire, got '\(policy)'") }
+            if let weeks, weeks < 1 { throw ValidationError("--weeks must be at least 1") }
+        }
+
+        func run() async throws {
+            let folder = dataFolder.folder
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent("log/data.mdb").path) {
+                throw ValidationError("\(folder.path) already holds a log; simulate into a new data folder")
+            }
+            var scale = CountyScale.parse(scale)!
+            if let weeks { scale.weeks = weeks }
+            let start = SimulationDefaults.start
+            let clock = ManualClock(start.startOfDay)
+            let portal = try PortalApplication.Portal.open(
+                dataDirectory: folder,
+                configuration: .init(policy: try PolicyProfile.named(policy), calendar: try PeriodCalendar(anchor: SimulationDefaults.anchor),
+                                     time: DeploymentTime(clock: clock)),
+                bcryptCost: bcryptCost)
+            defer { portal.close() }
+            let started = ContinuousClock.now
+            let report = try await CountySimulation(seed: seed, scale: scale, start: start).run(portal: portal, clock: clock) { progress in
+                FileHandle.standardError.write(Data("week \(progress.week)/\(progress.weeks): \(progress.events) events\n".utf8))
+            }
+            let seconds = Measurement.seconds(ContinuousClock.now - started)
+            print("simulated \(report.providers) providers, \(report.services) services, \(report.clients) CPLIs over \(report.weeks) weeks:")
+            print("\(report.events) events from \(report.commands) commands in \(String(format: "%.1f", seconds)) s")
+        }
+    }
+}
+
+/// Where simulations start, and the period calendar they use.
+enum SimulationDefaults {
+    /// The first Monday of period 1 of the portal's calendar.
+    static let anchor = BusinessDate(iso8601: "2026-04-06")!
+    /// The demo starts at the beginning of period 6.
+    static let start = BusinessDate(iso8601: "2026-08-24")!
+}
