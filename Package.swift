@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "PortalDomain", targets: ["PortalDomain"]),
         .library(name: "PortalApplication", targets: ["PortalApplication"]),
         .library(name: "PortalProjections", targets: ["PortalProjections"]),
+        .library(name: "PortalHTTP", targets: ["PortalHTTP"]),
         .library(name: "PortalAudit", targets: ["PortalAudit"]),
         .library(name: "PortalSimulation", targets: ["PortalSimulation"]),
     ],
@@ -26,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // liblmdb from Debian's liblmdb-dev, found through pkg-config `lmdb`.
@@ -93,16 +98,37 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The HTTP API (Hummingbird 2): sessions, routes per portal function, problem+json errors, metrics.
+        .target(
+            name: "PortalHTTP",
+            dependencies: [
+                "PortalApplication",
+                "PortalProjections",
+                "PortalDomain",
+                "EventLog",
+                "LMDB",
+                "Chronology",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The `portal` command.
         .executableTarget(
             name: "portal",
             dependencies: [
                 "EventLog",
                 "PortalAudit",
+                "PortalHTTP",
+                "PortalProjections",
                 "PortalSimulation",
                 "PortalApplication",
                 "PortalDomain",
-                "PortalProjections",
+                "Chronology",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -130,15 +156,21 @@ let package = Package(
         ),
         .testTarget(
             name: "PortalProjectionsTests",
-            dependencies: [
-                "PortalProjections", "PortalApplication", "PortalDomain", "EventLog", "Chronology",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            dependencies: ["PortalProjections", "PortalApplication", "PortalDomain", "EventLog", "Chronology"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PortalAuditTests",
             dependencies: ["PortalAudit", "PortalApplication", "PortalDomain", "EventLog", "LMDB", "Chronology"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PortalHTTPTests",
+            dependencies: [
+                "PortalHTTP", "PortalApplication", "PortalProjections", "PortalDomain", "EventLog", "Chronology",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Runs the real `portal` binary (crash safety, command line).

@@ -78,7 +78,7 @@ public final class Portal: Sendable {
         var lastConflict = ""
         for _ in 0..<configuration.maximumAttempts {
             let context = context(for: request.actor)
-            let attempt = CommandAttempt(log: log)
+            let attempt = CommandAttempt(log: log, expectedVersions: request.expectedVersions)
             try checkActorAccount(request.actor, attempt, context, allowingPasswordChange: allowingPasswordChange)
             let value = try body(attempt, context)
             guard attempt.hasEvents else { return CommandOutcome(value: value, positions: [], wasAlreadyApplied: false) }
@@ -124,8 +124,26 @@ public final class Portal: Sendable {
 
     // MARK: Reads
 
+    /// The state of one stream folded from the log now, with the version it was read at (the HTTP ETag) and
+    /// the time of its last event.
+    public func snapshot<S: EventStream>(of kind: S.Type, _ id: String) throws -> StreamSnapshot<S.State> {
+        let attempt = CommandAttempt(log: log)
+        let state = try attempt.load(kind, id)
+        let streamID = S.streamID(id)
+        return StreamSnapshot(state: state, streamID: streamID, version: attempt.version(of: streamID) ?? 0,
+                              updatedAt: attempt.lastRecordedAt(of: streamID))
+    }
+
     /// The state of one stream, folded from the log now.
     public func state<S: EventStream>(of kind: S.Type, _ id: String) throws -> S.State {
         try CommandAttempt(log: log).load(kind, id)
     }
+}
+
+/// One stream's state as read, with its version (0 when the stream is empty) and last event's time.
+public struct StreamSnapshot<State: Sendable>: Sendable {
+    public var state: State
+    public var streamID: String
+    public var version: UInt64
+    public var updatedAt: Timestamp?
 }

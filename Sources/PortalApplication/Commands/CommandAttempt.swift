@@ -1,3 +1,4 @@
+import Chronology
 import EventLog
 import Foundation
 import PortalDomain
@@ -9,11 +10,15 @@ public final class CommandAttempt {
     let log: EventLog
     private var order: [String] = []
     private var versions: [String: UInt64] = [:]
+    private var lastRecordedAt: [String: Timestamp] = [:]
     private var states: [String: Any] = [:]
     private var events: [String: [any EventPayload]] = [:]
+    /// Versions the request expects of some streams (`CommandRequest.expectedVersions`).
+    private let expectedVersions: [String: UInt64]
 
-    init(log: EventLog) {
+    init(log: EventLog, expectedVersions: [String: UInt64] = [:]) {
         self.log = log
+        self.expectedVersions = expectedVersions
     }
 
     /// The state of stream `<category>-<id>` folded from the log, remembering the version read.
@@ -33,8 +38,13 @@ public final class CommandAttempt {
                 throw PortalError.unreadableStream(streamID, "event \(event.streamVersion): \(error)")
             }
         }
+        let version = recorded.last?.streamVersion ?? 0
+        if let expected = expectedVersions[streamID], expected != version {
+            throw PortalError.versionMismatch(streamID, expected: expected, actual: version)
+        }
         if versions[streamID] == nil { order.append(streamID) }
-        versions[streamID] = recorded.last?.streamVersion ?? 0
+        versions[streamID] = version
+        if let last = recorded.last { lastRecordedAt[streamID] = last.recordedAt }
         states[streamID] = state
         return state
     }
@@ -66,6 +76,9 @@ public final class CommandAttempt {
     public func version(of streamID: String) -> UInt64? {
         versions[streamID].map { $0 + UInt64(events[streamID]?.count ?? 0) }
     }
+
+    /// When the stream's last event was recorded, nil when empty or not loaded.
+    public func lastRecordedAt(of streamID: String) -> Timestamp? { lastRecordedAt[streamID] }
 
     var hasEvents: Bool { events.values.contains { !$0.isEmpty } }
 

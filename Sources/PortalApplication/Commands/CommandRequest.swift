@@ -11,12 +11,20 @@ public struct CommandRequest: Sendable {
     public var commandID: UUID
     /// When set, event ids are derived from it, so a retried request is recognised and applied once.
     public var idempotencyKey: String?
+    /// Versions the caller saw (an HTTP `If-Match`), by full stream id: when the command loads one of these
+    /// streams at another version it is refused with `PortalError.versionMismatch` and nothing is written.
+    /// Because the append is conditional on every stream loaded, the check holds up to the append itself.
+    public var expectedVersions: [String: UInt64]
 
-    public init(actor: Actor, correlationID: UUID = UUID(), commandID: UUID = UUID(), idempotencyKey: String? = nil) {
+    public init(
+        actor: Actor, correlationID: UUID = UUID(), commandID: UUID = UUID(), idempotencyKey: String? = nil,
+        expectedVersions: [String: UInt64] = [:]
+    ) {
         self.actor = actor
         self.correlationID = correlationID
         self.commandID = commandID
         self.idempotencyKey = idempotencyKey
+        self.expectedVersions = expectedVersions
     }
 
     /// The log's envelope actor: `who` is the user id or `system:<job>`; `actingAs` is

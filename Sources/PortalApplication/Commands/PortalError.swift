@@ -6,6 +6,7 @@ public struct PortalError: Error, Sendable, Equatable, CustomStringConvertible {
         case wrongCredentials
         case usernameTaken
         case unreadableStream
+        case versionMismatch
     }
 
     private let kind: Kind
@@ -36,6 +37,12 @@ public struct PortalError: Error, Sendable, Equatable, CustomStringConvertible {
         .init(.unreadableStream, "stream '\(streamID)' cannot be read: \(reason)")
     }
 
+    /// The caller expected another version of a stream (an HTTP `If-Match` that no longer holds).
+    public static func versionMismatch(_ streamID: String, expected: UInt64, actual: UInt64) -> Self {
+        .init(.versionMismatch, "'\(streamID)' is at version \(actual), not \(expected) as expected; read it again and retry")
+    }
+
+    public var isVersionMismatch: Bool { kind == .versionMismatch }
     public var isTooManyConflicts: Bool { kind == .tooManyConflicts }
     public var isWrongCredentials: Bool { kind == .wrongCredentials }
     public var isUsernameTaken: Bool { kind == .usernameTaken }

@@ -20,7 +20,13 @@ extension Portal {
         guard let user = try credentials.user(forUsername: username) else { throw PortalError.wrongCredentials }
         let passwordMatched = try credentials.verifyPassword(password, of: user)
         let passcodeMatched = try passcode.map { try credentials.verifyPasscode($0, of: user) ?? true } ?? (try credentials.record(of: user)?.passcodeHash == nil)
-        let outcome = try await decideOnUser(user, .recordLoginAttempt(passwordMatched: passwordMatched && passcodeMatched),
+        return try await completeLogIn(user, secretsMatched: passwordMatched && passcodeMatched)
+    }
+
+    /// Records a login attempt of `user` whose secrets the caller checked against the credential store (a
+    /// login in two steps: password, then passcode) and returns the login, or throws as ``logIn(username:password:passcode:)``.
+    public func completeLogIn(_ user: UserID, secretsMatched: Bool) async throws -> Login {
+        let outcome = try await decideOnUser(user, .recordLoginAttempt(passwordMatched: secretsMatched),
                                              CommandRequest(actor: .system(job: "authentication")))
         let events = outcome.value ?? []
         if case .accountSuspended? = events.first {

@@ -1,0 +1,209 @@
+import Chronology
+import Foundation
+import Hummingbird
+import NIOCore
+import PortalApplication
+import PortalDomain
+
+/// Contract documents (ISOs) and their CPLIs (R-ISO): service brokerage publishes; the provider agrees or
+/// rejects with a reason; lists filter by status and "updated since"; each ISO renders as a PDF; the CPLI
+/// list exports as CSV with the cost breakdown.
+struct ContractDocumentRoutes {
+    let api: PortalAPI
+
+    struct Publication: Decodable {
+        struct Line: Decodable {
+            var cpliID: String
+            var serviceType: String
+            var unit: String
+            var plannedPerWeek: String
+            var rate: String
+            var startDate: String
+            var endDate: String?
+            var temporaryOf: String?
+        }
+
+        var isoID: String
+        var organisationID: String
+        var serviceID: String
+        var clientReference: String
+        var clientName: String
+        var cplis: [Line]
+    }
+
+    struct Rejection: Decodable {
+        var reason: String
+    }
+
+    func register(on router: Router<PortalRequestContext>) {
+        router.post("/contract-documents") { request, context in try await publish(request, context) }
+        router.get("/contract-documents") { request, context in try list(request, context) }
+        router.get("/contract-documents/{isoID}") { _, context in try document(context) }
+        router.get("/contract-documents/{isoID}/pdf") { _, context in try pdf(context) }
+        router.post("/contract-documents/{isoID}/agree") { request, context in try await decide(request, context, agree: true) }
+        router.post("/contract-documents/{isoID}/reject") { request, context in try await decide(request, context, agree: false) }
+        router.get("/cplis") { request, context in try cplis(request, context) }
+        router.get("/cplis/{cpliID}") { _, context in try cpli(context) }
+    }
+
+    // MARK: Contract documents
+
+    func publish(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
+        try await api.write(request, context, command: "publish-contract-document") { write in
+            try api.requireCouncilWork(write.actor, .commissioning)
+            let body = try write.decode(Publication.self)
+            let (publication, definitions) = try parsed { () throws -> (ISOPublished, [CPLIDefinition]) in
+                let iso = try ISOID.parse(body.isoID, field: "isoID")
+                let organisation = try OrganisationID.parse(body.organisationID, field: "organisationID")
+                let service = try ServiceID.parse(body.serviceID, field: "serviceID")
+                var definitions: [CPLIDefinition] = []
+                for (index, line) in body.cplis.enumerated() {
+                    let at = "cplis[\(index)]."
+                    definitions.append(CPLIDefinition(
+                        cpliID: try CPLIID.parse(line.cpliID, field: at + "cpliID"), isoID: iso, organisationID: organisation, serviceID: service,
+                        clientReference: body.clientReference, clientName: body.clientName,
+                        serviceType: try Parse.choice(line.serviceType, ServiceType.self, field: at + "serviceType"),
+                        unit: try Parse.choice(line.unit, CareUnit.self, field: at + "unit"),
+                        plannedPerWeek: try Quantity.parse(line.plannedPerWeek, field: at + "plannedPerWeek"),
+                        rate: try Rate.parse(line.rate, field: at + "rate"),
+                        startDate: try Parse.date(line.startDate, field: at + "startDate"),
+                        endDate: try line.endDate.map { try Parse.date($0, field: at + "endDate") },
+                        temporaryOf: try line.temporaryOf.map { try CPLIID.parse($0, field: at + "temporaryOf") }))
+                }
+                return (ISOPublished(isoID: iso, organisationID: organisation, serviceID: service, clientReference: body.clientReference,
+                                     clientName: body.clientName, cpliIDs: definitions.map(\.cpliID)), definitions)
+            }
+            _ = try await api.portal.publishISO(publication, cplis: definitions, write.command())
+            return try documentResponse(publication.isoID, status: .created)
+        }
+    }
+
+    func view(_ snapshot: StreamSnapshot<ISO.State>) throws -> ContractDocumentView? {
+        guard let publication = snapshot.state.publication else { return nil }
+        let cplis = try publication.cpliIDs.compactMap { try CPLIView(api.portal.state(of: CPLI.self, $0.rawValue)) }
+        return ContractDocumentView(
+            isoID: publication.isoID, organisationID: publication.organisationID, serviceID: publication.serviceID,
+            clientReference: publication.clientReference, clientName: publication.clientName, status: snapshot.state.status.rawValue,
+            rejectionReason: snapshot.state.rejectionReason, cplis: cplis, updatedAt: snapshot.updatedAt, version: snapshot.version)
+    }
+
+    func documentResponse(_ id: ISOID, status: HTTPResponse.Status = .ok) throws -> Reply {
+        let snapshot = try api.existing(ISO.self, id.rawValue, "contract document \(id)")
+        guard let view = try view(snapshot) else { throw Problem.notFound("there is no contract document \(id)") }
+        return try api.json(view, status: status, etag: snapshot.version, location: status == .created ? "/contract-documents/\(id)" : nil)
+    }
+
+    func visibleDocument(_ actor: Actor, _ context: PortalRequestContext) throws -> StreamSnapshot<ISO.State> {
+        let id = try context.identifier("isoID", as: ISOID.self)
+        let snapshot = try api.existing(ISO.self, id.rawValue, "contract document \(id)")
+        try api.requireReadable(actor, .contractDocuments, organisation: snapshot.state.organisationID, "contract document \(id)")
+        return snapshot
+    }
+
+    func list(_ request: Request, _ context: PortalRequestContext) throws -> Reply {
+        let actor = try context.requireActor()
+        let status = try request.query("status").map { text in try parsed { try Parse.choice(text, ISO.Status.self, field: "status") } }
+        let updatedSince = try request.query("updatedSince").map { text in
+            guard let instant = Timestamp(iso8601: text) ?? BusinessDate(iso8601: text)?.startOfDay else {
+                throw Problem.invalid("updatedSince '\(text)' is not a date or instant like 2026-11-16 or 2026-11-16T09:00:00Z", field: "updatedSince")
+            }
+            return instant
+        }
+        let organisation = try request.query("organisationID").map { text in try parsed { try OrganisationID.parse(text, field: "organisationID") } }
+        let views = try api.allSnapshots(ISO.self)
+            .filter { Authorisation.allows(actor, .read(.contractDocuments), organisation: $0.state.organisationID) }
+            .filter { organisation == nil || $0.state.organisationID == organisation }
+            .filter { status == nil || $0.state.status == status }
+            .filter { snapshot in updatedSince.map { since in (snapshot.updatedAt.map { $0 >= since } ?? false) } ?? true }
+            .compactMap(view)
+        return try api.json(views)
+    }
+
+    func document(_ context: PortalRequestContext) throws -> Reply {
+        let actor = try context.requireActor()
+        let snapshot = try visibleDocument(actor, context)
+        guard let view = try view(snapshot) else { throw Problem.notFound("there is no such contract document") }
+        return try api.json(view, etag: snapshot.version)
+    }
+
+    func pdf(_ context: PortalRequestContext) throws -> Reply {
+        let actor = try context.requireActor()
+        let snapshot = try visibleDocument(actor, context)
+        guard let view = try view(snapshot) else { throw Problem.notFound("there is no such contract document") }
+        let bytes = ContractDocumentPDF.render(view)
+        var headers: HTTPFields = [.contentType: "application/pdf", .eTag: ETag.format(snapshot.version)]
+        headers[.contentDisposition] = "inline; filename=\"\(view.isoID).pdf\""
+        return Reply(status: .ok, headers: headers, body: ByteBuffer(bytes: bytes))
+    }
+
+    func decide(_ request: Request, _ context: PortalRequestContext, agree: Bool) async throws -> Reply {
+        try await api.write(request, context, command: agree ? "agree-contract-document" : "reject-contract-document") { write in
+            let snapshot = try visibleDocument(write.actor, context)
+            let id = try context.identifier("isoID", as: ISOID.self)
+            let command = try write.command(changing: snapshot.streamID, resource: "contract document \(id)")
+            if agree {
+                _ = try await api.portal.agreeISO(id, command)
+            } else {
+                _ = try await api.portal.rejectISO(id, reason: try write.decode(Rejection.self).reason, command)
+            }
+            return try documentResponse(id)
+        }
+    }
+
+    // MARK: CPLIs
+
+    func cplis(_ request: Request, _ context: PortalRequestContext) throws -> Reply {
+        let actor = try context.requireActor()
+        let organisation = try request.query("organisationID").map { text in try parsed { try OrganisationID.parse(text, field: "organisationID") } }
+        let service = try request.query("serviceID").map { text in try parsed { try ServiceID.parse(text, field: "serviceID") } }
+        let views = try api.allSnapshots(CPLI.self).compactMap { CPLIView($0.state) }
+            .filter { Authorisation.allows(actor, .read(.carePackageLineItems), organisation: $0.organisationID) }
+            .filter { organisation == nil || $0.organisationID == organisation }
+            .filter { service == nil || $0.serviceID == service }
+        switch request.query("format") {
+        case nil, "json"?:
+            return try api.json(views)
+        case "csv"?:
+            return api.text(CPLIExport.csv(views), mediaType: "text/csv; charset=utf-8", fileName: "cplis.csv")
+        case let other?:
+            throw Problem.invalid("format '\(other)' is not json or csv", field: "format")
+        }
+    }
+
+    func cpli(_ context: PortalRequestContext) throws -> Reply {
+        let actor = try context.requireActor()
+        let id = try context.identifier("cpliID", as: CPLIID.self)
+        let snapshot = try api.existing(CPLI.self, id.rawValue, "CPLI \(id)")
+        try api.requireReadable(actor, .carePackageLineItems, organisation: snapshot.state.definition?.organisationID, "CPLI \(id)")
+        guard let view = CPLIView(snapshot.state) else { throw Problem.notFound("there is no CPLI \(id)") }
+        return try api.json(view, etag: snapshot.version)
+    }
+}
+
+/// The CPLI list as CSV with the cost breakdown (R-ISO-3): planned × rate per week, half-up to the penny.
+enum CPLIExport {
+    static let columns = ["cpli", "iso", "organisation", "service", "client_reference", "client_name", "service_type", "unit",
+                          "planned_per_week", "rate", "weekly_cost", "start_date", "end_date", "temporary_of", "status"]
+
+    static func csv(_ views: [CPLIView]) -> String {
+        var lines = [columns.joined(separator: ",")]
+        for view in views {
+            let cells = [
+                view.cpliID.rawValue, view.isoID.rawValue, view.organisationID.rawValue, view.serviceID.rawValue, view.clientReference,
+                view.clientName, view.serviceType.rawValue, view.unit.rawValue, view.plannedPerWeek.description, view.rate.description,
+                view.weeklyCost.description, view.startDate.iso8601, view.endDate?.iso8601 ?? "", view.temporaryOf?.rawValue ?? "", view.status,
+            ]
+            lines.append(cells.map(quoted).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A CSV cell, quoted when it holds a comma, quote or line break; a leading =, +, - or @ is prefixed with
+    /// an apostrophe so a spreadsheet does not run it as a formula.
+    static func quoted(_ cell: String) -> String {
+        var text = cell
+        if let first = text.first, "=+-@".contains(first), Double(text) == nil { text = "'" + text }
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

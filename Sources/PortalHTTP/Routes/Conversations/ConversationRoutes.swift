@@ -1,0 +1,167 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import PortalApplication
+import PortalDomain
+
+/// Conversations ("actions", R-CNV) between providers and council teams, with attachments (sent base64 in
+/// JSON, stored content-addressed beside the log, downloaded by their SHA-256).
+struct ConversationRoutes {
+    let api: PortalAPI
+
+    struct Upload: Decodable {
+        var fileName: String
+        var mediaType: String
+        /// The file's bytes, base64.
+        var content: String
+    }
+
+    struct Start: Decodable {
+        var conversationID: String
+        var organisationID: String
+        var type: String
+        var relatedTo: String
+        var entityID: String
+        var team: String
+        var subject: String
+        var body: String
+        var attachments: [Upload]?
+    }
+
+    struct Message: Decodable {
+        var body: String
+        var attachments: [Upload]?
+    }
+
+    struct Reassignment: Decodable {
+        var team: String
+    }
+
+    func register(on router: Router<PortalRequestContext>) {
+        router.post("/conversations") { request, context in try await start(request, context) }
+        router.get("/conversations") { request, context in try list(request, context) }
+        router.get("/conversations/{conversationID}") { _, context in try conversation(context) }
+        router.post("/conversations/{conversationID}/messages") { request, context in try await post(request, context) }
+        router.post("/conversations/{conversationID}/reassign") { request, context in try await reassign(request, context) }
+        router.post("/conversations/{conversationID}/close") { request, context in try await close(request, context) }
+        router.get("/conversations/{conversationID}/attachments/{sha256}") { _, context in try attachment(context) }
+    }
+
+    func uploads(_ list: [Upload]?) throws -> [AttachmentUpload] {
+        try (list ?? []).enumerated().map { index, upload in
+            guard let content = Data(base64Encoded: upload.content) else {
+                throw Problem.invalid("attachments[\(index)].content is not base64", field: "attachments[\(index)].content")
+            }
+            return AttachmentUpload(fileName: upload.fileName, mediaType: upload.mediaType, content: content)
+        }
+    }
+
+    func start(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
+        try await api.write(request, context, command: "start-conversation") { write in
+            let body = try write.decode(Start.self)
+            let start = try parsed {
+                ConversationStart(
+                    conversationID: try ConversationID.parse(body.conversationID, field: "conversationID"),
+                    organisationID: try OrganisationID.parse(body.organisationID, field: "organisationID"),
+                    type: try Parse.choice(body.type, ConversationType.self, field: "type"),
+                    relatedTo: try Parse.choice(body.relatedTo, RelatedTo.self, field: "relatedTo"),
+                    entityID: body.entityID, team: try CouncilTeam.parse(body.team), subject: body.subject, body: body.body)
+            }
+            try api.requireVisible(write.actor, organisation: start.organisationID, "organisation \(start.organisationID)")
+            _ = try await api.portal.startConversation(start, uploads: try uploads(body.attachments), write.command())
+            return try conversationResponse(start.conversationID, status: .created)
+        }
+    }
+
+    func conversationResponse(_ id: ConversationID, status: HTTPResponse.Status = .ok) throws -> Reply {
+        let snapshot = try api.existing(Conversation.self, id.rawValue, "conversation \(id)")
+        guard let view = ConversationView(snapshot) else { throw Problem.notFound("there is no conversation \(id)") }
+        return try api.json(view, status: status, etag: snapshot.version, location: status == .created ? "/conversations/\(id)" : nil)
+    }
+
+    func visibleConversation(_ actor: Actor, _ context: PortalRequestContext) throws -> StreamSnapshot<Conversation.State> {
+        let id = try context.identifier("conversationID", as: ConversationID.self)
+        let snapshot = try api.existing(Conversation.self, id.rawValue, "conversation \(id)")
+        try api.requireReadable(actor, .actions, organisation: snapshot.state.organisationID, "conversation \(id)")
+        return snapshot
+    }
+
+    func conversation(_ context: PortalRequestContext) throws -> Reply {
+        let actor = try context.requireActor()
+        let snapshot = try visibleConversation(actor, context)
+        guard let view = ConversationView(snapshot) else { throw Problem.notFound("there is no such conversation") }
+        return try api.json(view, etag: snapshot.version)
+    }
+
+    /// Conversations the actor may see; `team` filters by the assigned team (a council team's inbox).
+    func list(_ request: Request, _ context: PortalRequestContext) throws -> Reply {
+        let actor = try context.requireActor()
+        let team = try request.query("team").map { text in try parsed { try CouncilTeam.parse(text) } }
+        let views = try api.allSnapshots(Conversation.self).compactMap(ConversationView.init)
+            .filter { Authorisation.allows(actor, .read(.actions), organisation: $0.conversation.organisationID) }
+            .filter { team == nil || $0.team == team }
+        return try api.json(views)
+    }
+
+    func post(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
+        try await api.write(request, context, command: "post-message") { write in
+            let snapshot = try visibleConversation(write.actor, context)
+            let id = try context.identifier("conversationID", as: ConversationID.self)
+            let body = try write.decode(Message.self)
+            _ = try await api.portal.postMessage(id, body: body.body, uploads: try uploads(body.attachments),
+                                                 try write.command(changing: snapshot.streamID, resource: "conversation \(id)"))
+            return try conversationResponse(id)
+        }
+    }
+
+    func reassign(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
+        try await api.write(request, context, command: "reassign-conversation") { write in
+            let snapshot = try visibleConversation(write.actor, context)
+            let id = try context.identifier("conversationID", as: ConversationID.self)
+            let team = try parsed { try CouncilTeam.parse(try write.decode(Reassignment.self).team) }
+            _ = try await api.portal.reassignConversation(id, to: team, try write.command(changing: snapshot.streamID, resource: "conversation \(id)"))
+            return try conversationResponse(id)
+        }
+    }
+
+    func close(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
+        try await api.write(request, context, command: "close-conversation") { write in
+            let snapshot = try visibleConversation(write.actor, context)
+            let id = try context.identifier("conversationID", as: ConversationID.self)
+            _ = try await api.portal.closeConversation(id, try write.command(changing: snapshot.streamID, resource: "conversation \(id)"))
+            return try conversationResponse(id)
+        }
+    }
+
+    func attachment(_ context: PortalRequestContext) throws -> Reply {
+        let actor = try context.requireActor()
+        let snapshot = try visibleConversation(actor, context)
+        let id = try context.identifier("conversationID", as: ConversationID.self)
+        guard let sha256 = context.parameters.get("sha256"),
+              let file = snapshot.state.messages.flatMap(\.attachments).first(where: { $0.sha256 == sha256 }) else {
+            throw Problem.notFound("conversation \(id) has no such attachment")
+        }
+        let bytes = try api.portal.attachment(sha256, of: id, for: actor)
+        var headers: HTTPFields = [.contentType: file.mediaType, .eTag: "\"\(sha256)\""]
+        headers[.contentDisposition] = "attachment; filename=\"\(file.fileName.replacingOccurrences(of: "\"", with: ""))\""
+        return Reply(status: .ok, headers: headers, body: ByteBuffer(bytes: bytes))
+    }
+}
+
+/// A conversation with its messages.
+struct ConversationView: Encodable {
+    var conversation: ConversationStarted
+    var team: CouncilTeam?
+    var isClosed: Bool
+    var messages: [ConversationMessagePosted]
+    var version: UInt64
+
+    init?(_ snapshot: StreamSnapshot<Conversation.State>) {
+        guard let started = snapshot.state.started else { return nil }
+        conversation = started
+        team = snapshot.state.team
+        isClosed = snapshot.state.isClosed
+        messages = snapshot.state.messages
+        version = snapshot.version
+    }
+}

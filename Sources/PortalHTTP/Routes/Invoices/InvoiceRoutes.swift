@@ -1,0 +1,220 @@
+import Chronology
+import Foundation
+import Hummingbird
+import PortalApplication
+import PortalDomain
+
+/// Invoices (R-INV): the wizard's proposal for a service's period, creation with a provider reference, line
+/// removal, submission (locking the period, R-PER-3), correction after a return; and the Payments Team's
+/// hold, release, approve and return, with the Payments queue of submitted and held invoices, oldest first.
+struct InvoiceRoutes {
+    let api: PortalAPI
+
+    struct Creation: Decodable {
+        var invoiceID: String
+        var serviceID: String
+        var period: Int
+        var reference: String
+        var invoiceDate: String
+        /// CPLIs of the proposal to leave off the invoice.
+        var unticked: [String]?
+    }
+
+    struct Correction: Decodable {
+        /// When given, every proposed CPLI but these; else the invoice's own CPLIs.
+        var unticked: [String]?
+    }
+
+    struct Reason: Decodable {
+        var reason: String
+    }
+
+    enum Step: String {
+        case submit, correct, hold, release, approve
+        case returnToProvider = "return"
+    }
+
+    func register(on router: Router<PortalRequestContext>) {
+        router.get("/services/{serviceID}/periods/{period}/invoice-proposal") { _, context in try proposal(context) }
+        router.post("/invoices") { request, context in try await create(request, context) }
+        router.get("/invoices") { request, context in try list(request, context) }
+        router.get("/payments/queue") { _, context in try queue(context) }
+        router.get("/invoices/{invoiceID}") { _, context in try invoice(context) }
+        router.delete("/invoices/{invoiceID}/lines/{cpliID}") { request, context in try await removeLine(request, context) }
+        for step in [Step.submit, .correct, .hold, .release, .approve, .returnToProvider] {
+            router.post("/invoices/{invoiceID}/\(step.rawValue)") { request, context in try await self.step(step, request, context) }
+        }
+    }
+
+    func proposal(_ context: PortalRequestContext) throws -> Reply {
+        let actor = try context.requireActor()
+        let service = try context.identifier("serviceID", as: ServiceID.self)
+        let snapshot = try api.existing(Service.self, service.rawValue, "service \(service)")
+        try api.requireReadable(actor, .invoices, organisation: snapshot.state.organisationID, "service \(service)")
+        let period = try context.period()
+        let lines = try api.portal.proposeInvoice(service: service, period: period, for: actor)
+        return try api.json(InvoiceProposalView(serviceID: service, period: period, lines: lines, total: Money.sum(lines.map(\.amount))))
+    }
+
+    func create(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
+        try await api.write(request, context, command: "create-invoice") { write in
+            let body = try write.decode(Creation.self)
+            let draft = try parsed {
+                InvoiceDraft(
+                    invoiceID: try InvoiceID.parse(body.invoiceID, field: "invoiceID"), serviceID: try ServiceID.parse(body.serviceID, field: "serviceID"),
+                    period: try api.portal.configuration.calendar.requirePeriod(PeriodNumber(body.period)).number,
+                    reference: body.reference, invoiceDate: try Parse.date(body.invoiceDate, field: "invoiceDate"),
+                    unticked: Set(try (body.unticked ?? []).enumerated().map { try CPLIID.parse($1, field: "unticked[\($0)]") }))
+            }
+            // The service must be the provider's own (else 404, R-ROLE-2) before anything is decided.
+            let service = try api.portal.snapshot(of: Service.self, draft.serviceID.rawValue)
+            if service.version > 0 { try api.requireVisible(write.actor, organisation: service.state.organisationID, "service \(draft.serviceID)") }
+            _ = try await api.portal.createInvoice(draft, write.command())
+            return try invoiceResponse(draft.invoiceID, status: .created)
+        }
+    }
+
+    func invoiceResponse(_ id: InvoiceID, status: HTTPResponse.Status = .ok) throws -> Reply {
+        let snapshot = try api.existing(Invoice.self, id.rawValue, "invoice \(id)")
+        guard let view = InvoiceView(snapshot) else { throw Problem.notFound("there is no invoice \(id)") }
+        return try api.json(view, status: status, etag: snapshot.version, location: status == .created ? "/invoices/\(id)" : nil)
+    }
+
+    /// The invoice of the path, readable by the actor (404 for another organisation's).
+    func visibleInvoice(_ actor: Actor, _ context: PortalRequestContext) throws -> StreamSnapshot<Invoice.State> {
+        let id = try context.identifier("invoiceID", as: InvoiceID.self)
+        let snapshot = try api.existing(Invoice.self, id.rawValue, "invoice \(id)")
+        try api.requireReadable(actor, .invoices, organisation: snapshot.state.organisationID, "invoice \(id)")
+        return snapshot
+    }
+
+    func invoice(_ context: PortalRequestContext) throws -> Reply {
+        let actor = try context.requireActor()
+        let snapshot = try visibleInvoice(actor, context)
+        guard let view = InvoiceView(snapshot) else { throw Problem.notFound("there is no such invoice") }
+        return try api.json(view, etag: snapshot.version)
+    }
+
+    func list(_ request: Request, _ context: PortalRequestContext) throws -> Reply {
+        let actor = try context.requireActor()
+        let statuses = try request.query("status").map { text in
+            try Set(text.split(separator: ",").map { item in try parsed { try Parse.choice(String(item), InvoiceStatus.self, field: "status") } })
+        }
+        let organisation = try request.query("organisationID").map { text in try parsed { try OrganisationID.parse(text, field: "organisationID") } }
+        let service = try request.query("serviceID").map { text in try parsed { try ServiceID.parse(text, field: "serviceID") } }
+        let period = try request.query("period").map { text in
+            guard let value = Int(text), value >= 1 else { throw Problem.invalid("period '\(text)' is not a period number from 1", field: "period") }
+            return PeriodNumber(value)
+        }
+        let views = try api.allSnapshots(Invoice.self).compactMap(InvoiceView.init)
+            .filter { Authorisation.allows(actor, .read(.invoices), organisation: $0.organisationID) }
+            .filter { organisation == nil || $0.organisationID == organisation }
+            .filter { service == nil || $0.serviceID == service }
+            .filter { period == nil || $0.period == period }
+            .filter { statuses == nil || statuses!.contains($0.status) }
+        return try api.json(views)
+    }
+
+    /// The Payments Team's queue: submitted and on-hold invoices, oldest submission first.
+    func queue(_ context: PortalRequestContext) throws -> Reply {
+        let actor = try context.requireActor()
+        let views = try api.allSnapshots(Invoice.self)
+            .filter { $0.state.status == .submitted || $0.state.status == .onHold }
+            .filter { Authorisation.allows(actor, .read(.invoices), organisation: $0.state.organisationID) }
+            .sorted { ($0.updatedAt ?? Timestamp(microsecondsSince1970: 0), $0.streamID) < ($1.updatedAt ?? Timestamp(microsecondsSince1970: 0), $1.streamID) }
+            .compactMap(InvoiceView.init)
+        return try api.json(views)
+    }
+
+    func removeLine(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
+        try await api.write(request, context, command: "remove-invoice-line") { write in
+            let snapshot = try visibleInvoice(write.actor, context)
+            let id = try context.identifier("invoiceID", as: InvoiceID.self)
+            let cpli = try context.identifier("cpliID", as: CPLIID.self)
+            _ = try await api.portal.removeInvoiceLine(id, cpli: cpli, try write.command(changing: snapshot.streamID, resource: "invoice \(id)"))
+            return try invoiceResponse(id)
+        }
+    }
+
+    func step(_ step: Step, _ request: Request, _ context: PortalRequestContext) async throws -> Reply {
+        try await api.write(request, context, command: "\(step.rawValue)-invoice") { write in
+            let snapshot = try visibleInvoice(write.actor, context)
+            let id = try context.identifier("invoiceID", as: InvoiceID.self)
+            let command = try write.command(changing: snapshot.streamID, resource: "invoice \(id)")
+            switch step {
+            case .submit:
+                _ = try await api.portal.submitInvoice(id, command)
+            case .correct:
+                let body = write.body.readableBytes > 0 ? try write.decode(Correction.self) : Correction(unticked: nil)
+                let selection: InvoiceLineSelection = try body.unticked.map { list in
+                    .allExcept(Set(try list.enumerated().map { index, text in try parsed { try CPLIID.parse(text, field: "unticked[\(index)]") } }))
+                } ?? .sameCPLIs
+                _ = try await api.portal.correctInvoice(id, selection: selection, command)
+            case .hold:
+                _ = try await api.portal.holdInvoice(id, reason: try write.decode(Reason.self).reason, command)
+            case .release:
+                _ = try await api.portal.releaseInvoice(id, command)
+            case .approve:
+                _ = try await api.portal.approveInvoice(id, command)
+            case .returnToProvider:
+                _ = try await api.portal.returnInvoice(id, reason: try write.decode(Reason.self).reason, command)
+            }
+            return try invoiceResponse(id)
+        }
+    }
+}
+
+/// The wizard's proposal: one line per CPLI with actuals in the period (R-INV-1).
+struct InvoiceProposalView: Encodable {
+    var serviceID: ServiceID
+    var period: PeriodNumber
+    var lines: [ChargeLine]
+    var total: Money
+}
+
+/// An invoice (or credit-note-free payment document) as it stands.
+struct InvoiceView: Encodable {
+    var invoiceID: InvoiceID
+    var kind: DocumentKind
+    var organisationID: OrganisationID
+    var contractID: ContractID?
+    var serviceID: ServiceID?
+    var period: PeriodNumber?
+    var reference: String
+    var invoiceDate: BusinessDate?
+    var supplementsInvoiceID: InvoiceID?
+    var claimIDs: [ClaimID]
+    var lines: [ChargeLine]
+    var total: Money
+    var status: InvoiceStatus
+    var holdReason: String?
+    var returnReason: String?
+    var payment: InvoicePaid?
+    var adjustments: [InvoiceAdjustment]
+    var updatedAt: Timestamp?
+    var version: UInt64
+
+    init?(_ snapshot: StreamSnapshot<Invoice.State>) {
+        let state = snapshot.state
+        guard let id = state.invoiceID, let kind = state.kind, let organisation = state.organisationID else { return nil }
+        invoiceID = id
+        self.kind = kind
+        organisationID = organisation
+        contractID = state.contractID
+        serviceID = state.serviceID
+        period = state.period
+        reference = state.reference
+        invoiceDate = state.invoiceDate
+        supplementsInvoiceID = state.supplementsInvoiceID
+        claimIDs = state.claimIDs
+        lines = state.lines
+        total = state.total
+        status = state.status
+        holdReason = state.holdReason
+        returnReason = state.returnReason
+        payment = state.payment
+        adjustments = state.adjustments
+        updatedAt = snapshot.updatedAt
+        version = snapshot.version
+    }
+}

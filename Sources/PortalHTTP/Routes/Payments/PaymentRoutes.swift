@@ -1,0 +1,153 @@
+import Chronology
+import Foundation
+import Hummingbird
+import PortalApplication
+import PortalDomain
+
+/// Payment runs and remittance advice (R-PAY): the Payments Team runs a payment; each provider reads its own
+/// remittance as JSON, CSV (the bytes whose SHA-256 the run recorded, R-PAY-3) or printable text; scheduled
+/// payments of scheduled contracts are calculated per period (R-PAY-1).
+struct PaymentRoutes {
+    let api: PortalAPI
+
+    struct Run: Decodable {
+        var paymentRunID: String
+        var paymentDate: String
+        var reference: String
+        /// Only these approved invoices; absent: every approved invoice.
+        var invoiceIDs: [String]?
+    }
+
+    struct ScheduledCalculation: Decodable {
+        var period: Int
+    }
+
+    func register(on router: Router<PortalRequestContext>) {
+        router.post("/payment-runs") { request, context in try await run(request, context) }
+        router.get("/payment-runs/{paymentRunID}") { _, context in try paymentRun(context) }
+        router.get("/payment-runs/{paymentRunID}/remittances/{organisationID}") { _, context in try remittance(context, as: .json) }
+        router.get("/payment-runs/{paymentRunID}/remittances/{organisationID}/csv") { _, context in try remittance(context, as: .csv) }
+        router.get("/payment-runs/{paymentRunID}/remittances/{organisationID}/text") { _, context in try remittance(context, as: .text) }
+        router.post("/contracts/{contractID}/scheduled-payments") { request, context in try await calculateScheduled(request, context) }
+        router.get("/contracts/{contractID}/scheduled-payments") { _, context in try scheduled(context) }
+    }
+
+    func run(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
+        try await api.write(request, context, command: "run-payment") { write in
+            try api.requireCouncilWork(write.actor, .paymentProcessing)
+            let body = try write.decode(Run.self)
+            let run = try parsed {
+                PaymentRunRequest(
+                    paymentRunID: try PaymentRunID.parse(body.paymentRunID, field: "paymentRunID"),
+                    paymentDate: try Parse.date(body.paymentDate, field: "paymentDate"),
+                    reference: try TextInput.required(body.reference, field: "reference", maximumLength: 50),
+                    invoiceIDs: try body.invoiceIDs.map { list in
+                        try list.enumerated().map { index, text in try InvoiceID.parse(text, field: "invoiceIDs[\(index)]") }
+                    })
+            }
+            _ = try await api.portal.runPayment(run, write.command())
+            return try runResponse(run.paymentRunID, write.actor, status: .created)
+        }
+    }
+
+    func runResponse(_ id: PaymentRunID, _ actor: Actor, status: HTTPResponse.Status = .ok) throws -> Reply {
+        let snapshot = try api.existing(PaymentRun.self, id.rawValue, "payment run \(id)")
+        guard let completed = snapshot.state.completed else { throw Problem.notFound("there is no payment run \(id)") }
+        // A provider sees the run only through its own remittance (R-ROLE-2).
+        let remittances = snapshot.state.remittances.filter { Authorisation.allows(actor, .read(.invoices), organisation: $0.organisationID) }
+        if actor.organisation != nil, remittances.isEmpty { throw Problem.notFound("there is no payment run \(id)") }
+        let view = PaymentRunView(
+            paymentRunID: id, paymentDate: completed.paymentDate, reference: completed.reference,
+            invoiceIDs: actor.organisation == nil ? completed.invoiceIDs : nil,
+            creditNoteIDs: actor.organisation == nil ? completed.creditNoteIDs : nil,
+            total: actor.organisation == nil ? completed.total : nil,
+            remittances: remittances.map { .init(organisationID: $0.organisationID, organisationName: $0.organisationName, lines: $0.lines.count,
+                                                 total: $0.total, csvSHA256: $0.csvSHA256) },
+            version: snapshot.version)
+        return try api.json(view, status: status, etag: snapshot.version, location: status == .created ? "/payment-runs/\(id)" : nil)
+    }
+
+    func paymentRun(_ context: PortalRequestContext) throws -> Reply {
+        let actor = try context.requireActor()
+        return try runResponse(try context.identifier("paymentRunID", as: PaymentRunID.self), actor)
+    }
+
+    enum Format { case json, csv, text }
+
+    func remittance(_ context: PortalRequestContext, as format: Format) throws -> Reply {
+        let actor = try context.requireActor()
+        let run = try context.identifier("paymentRunID", as: PaymentRunID.self)
+        let organisation = try context.identifier("organisationID", as: OrganisationID.self)
+        try api.requireReadable(actor, .invoices, organisation: organisation, "remittance of payment run \(run)")
+        let snapshot = try api.existing(PaymentRun.self, run.rawValue, "payment run \(run)")
+        guard snapshot.state.remittances.contains(where: { $0.organisationID == organisation }) else {
+            throw Problem.notFound("payment run \(run) has no remittance for organisation \(organisation)")
+        }
+        let name = "remittance-\(run)-\(organisation)"
+        switch format {
+        case .json:
+            return try api.json(try api.portal.remittance(of: run, for: organisation, actor: actor), etag: snapshot.version)
+        case .csv:
+            let bytes = try api.portal.remittanceCSV(of: run, for: organisation, actor: actor)
+            return api.text(String(decoding: bytes, as: UTF8.self), mediaType: "text/csv; charset=utf-8", fileName: "\(name).csv", etag: snapshot.version)
+        case .text:
+            let advice = try api.portal.remittance(of: run, for: organisation, actor: actor)
+            return api.text(advice.text, mediaType: "text/plain; charset=utf-8", fileName: "\(name).txt", etag: snapshot.version)
+        }
+    }
+
+    func calculateScheduled(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
+        try await api.write(request, context, command: "calculate-scheduled-payment") { write in
+            let contract = try context.identifier("contractID", as: ContractID.self)
+            let snapshot = try api.existing(Contract.self, contract.rawValue, "contract \(contract)")
+            try api.requireVisible(write.actor, organisation: snapshot.state.registration?.organisationID, "contract \(contract)")
+            let body = try write.decode(ScheduledCalculation.self)
+            let period = try parsed { try api.portal.configuration.calendar.requirePeriod(PeriodNumber(body.period)).number }
+            _ = try await api.portal.calculateScheduledPayment(contract: contract, period: period, write.command())
+            return try scheduledResponse(contract, status: .created)
+        }
+    }
+
+    func scheduledResponse(_ contract: ContractID, status: HTTPResponse.Status = .ok) throws -> Reply {
+        let snapshot = try api.portal.snapshot(of: ScheduledPayments.self, contract.rawValue)
+        let payments = snapshot.state.calculated.values.sorted { $0.period < $1.period }
+        return try api.json(ScheduledPaymentsView(contractID: contract, payments: payments, version: snapshot.version),
+                            status: status, etag: snapshot.version)
+    }
+
+    func scheduled(_ context: PortalRequestContext) throws -> Reply {
+        let actor = try context.requireActor()
+        let contract = try context.identifier("contractID", as: ContractID.self)
+        let snapshot = try api.existing(Contract.self, contract.rawValue, "contract \(contract)")
+        try api.requireReadable(actor, .scheduledPayments, organisation: snapshot.state.registration?.organisationID, "contract \(contract)")
+        return try scheduledResponse(contract)
+    }
+}
+
+/// A payment run as the actor may see it: the council sees every remittance and the run's totals; a provider
+/// only its own remittance.
+struct PaymentRunView: Encodable {
+    struct Remittance: Encodable {
+        var organisationID: OrganisationID
+        var organisationName: String
+        var lines: Int
+        var total: Money
+        var csvSHA256: String
+    }
+
+    var paymentRunID: PaymentRunID
+    var paymentDate: BusinessDate
+    var reference: String
+    var invoiceIDs: [InvoiceID]?
+    var creditNoteIDs: [CreditNoteID]?
+    var total: Money?
+    var remittances: [Remittance]
+    var version: UInt64
+}
+
+/// A scheduled contract's calculated payments (R-PAY-1).
+struct ScheduledPaymentsView: Encodable {
+    var contractID: ContractID
+    var payments: [ScheduledPaymentCalculated]
+    var version: UInt64
+}

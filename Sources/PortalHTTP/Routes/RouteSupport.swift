@@ -1,0 +1,82 @@
+import Chronology
+import EventLog
+import Hummingbird
+import PortalApplication
+import PortalDomain
+
+extension PortalRequestContext {
+    /// A path parameter as a portal identifier; 404 when it cannot be one (no record has such an id).
+    func identifier<ID: PortalIdentifier>(_ name: String, as type: ID.Type) throws -> ID {
+        guard let text = parameters.get(name), ID.problem(with: text) == nil else {
+            throw Problem.notFound("there is no \(name) '\(parameters.get(name) ?? "")'")
+        }
+        return ID(text)
+    }
+
+    /// A period number of the path; 404 for anything but a number from 1.
+    func period(_ name: String = "period") throws -> PeriodNumber {
+        guard let text = parameters.get(name), let value = Int(text), value >= 1 else {
+            throw Problem.notFound("there is no period '\(parameters.get(name) ?? "")'; periods are numbered from 1")
+        }
+        return PeriodNumber(value)
+    }
+
+    /// A week of the path (its Monday, `YYYY-MM-DD`); 404 for another date or text.
+    func week(_ name: String = "week") throws -> Week {
+        guard let text = parameters.get(name), let date = BusinessDate(iso8601: text), date.isMonday else {
+            throw Problem.notFound("there is no week '\(parameters.get(name) ?? "")'; name a week by its Monday, e.g. 2026-11-16")
+        }
+        return Week(containing: date)
+    }
+}
+
+extension Request {
+    /// A query parameter, nil when absent or empty.
+    func query(_ name: String) -> String? {
+        guard let value = uri.queryParameters.get(name), !value.isEmpty else { return nil }
+        return value
+    }
+}
+
+/// Turns a `DomainError` thrown while parsing request input into a 422 naming the field.
+func parsed<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as DomainError {
+        throw ProblemMiddleware.problem(for: error)
+    }
+}
+
+extension PortalAPI {
+    /// Every stream of `kind`, folded now (a read model replaces these scans as it lands).
+    func allSnapshots<S: EventStream>(_ kind: S.Type) throws -> [StreamSnapshot<S.State>] {
+        var snapshots: [StreamSnapshot<S.State>] = []
+        var after: String?
+        while true {
+            let streams = try log.streamIDs(category: S.category, after: after, limit: 1000)
+            guard let last = streams.last else { break }
+            after = last
+            for streamID in streams {
+                snapshots.append(try portal.snapshot(of: kind, String(streamID.dropFirst(S.category.count + 1))))
+            }
+        }
+        return snapshots
+    }
+
+    /// The business date today in the deployment's time zone.
+    var today: BusinessDate { portal.context(for: .system(job: "http")).today }
+
+    /// Refuses a provider user at once (403) for council work such as registering providers, publishing ISOs
+    /// or creating staff accounts, before the request names any organisation.
+    func requireCouncilWork(_ actor: Actor, _ area: PortalArea) throws {
+        if case .provider = actor {
+            try Authorisation.check(actor, .edit(area), organisation: nil)
+        }
+    }
+
+    /// The actor may read this organisation's data, else 404 (another organisation) or 403.
+    func requireReadable(_ actor: Actor, _ area: PortalArea, organisation: OrganisationID?, _ what: String) throws {
+        try requireVisible(actor, organisation: organisation, what)
+        try Authorisation.check(actor, .read(area), organisation: organisation)
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Chronology
+import EventLog
+import Foundation
+import Hummingbird
+import Logging
+import PortalApplication
+import PortalDomain
+import PortalHTTP
+import PortalProjections
+
+extension Portal {
+    /// `portal serve`: the HTTP API over the data folder.
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "serve",
+            abstract: "Serve the portal's HTTP API (Hummingbird) over the data folder.",
+            discussion: """
+                Listens on 127.0.0.1 unless --bind says otherwise. With --demo, a new data folder is first filled
+                with a demo council (staff of every team, an auditor, two providers, about 40 clients) and its
+                logins are printed. /health and /metrics need no token.
+                """
+        )
+
+        @OptionGroup var dataFolder: DataFolderOptions
+
+        @Option(help: "TCP port; 0 picks a free one (the line 'listening on …' says which).")
+        var port: Int = 8080
+
+        @Option(help: "Address to bind; the default is loopback only.")
+        var bind: String = "127.0.0.1"
+
+        @Option(help: "Policy profile: norfolk or lancashire.")
+        var policy: String = "norfolk"
+
+        @Option(help: "The Monday that starts period 1 (R-PER-1).")
+        var periodAnchor: String = "2026-04-06"
+
+        @Flag(help: "Fill a new data folder with the demo council first and print its logins.")
+        var demo = false
+
+        @Option(help: ArgumentHelp("bcrypt cost of new password and passcode hashes.", visibility: .hidden))
+        var bcryptCost: UInt8 = 12
+
+        @Option(help: "Largest request body in bytes (413 beyond it).")
+        var maximumBodySize: Int = 1 << 20
+
+        func run() async throws {
+            let policy: PolicyProfile
+            let calendar: PeriodCalendar
+            do {
+                policy = try PolicyProfile.named(self.policy)
+                guard let anchor = BusinessDate(iso8601: periodAnchor) else {
+                    throw ValidationError("--period-anchor '\(periodAnchor)' is not a date like 2026-04-06")
+                }
+                calendar = try PeriodCalendar(anchor: anchor)
+            } catch let error as DomainError {
+                throw ValidationError(error.description)
+            }
+            let folder = dataFolder.folder
+            let portal = try PortalApplication.Portal.open(
+                dataDirectory: folder, configuration: .init(policy: policy, calendar: calendar), bcryptCost: bcryptCost)
+            defer { portal.close() }
+            let sessions = try SessionStore(directory: folder.appendingPathComponent("sessions"), clock: portal.configuration.time.clock)
+            defer { sessions.close() }
+
+            if demo {
+                if try portal.log.head().position == 0 {
+                    say("portal: filling \(folder.path) with the demo council…")
+                    let logins = try await DemoCouncil.seed(portal)
+                    say("portal: demo logins (password \(DemoCouncil.password), passcode \(DemoCouncil.passcode)):")
+                    for login in logins { say("  \(login.email.padding(toLength: 44, withPad: " ", startingAt: 0)) \(login.actingAs)") }
+                } else {
+                    say("portal: \(folder.path) already holds a log; --demo fills only a new data folder, serving it as it is")
+                }
+            }
+
+            // The read models: caught up before serving, then following the log in the background.
+            let readModels = PortalReadModels(log: portal.log, dataFolder: folder)
+            try readModels.open()
+            defer { readModels.close() }
+            try await readModels.engine.catchUp()
+            let following = Task { try await readModels.engine.follow() }
+            defer { following.cancel() }
+
+            var settings = PortalAPI.Settings()
+            settings.maximumBodySize = maximumBodySize
+            let api = PortalAPI(portal: portal, sessions: sessions, readModels: readModels, settings: settings)
+            var logger = Logger(label: "portal.http")
+            logger.logLevel = .info
+            let app = PortalServer.application(api, host: bind, port: port, logger: logger) { address in
+                say("portal: listening on http://\(address)")
+            }
+            try await app.runService()
+        }
+    }
+}
+
+/// A line on standard output, written at once (the tests read it from a pipe).
+private func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

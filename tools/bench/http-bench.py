@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""HTTP benchmark of the portal: requests/s and p50/p99 latency with 16 concurrent clients on loopback.
+
+    tools/bench/http-bench.py [--binary .build/release/portal] [--seconds 20] [--clients 16]
+
+Starts `portal serve --demo` on a free loopback port in a new data folder, adds one service per client (each
+with an agreed ISO, so the clients edit different actuals streams as 16 providers' staff would), logs in, and
+runs wrk (Debian's package) with a Lua script per workload:
+  - actual edit: PUT /services/{s}/weeks/{w}/actuals/{cpli}, alternating values so every request records an
+    event (If-Match: *), one service per client;
+  - week read: GET /services/{s}/weeks/{w}/actuals;
+  - invoice read: GET /invoices/{id}, when the server has invoices (domain part 2).
+Prints wrk's summary and a table; writes bench-results/http-<date>.txt. Not a test: speed is never asserted.
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PASSWORD, PASSCODE = "Portal-demo-2026", "135246"
+
+
+def call(base, method, path, token=None, body=None, headers=None):
+    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, dict(response.headers), json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        raise SystemExit(f"{method} {path}: {error.code} {error.read().decode()[:400]}")
+
+
+def log_in(base, email):
+    _, _, first = call(base, "POST", "/auth/login", body={"email": email, "password": PASSWORD})
+    _, _, second = call(base, "POST", "/auth/login/passcode", body={"challengeToken": first["challengeToken"], "passcode": PASSCODE})
+    return second["token"]
+
+
+def wrk(script, base, seconds, clients):
+    command = ["wrk", f"-t{clients}", f"-c{clients}", f"-d{seconds}s", "--latency", "-s", script, base]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", output, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return output, rate, percentiles.get("50"), percentiles.get("99"), int(errors.group(1)) if errors else 0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/portal"))
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--clients", type=int, default=16)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    folder = tempfile.mkdtemp(prefix="portal-bench-")
+    server = subprocess.Popen([args.binary, "serve", "--demo", "--data", os.path.join(folder, "data"), "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        base = None
+        for line in server.stdout:
+            match = re.search(r"listening on (http://\S+)", line)
+            if match:
+                base = match.group(1)
+                break
+        if not base:
+            raise SystemExit("the server did not start")
+        procurement = log_in(base, "procurement@council.example")
+        brokerage = log_in(base, "service-brokerage@council.example")
+        provider = log_in(base, "super-user-actuals@oasis.example")
+        _, _, periods = call(base, "GET", "/services/oasis-hs/periods", provider)
+        _, _, oasis = call(base, "GET", "/services/oasis-hs", provider)
+        week = oasis["startDate"]
+        services = []
+        for n in range(args.clients):
+            service, iso, cpli = f"bench-{n}", f"iso-bench-{n}", f"cpli-bench-{n}"
+            call(base, "POST", "/services", procurement, {"serviceID": service, "organisationID": "oasis", "contractID": "oasis-contract",
+                 "details": oasis["details"], "startDate": week})
+            call(base, "POST", "/contract-documents", brokerage, {"isoID": iso, "organisationID": "oasis", "serviceID": service,
+                 "clientReference": f"B{n:04d}", "clientName": f"Bench client {n}", "cplis": [{"cpliID": cpli,
+                 "serviceType": "home-support-contract-rate", "unit": "hours", "plannedPerWeek": "10.5", "rate": "19.25", "startDate": week}]})
+            call(base, "POST", f"/contract-documents/{iso}/agree", provider, headers={"If-Match": "*"})
+            services.append((service, cpli))
+        scripts = os.path.join(folder, "scripts")
+        os.makedirs(scripts)
+        table = [("service", "cpli")] + services
+        lua_services = "{" + ",".join(f'{{"{s}","{c}"}}' for s, c in services) + "}"
+        common = f'''
+local services = {lua_services}
+local token = "{provider}"
+local counter = 0
+local id = 0
+local threads = {{}}
+local next_id = 1
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+end
+function init(args)
+  id = wrk.thread:get("id")
+end
+'''
+        edit = common + f'''
+function request()
+  counter = counter + 1
+  local s = services[((id - 1) % #services) + 1]
+  local actual = (counter % 2 == 0) and "9.5000" or "10.0000"
+  local body = '{{"actual":"' .. actual .. '","comment":"benchmark","visits":7}}'
+  return wrk.format("PUT", "/services/" .. s[1] .. "/weeks/{week}/actuals/" .. s[2],
+    {{["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json", ["If-Match"] = "*"}}, body)
+end
+'''
+        read = common + f'''
+function request()
+  local s = services[((id - 1) % #services) + 1]
+  return wrk.format("GET", "/services/" .. s[1] .. "/weeks/{week}/actuals", {{["Authorization"] = "Bearer " .. token}})
+end
+'''
+        workloads = [("actual edit (PUT, one service per client)", edit), ("week actuals read (GET)", read)]
+        invoice = None
+        status, _, _ = call(base, "GET", "/health")
+        try:
+            _, _, invoices = call(base, "GET", "/invoices?organisationID=oasis", provider)
+            if invoices:
+                invoice = invoices[0]["invoiceID"]
+        except SystemExit:
+            invoice = None
+        if invoice:
+            workloads.append(("invoice read (GET)", common + f'''
+function request()
+  return wrk.format("GET", "/invoices/{invoice}", {{["Authorization"] = "Bearer " .. token}})
+end
+'''))
+        results = []
+        for name, script in workloads:
+            path = os.path.join(scripts, re.sub(r"\W+", "-", name) + ".lua")
+            with open(path, "w") as handle:
+                handle.write(script)
+            output, rate, p50, p99, errors = wrk(path, base, args.seconds, args.clients)
+            print(f"== {name}\n{output}")
+            results.append((name, rate, p50, p99, errors))
+        lines = [f"portal HTTP benchmark {datetime.datetime.now().isoformat(timespec='seconds')}, {args.clients} clients, {args.seconds}s each, "
+                 f"{os.cpu_count()} cores shared by wrk and the server, binary {args.binary}",
+                 f"{'workload':48} {'req/s':>10} {'p50':>10} {'p99':>10} {'non-2xx':>8}"]
+        for name, rate, p50, p99, errors in results:
+            lines.append(f"{name:48} {rate:>10.0f} {p50:>10} {p99:>10} {errors:>8}")
+        if not invoice:
+            lines.append("invoice read: no invoices on this server (the invoice endpoints come with domain part 2)")
+        report = "\n".join(lines)
+        print(report)
+        os.makedirs(os.path.join(ROOT, "bench-results"), exist_ok=True)
+        with open(os.path.join(ROOT, "bench-results", f"http-{datetime.date.today()}.txt"), "w") as handle:
+            handle.write(report + "\n")
+    finally:
+        server.terminate()
+        server.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
