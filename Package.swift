@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "PortalHTTP", targets: ["PortalHTTP"]),
         .library(name: "PortalAudit", targets: ["PortalAudit"]),
         .library(name: "PortalSimulation", targets: ["PortalSimulation"]),
+        // For the benchmark peers' package in tools/bench/peers.
+        .library(name: "StoreComparison", targets: ["StoreComparison"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -87,6 +89,21 @@ let package = Package(
             dependencies: ["PortalApplication", "PortalDomain", "EventLog", "Chronology"],
             swiftSettings: swiftSettings
         ),
+        // Benchmark support, kept beside the tools that run it (tools/bench/compare): the workload file format,
+        // the phases every store under comparison runs, and the SQL peers' read models; no store of its own.
+        .target(
+            name: "StoreComparison",
+            dependencies: ["PortalDomain", "Chronology"],
+            path: "tools/bench/StoreComparison",
+            swiftSettings: swiftSettings
+        ),
+        // The county workload generator: ten years of a county through the domain's own decide/evolve.
+        .target(
+            name: "CountyWorkload",
+            dependencies: ["StoreComparison", "PortalDomain", "Chronology", .product(name: "Crypto", package: "swift-crypto")],
+            path: "tools/bench/CountyWorkload",
+            swiftSettings: swiftSettings
+        ),
         // The audit tool: histories with field-level diffs, as-of, who, trace, digests, remittance regeneration.
         .target(
             name: "PortalAudit",
@@ -129,6 +146,8 @@ let package = Package(
                 "PortalApplication",
                 "PortalDomain",
                 "Chronology",
+                "CountyWorkload",
+                "StoreComparison",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

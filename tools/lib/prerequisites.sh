@@ -71,3 +71,11 @@ ensure_test_prerequisites() {
     command -v clang >/dev/null 2>&1 || command -v cc >/dev/null 2>&1 || ensure_debian_packages clang
     ensure_python_jsonschema
 }
+
+# The store comparison (tools/bench/compare): PostgreSQL's server and client library, SQLite's, and Python's
+# jsonschema for the smoke check's schema test.
+ensure_bench_prerequisites() {
+    ensure_build_prerequisites
+    ensure_debian_packages postgresql libpq-dev libsqlite3-dev
+    ensure_python_jsonschema
+}

@@ -5,6 +5,11 @@ import PortalDomain
 public struct InvoiceQueries: Sendable {
     let engine: ProjectionEngine
 
+    /// Reads of `engine`'s read model (which must include the projection).
+    public init(engine: ProjectionEngine) {
+        self.engine = engine
+    }
+
     /// One invoice, or nil when it does not exist or the scope may not see it.
     public func invoice(_ id: InvoiceID, _ scope: ReadScope) throws -> InvoiceEntry? {
         try engine.read(InvoicesProjection.self) { reader in

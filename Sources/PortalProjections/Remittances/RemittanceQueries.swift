@@ -5,6 +5,11 @@ import PortalDomain
 public struct RemittanceQueries: Sendable {
     let engine: ProjectionEngine
 
+    /// Reads of `engine`'s read model (which must include the projection).
+    public init(engine: ProjectionEngine) {
+        self.engine = engine
+    }
+
     /// A provider's remittance advice of a run, or nil when there is none or the scope may not see it.
     public func remittance(run: PaymentRunID, organisation: OrganisationID, _ scope: ReadScope) throws -> RemittanceEntry? {
         guard scope.allows(organisation) else { return nil }
