@@ -192,6 +192,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The benchmark's county workload: deterministic, a valid file, applied whole by every read model.
+        .testTarget(
+            name: "CountyWorkloadTests",
+            dependencies: ["CountyWorkload", "StoreComparison", "PortalProjections", "PortalApplication", "PortalDomain", "EventLog", "Chronology"],
+            swiftSettings: swiftSettings
+        ),
         // Runs the real `portal` binary (crash safety, command line).
         .testTarget(
             name: "PortalCommandTests",

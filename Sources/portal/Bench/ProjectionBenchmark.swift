@@ -1,4 +1,5 @@
 import ArgumentParser
+import CountyWorkload
 import EventLog
 import Foundation
 import PortalDomain
@@ -11,8 +12,9 @@ extension Portal.Bench {
             commandName: "projections",
             abstract: "Rebuild every read model from a generated county log and report events/s and peak memory.",
             discussion: """
-                Generates a county's history of at least --events events into <data>/log (appended as valid domain \
-                events in large batches, not through the commands) unless the folder already holds a log, then \
+                Generates a county's history of at least --events events into <data>/log (the workload of \
+                `portal bench county`, appended in batches of about 4,000 events) unless the folder already holds a \
+                log, then \
                 measures: reading the log, reading and decoding every payload, and rebuilding every read model from \
                 position 1 (the engine's own rebuild). Peak memory is the process's maximum resident set size; \
                 run the generation and the measurement as two processes (--generate-only first) to see the \
@@ -25,7 +27,7 @@ extension Portal.Bench {
         @Option(help: "Events to generate when the folder has no log.")
         var events: Int = 1_000_000
 
-        @Option(help: "Provider organisations in the generated county.")
+        @Option(help: "Provider organisations in the generated county (200 is scale 1).")
         var organisations: Int = 200
 
         @Option(help: "Events read and applied per transaction (default: the engine's, 8000 for a rebuild).")
@@ -43,16 +45,16 @@ extension Portal.Bench {
 
             if !FileManager.default.fileExists(atPath: logFolder.appendingPathComponent("data.mdb").path) {
                 let log = try EventLog(directory: logFolder)
-                var county = CountyHistory(size: .init(organisations: organisations))
+                let county = CountyWorkload(scale: CountyScale(factor: Double(organisations) / 200, periods: 1_000))
                 let started = ContinuousClock.now
                 let progress = ProgressLine(verb: "generated")
-                try await county.generate(into: log, events: events) { written in
-                    progress.report(RebuildProgress(done: UInt64(written), total: UInt64(events), elapsed: ContinuousClock.now - started))
-                }
+                let summary = try await county.generate(stopAfter: events, progress: { _, written in
+                    progress.report(RebuildProgress(done: UInt64(written), total: UInt64(max(events, written)), elapsed: ContinuousClock.now - started))
+                }) { batch in try await log.append(LogStore.appends(batch) { _ in .any }) }
                 progress.finish()
                 let elapsed = ContinuousClock.now - started
-                print("generated \(county.written) events in \(String(format: "%.1f", Measurement.seconds(elapsed))) s "
-                    + "(\(Measurement.rate(county.written, elapsed)), appended in multi-stream batches of about 4000)")
+                print("generated \(summary.events) events (\(summary.periods) periods) in \(String(format: "%.1f", Measurement.seconds(elapsed))) s "
+                    + "(\(Measurement.rate(summary.events, elapsed)), appended in multi-stream batches of about 4000)")
                 log.close()
             }
             if generateOnly { return }

@@ -137,29 +137,23 @@ extension CountyWorkload {
     /// temporary CPLI for the extra, the original reduced back to Planned and the extra recorded on the
     /// temporary one (R-INV-5); otherwise the provider corrects the week down to the 20% bound.
     func resolveExceptions(_ number: PeriodNumber) throws {
+        var temporaries: [(provider: Int, service: Int, key: Actuals.Key, line: ActualRecorded, temporary: CPLIDefinition)] = []
         for provider in providers.indices where !providers[provider].isScheduled {
             for service in providers[provider].services.indices {
                 let key = Actuals.Key(serviceID: providers[provider].services[service].id, period: number)
                 let state = ledger.state(Actuals.self, key.id)
                 for line in state.recorded.keys.sorted().compactMap({ state.recorded[$0] }) where line.isOverException {
-                    let original = ledger.state(CPLI.self, line.cpliID.rawValue)
-                    guard let definition = original.definition else { continue }
+                    guard let definition = ledger.state(CPLI.self, line.cpliID.rawValue).definition else { continue }
                     if random.chance(60) {
-                        let extra = line.actual - line.planned
                         let iso = ISOID(String(format: "iso-%07d", nextDocument))
                         nextDocument += 1
                         let temporary = CPLIDefinition(
                             cpliID: CPLIID("\(iso.rawValue.dropFirst(4))-t"), isoID: iso, organisationID: definition.organisationID,
                             serviceID: definition.serviceID, clientReference: definition.clientReference, clientName: definition.clientName,
-                            serviceType: definition.serviceType, unit: definition.unit, plannedPerWeek: extra, rate: definition.rate,
+                            serviceType: definition.serviceType, unit: definition.unit, plannedPerWeek: line.actual - line.planned, rate: definition.rate,
                             startDate: line.week.monday, endDate: line.week.sunday, temporaryOf: definition.cpliID)
                         try publish(iso, provider: provider, service: service, [temporary])
-                        try agreePublishedISOs()
-                        try record(provider, service, key, ActualEntry(
-                            cpliID: line.cpliID, week: line.week, actual: line.planned,
-                            comment: "Reduced to planned: the extra is on temporary CPLI \(temporary.cpliID)"))
-                        try record(provider, service, key, ActualEntry(
-                            cpliID: temporary.cpliID, week: line.week, actual: extra, comment: "Extra care agreed with brokerage"))
+                        temporaries.append((provider, service, key, line, temporary))
                     } else {
                         try record(provider, service, key, ActualEntry(
                             cpliID: line.cpliID, week: line.week, actual: Quantity(tenThousandths: line.planned.tenThousandths * 6 / 5),
@@ -167,6 +161,15 @@ extension CountyWorkload {
                     }
                 }
             }
+        }
+        guard !temporaries.isEmpty else { return }
+        try agreePublishedISOs()
+        for item in temporaries {
+            try record(item.provider, item.service, item.key, ActualEntry(
+                cpliID: item.line.cpliID, week: item.line.week, actual: item.line.planned,
+                comment: "Reduced to planned: the extra is on temporary CPLI \(item.temporary.cpliID)"))
+            try record(item.provider, item.service, item.key, ActualEntry(
+                cpliID: item.temporary.cpliID, week: item.line.week, actual: item.temporary.plannedPerWeek, comment: "Extra care agreed with brokerage"))
         }
     }
 }

@@ -39,6 +39,7 @@ extension CountyWorkload {
     /// The Monday after the period: each invoiced service's invoice is created (a few lines unticked) and
     /// submitted, locking the period.
     func invoicePeriod(_ number: PeriodNumber, on day: BusinessDate) throws {
+        var created: [(InvoiceID, CountyProvider, CountyService)] = []
         for provider in providers where !provider.isScheduled {
             for service in provider.services {
                 let facts = servicePeriodFacts(service, number)
@@ -51,12 +52,23 @@ extension CountyWorkload {
                 ledger.command()
                 try ledger.decide(Invoice.self, id.rawValue, .create(draft, facts), by: provider.editor)
                 try reserve(draft.reference, of: provider.id, for: .invoice, id.rawValue, by: provider.editor)
-                ledger.command()
-                try decideInvoice(id, .submit(actualsVersion: ledger.version(Actuals.Key(serviceID: service.id, period: number).streamID)),
-                                  by: provider.editor)
-                openInvoices.append(id)
-                invoicesMade += 1
+                // Now and then a line is removed from the created invoice instead (R-INV-2).
+                let lines = ledger.state(Invoice.self, id.rawValue).lines
+                if unticked.isEmpty, lines.count > 3, random.chance(2) {
+                    ledger.command()
+                    try decideInvoice(id, .removeLine(random.pick(lines).cpliID), by: provider.editor)
+                }
+                created.append((id, provider, service))
             }
+        }
+        // The providers check their invoices, then submit them.
+        ledger.at(day, hour: 10, minute: 30)
+        for (id, provider, service) in created {
+            ledger.command()
+            try decideInvoice(id, .submit(actualsVersion: ledger.version(Actuals.Key(serviceID: service.id, period: number).streamID)),
+                              by: provider.editor)
+            openInvoices.append(id)
+            invoicesMade += 1
         }
     }
 
@@ -184,7 +196,7 @@ extension CountyWorkload {
         let period = calendar.period(number)
         var made: [(Int, ClaimID)] = []
         for provider in providers.indices where !providers[provider].isScheduled && providers[provider].contract.contractType != .spotOldBlock {
-            guard random.chance(4), let service = providers[provider].services.first,
+            guard random.chance(6), let service = providers[provider].services.first,
                   let cpli = cpliStates(service).first(where: { $0.status == .active && $0.definition?.temporaryOf == nil && $0.definition?.covers(period.lastDay) == true })?.definition
             else { continue }
             let days = random.chance(70) ? random.int(1...3) : random.int(4...7)
@@ -209,12 +221,13 @@ extension CountyWorkload {
         return made
     }
 
-    /// Payments approves most claims and rejects a few (R-OOC-4); returns the approved ones by provider.
+    /// Payments approves most claims and rejects one in seven (R-OOC-4); returns the approved ones by provider.
     func decideClaims(_ claims: [(provider: Int, claim: ClaimID)]) throws -> [Int: [ClaimID]] {
         var approved: [Int: [ClaimID]] = [:]
         for (provider, claim) in claims {
             ledger.command()
-            if random.chance(85) {
+            claimsDecided += 1
+            if claimsDecided % 7 != 3 {
                 try ledger.decide(OneOffClaim.self, claim.rawValue, .approve, by: staff[.payments]!)
                 approved[provider, default: []].append(claim)
             } else {

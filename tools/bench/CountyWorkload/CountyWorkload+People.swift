@@ -103,7 +103,8 @@ extension CountyWorkload {
         for provider in providers { actors += [provider.superUser, provider.editor] }
         for actor in actors where random.chance(90) {
             if random.chance(permille: 1) {
-                for _ in 0..<3 {
+                let failures = ledger.state(User.self, actor.who).security.consecutiveFailures
+                for _ in failures..<ledger.policy.access.failuresBeforeLock {
                     ledger.command()
                     try ledger.decide(User.self, actor.who, .recordLoginAttempt(passwordMatched: false), by: .system(job: "login"))
                 }

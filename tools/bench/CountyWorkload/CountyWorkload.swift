@@ -77,6 +77,7 @@ public final class CountyWorkload {
     var openInvoices: [InvoiceID] = []
     var invoicesMade = 0
     var paymentRuns = 0
+    var claimsDecided = 0
     var raisedCreditNotes: [CreditNoteID] = []
     var pendingISOs: [PendingISO] = []
     private(set) var batches = 0
@@ -119,28 +120,32 @@ public final class CountyWorkload {
             paymentRuns: paymentRuns)
     }
 
-    /// Encodes what the ledger recorded since the last flush (on every core) and hands it on in batches of at
-    /// most about 4,000 events, each stream's events contiguous within a batch (so a batch is a valid
-    /// multi-stream append, and events of one stream keep their order). The county flushes once a period.
+    /// Encodes what the ledger recorded since the last flush (on every core) and hands it on in order, in
+    /// batches of at most 4,000 events. A batch ends where a stream would come back after another stream's
+    /// events, so each batch is a valid multi-stream append (each stream once, its events contiguous) and the
+    /// workload keeps the exact order the commands made its events in. The county flushes once a period.
     func flush(_ sink: (WorkloadBatch) async throws -> Void) async throws {
         let pending = ledger.takePending()
         guard !pending.isEmpty else { return }
-        let encoded = try await Self.encode(pending)
-        var start = 0
-        while start < encoded.count {
-            let end = min(encoded.count, start + 4_000)
-            var order: [String] = []
-            var byStream: [String: [WorkloadEvent]] = [:]
-            for event in encoded[start..<end] {
-                if byStream[event.streamID] == nil { order.append(event.streamID) }
-                byStream[event.streamID, default: []].append(event)
+        var batch: WorkloadBatch = []
+        var streams = Set<String>()
+        for event in try await Self.encode(pending) {
+            if batch.count == 4_000 || (batch.last?.streamID != event.streamID && streams.contains(event.streamID)) {
+                try await hand(batch, to: sink)
+                batch.removeAll(keepingCapacity: true)
+                streams.removeAll(keepingCapacity: true)
             }
-            let batch = order.flatMap { byStream[$0]! }
-            batches += 1
-            events += batch.count
-            try await sink(batch)
-            start = end
+            batch.append(event)
+            streams.insert(event.streamID)
         }
+        try await hand(batch, to: sink)
+    }
+
+    private func hand(_ batch: WorkloadBatch, to sink: (WorkloadBatch) async throws -> Void) async throws {
+        guard !batch.isEmpty else { return }
+        batches += 1
+        events += batch.count
+        try await sink(batch)
     }
 
     private static func encode(_ pending: [Ledger.Pending]) async throws -> [WorkloadEvent] {
