@@ -59,6 +59,7 @@ extension CountyWorkload {
                 ledger.command()
                 if item.definitions.allSatisfy({ $0.temporaryOf == nil }), random.chance(4) {
                     try ledger.decide(ISO.self, item.iso.rawValue, .reject(reason: "The weekly hours do not match the care plan"), by: agreer)
+                    ledger.forget(ISO.streamID(item.iso.rawValue))
                     let iso = ISOID(String(format: "iso-%07d", nextDocument))
                     nextDocument += 1
                     try publish(iso, provider: item.provider, service: item.service, item.definitions.enumerated().map { index, definition in
@@ -70,6 +71,7 @@ extension CountyWorkload {
                     continue
                 }
                 try ledger.decide(ISO.self, item.iso.rawValue, .agree, by: agreer)
+                ledger.forget(ISO.streamID(item.iso.rawValue))
                 for definition in item.definitions {
                     try ledger.decide(CPLI.self, definition.cpliID.rawValue, .activate(item.iso), by: agreer)
                 }

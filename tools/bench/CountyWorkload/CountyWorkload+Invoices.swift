@@ -306,7 +306,10 @@ extension CountyWorkload {
         }
         for note in plan.creditNoteIDs {
             try ledger.decide(CreditNote.self, note.rawValue, .settle(request.paymentRunID, paymentDate: request.paymentDate), by: payments)
+            ledger.forget(CreditNote.streamID(note.rawValue))
         }
+        // Nothing reads a run again; its remittances are the largest state of the county.
+        ledger.forget(PaymentRun.streamID(request.paymentRunID.rawValue))
         raisedCreditNotes.removeAll { plan.creditNoteIDs.contains($0) }
         paymentRuns += 1
     }
