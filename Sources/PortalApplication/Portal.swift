@@ -44,13 +44,23 @@ public final class Portal: Sendable {
 
     /// Opens the portal's data folder: the event log in `<data>/log`, the credential store in
     /// `<data>/credentials` and conversation attachments in `<data>/attachments`, with the log's recorded-at
-    /// times from the deployment's clock.
+    /// times from the deployment's clock. Secrets a crash left staged in the credential store are settled
+    /// against the log first.
     public static func open(dataDirectory: URL, configuration: Configuration, bcryptCost: UInt8 = 12) throws -> Portal {
         var options = EventLog.Options()
         options.clock = configuration.time.clock
         let log = try EventLog(directory: dataDirectory.appendingPathComponent("log"), options: options)
         let credentials = try CredentialStore(directory: dataDirectory.appendingPathComponent("credentials"), bcryptCost: bcryptCost)
         let attachments = try AttachmentStore(directory: dataDirectory.appendingPathComponent("attachments"))
+        // A secret staged by a command that a crash interrupted takes effect if the command's events are in the
+        // log, and is dropped if they are not (see `CredentialStore`).
+        do {
+            try credentials.resolveStaged { try log.event(withID: $0.eventID) != nil }
+        } catch {
+            credentials.close()
+            log.close()
+            throw error
+        }
         return Portal(log: log, credentials: credentials, configuration: configuration, attachments: attachments)
     }
 
