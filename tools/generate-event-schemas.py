@@ -220,6 +220,8 @@ EVENTS = {
                              "organisationIDs": {"type": "array", "minItems": 1, "items": ID}, "invoiceIDs": IDS,
                              "scheduledPayments": {"type": "array", "items": ref("ScheduledPaymentKey")},
                              "creditNoteIDs": IDS, "total": MONEY}, {}),
+    # deployment-settings
+    "DeploymentConfigured": ({"policy": enum("norfolk", "lancashire"), "periodAnchor": DATE}, {}),
 }
 
 VERSIONS = {}  # every type is at schema version 1

@@ -2,6 +2,7 @@ import Chronology
 import EventLog
 import Foundation
 import PortalDomain
+import Synchronization
 
 /// The portal's application layer: loads streams, authorises the actor (R-ROLE), decides with the pure
 /// domain, and appends with expected versions, as one atomic append conditional on every stream read.
@@ -29,6 +30,10 @@ public final class Portal: Sendable {
     /// Conversation attachments, content-addressed; nil when the portal was built without one (attachments are
     /// then refused).
     public let attachments: AttachmentStore?
+    /// For tests only (through `@testable import`, like the log's injected faults): runs after an attempt of a
+    /// command has decided and before its append, with the request and the attempt's number (from 1), so that a
+    /// test can land another command in between and see the append conflict. Nil in production.
+    let injectedBeforeAppend = Mutex<(@Sendable (CommandRequest, Int) async -> Void)?>(nil)
 
     public init(log: EventLog, credentials: CredentialStore, configuration: Configuration, attachments: AttachmentStore? = nil) {
         self.log = log
@@ -39,13 +44,23 @@ public final class Portal: Sendable {
 
     /// Opens the portal's data folder: the event log in `<data>/log`, the credential store in
     /// `<data>/credentials` and conversation attachments in `<data>/attachments`, with the log's recorded-at
-    /// times from the deployment's clock.
+    /// times from the deployment's clock. Secrets a crash left staged in the credential store are settled
+    /// against the log first.
     public static func open(dataDirectory: URL, configuration: Configuration, bcryptCost: UInt8 = 12) throws -> Portal {
         var options = EventLog.Options()
         options.clock = configuration.time.clock
         let log = try EventLog(directory: dataDirectory.appendingPathComponent("log"), options: options)
         let credentials = try CredentialStore(directory: dataDirectory.appendingPathComponent("credentials"), bcryptCost: bcryptCost)
         let attachments = try AttachmentStore(directory: dataDirectory.appendingPathComponent("attachments"))
+        // A secret staged by a command that a crash interrupted takes effect if the command's events are in the
+        // log, and is dropped if they are not (see `CredentialStore`).
+        do {
+            try credentials.resolveStaged { try log.event(withID: $0.eventID) != nil }
+        } catch {
+            credentials.close()
+            log.close()
+            throw error
+        }
         return Portal(log: log, credentials: credentials, configuration: configuration, attachments: attachments)
     }
 
@@ -76,12 +91,13 @@ public final class Portal: Sendable {
             return CommandOutcome(value: nil, positions: try positionsOfRetry(request, first: stored), wasAlreadyApplied: true)
         }
         var lastConflict = ""
-        for _ in 0..<configuration.maximumAttempts {
+        for number in 0..<configuration.maximumAttempts {
             let context = context(for: request.actor)
             let attempt = CommandAttempt(log: log, expectedVersions: request.expectedVersions)
             try checkActorAccount(request.actor, attempt, context, allowingPasswordChange: allowingPasswordChange)
             let value = try body(attempt, context)
             guard attempt.hasEvents else { return CommandOutcome(value: value, positions: [], wasAlreadyApplied: false) }
+            if let injected = injectedBeforeAppend.withLock({ $0 }) { await injected(request, number + 1) }
             do {
                 let result = try await log.append(attempt.streamAppends(for: request))
                 return CommandOutcome(value: value, positions: result.positions, wasAlreadyApplied: result.wasAlreadyStored)

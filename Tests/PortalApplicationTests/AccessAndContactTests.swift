@@ -143,6 +143,153 @@ struct AccessAndContactTests {
         #expect(try test.portal.state(of: Organisation.self, "oasis").details?.addressLines == ["2 New Road"])
     }
 
+    @Test("R-CON-1: a service's details change only when the helpdesk accepts the request; a rejection keeps them; the provider may not decide")
+    func serviceDetails() async throws {
+        let test = try await TestPortal.make()
+        var moved = test.details
+        moved.addressLines = ["2 New Road"]
+        _ = try await test.portal.changeServiceDetails(test.service, .request("cr-svc-1", moved), test.request(test.superUser))
+        #expect(try test.portal.state(of: Service.self, "oasis-hs").details?.addressLines == ["1 Oasis Street"])
+        let head = try test.head()
+        let provider = await #expect(throws: AccessRefused.self) {
+            try await test.portal.changeServiceDetails(test.service, .accept("cr-svc-1"), test.request(test.superUser))
+        }
+        #expect(provider?.missingPermission == .edit(.changeRequestDecisions))
+        let noReason = await #expect(throws: DomainError.self) {
+            try await test.portal.changeServiceDetails(test.service, .reject("cr-svc-1", reason: " "), test.request(test.helpdesk))
+        }
+        #expect(noReason?.field == "reason")
+        #expect(try test.head() == head, "refusals write nothing")
+
+        _ = try await test.portal.changeServiceDetails(test.service, .reject("cr-svc-1", reason: "that is the office, not the service"), test.request(test.helpdesk))
+        #expect(try test.portal.state(of: Service.self, "oasis-hs").details?.addressLines == ["1 Oasis Street"])
+        let decided = await #expect(throws: DomainError.self) {
+            try await test.portal.changeServiceDetails(test.service, .accept("cr-svc-1"), test.request(test.helpdesk))
+        }
+        #expect(decided?.rule == "R-CON-1")
+
+        _ = try await test.portal.changeServiceDetails(test.service, .request("cr-svc-2", moved), test.request(test.superUser))
+        _ = try await test.portal.changeServiceDetails(test.service, .accept("cr-svc-2"), test.request(test.helpdesk))
+        #expect(try test.portal.state(of: Service.self, "oasis-hs").details?.addressLines == ["2 New Road"])
+        #expect(try test.types(of: "service-oasis-hs").suffix(4) == [
+            "ServiceDetailsChangeRequested", "ServiceDetailsChangeRejected", "ServiceDetailsChangeRequested", "ServiceDetailsChangeAccepted",
+        ])
+        // A payments contact may not even ask (R-ROLE: service details are administration's, reports' and super users').
+        let payer = try await test.contact("payer", of: test.organisation, role: .payments)
+        let role = await #expect(throws: AccessRefused.self) {
+            try await test.portal.changeServiceDetails(test.service, .request("cr-svc-3", moved), test.request(payer))
+        }
+        #expect(role?.missingPermission == .edit(.serviceDetails))
+    }
+
+    @Test("R-CON-1: a contact creation the helpdesk rejects gives no account and no username; it cannot be accepted afterwards")
+    func contactCreationRejected() async throws {
+        let test = try await TestPortal.make()
+        let person = Person(forename: "Pat", surname: "New", email: "pat@oasis.example")
+        _ = try await test.portal.requestContactCreation("pat", requestID: "cr-pat", organisation: test.organisation, person: person,
+                                                          role: .payments, test.request(test.superUser))
+        let head = try test.head()
+        let provider = await #expect(throws: AccessRefused.self) {
+            try await test.portal.rejectContactCreation("pat", requestID: "cr-pat", reason: "typo", test.request(test.superUser))
+        }
+        #expect(provider?.missingPermission == .edit(.changeRequestDecisions))
+        let noReason = await #expect(throws: DomainError.self) {
+            try await test.portal.rejectContactCreation("pat", requestID: "cr-pat", reason: "", test.request(test.helpdesk))
+        }
+        #expect(noReason?.field == "reason")
+        #expect(try test.head() == head)
+
+        _ = try await test.portal.rejectContactCreation("pat", requestID: "cr-pat", reason: "not one of our staff", test.request(test.helpdesk))
+        #expect(try test.portal.state(of: User.self, "pat").status == .creationRejected)
+        #expect(try test.types(of: "user-pat") == ["ContactCreationRequested", "ContactCreationRejected"])
+        #expect(try test.portal.credentials.user(forUsername: "pat@oasis.example") == nil)
+        #expect(throws: (any Error).self) { try test.portal.actor(forUser: "pat") }
+        let afterHead = try test.head()
+        let late = await #expect(throws: DomainError.self) {
+            try await test.portal.acceptContactCreation("pat", requestID: "cr-pat", test.request(test.helpdesk))
+        }
+        #expect(late?.field == "requestID")
+        #expect(try test.head() == afterHead)
+        #expect(try test.portal.credentials.user(forUsername: "pat@oasis.example") == nil, "a refused acceptance claims no username")
+    }
+
+    @Test("R-CON-1: a contact amendment the helpdesk rejects leaves the contact's role and email as they were")
+    func contactAmendRejected() async throws {
+        let test = try await TestPortal.make()
+        let payer = try await test.contact("payer", of: test.organisation, role: .payments)
+        let renamed = Person(forename: "Pay", surname: "Er", email: "new-payer@oasis.example")
+        _ = try await test.portal.requestContactAmend("payer", requestID: "cr-amend", person: renamed, role: .superUserScheduled, test.request(test.superUser))
+        let head = try test.head()
+        let noReason = await #expect(throws: DomainError.self) {
+            try await test.portal.rejectContactAmend("payer", requestID: "cr-amend", reason: "  ", test.request(test.helpdesk))
+        }
+        #expect(noReason?.field == "reason")
+        let provider = await #expect(throws: AccessRefused.self) {
+            try await test.portal.rejectContactAmend("payer", requestID: "cr-amend", reason: "no", test.request(test.superUser))
+        }
+        #expect(provider?.rule == "R-ROLE")
+        #expect(try test.head() == head)
+
+        _ = try await test.portal.rejectContactAmend("payer", requestID: "cr-amend", reason: "a payments contact cannot be a super user", test.request(test.helpdesk))
+        #expect(try test.portal.actor(forUser: "payer") == payer)
+        #expect(try test.portal.state(of: User.self, "payer").person?.email == "payer@oasis.example")
+        #expect(try test.portal.credentials.user(forUsername: "payer@oasis.example") == "payer")
+        #expect(try test.portal.credentials.user(forUsername: "new-payer@oasis.example") == nil)
+        let late = await #expect(throws: DomainError.self) {
+            try await test.portal.acceptContactAmend("payer", requestID: "cr-amend", test.request(test.helpdesk))
+        }
+        #expect(late?.rule == "R-CON-1")
+        #expect(try test.portal.actor(forUser: "payer") == payer)
+    }
+
+    @Test("R-ACC-5: twelve months after the password was set, every command is refused with R-ACC-5 until the password is changed; then accepted")
+    func passwordExpiry() async throws {
+        let test = try await TestPortal.make()
+        try await test.cpli("cpli-1", agree: false)
+        // The super user's password was changed on 2026-11-25: it expires on 2027-11-25. Logging in every 50 days
+        // keeps the account from being suspended (R-ACC-6) through the year.
+        let setOn = TestPortal.date("2026-11-25")
+        for days in stride(from: 50, through: 350, by: 50) {
+            test.clock.set(Timestamp(microsecondsSince1970: setOn.adding(days: days).startOfDay.microsecondsSince1970 + 36_000_000_000))
+            let login = try await test.portal.logIn(username: "oasis-su@oasis.example", password: TestPortal.newPassword, passcode: nil)
+            #expect(!login.passwordExpired, "day \(days)")
+        }
+        test.clock.set(Timestamp(iso8601: "2027-11-24T10:00:00Z")!)
+        #expect(try test.portal.actor(forUser: "oasis-su") == test.superUser, "the last day before expiry")
+        #expect(try await test.portal.confirmWeek(test.period9, test.week1, test.request(test.superUser)).eventCount == 1)
+
+        test.clock.set(Timestamp(iso8601: "2027-11-25T10:00:00Z")!)
+        let login = try await test.portal.logIn(username: "oasis-su@oasis.example", password: TestPortal.newPassword, passcode: nil)
+        #expect(login.passwordExpired)
+        let session = #expect(throws: DomainError.self) { try test.portal.actor(forUser: "oasis-su") }
+        #expect(session?.rule == "R-ACC-5")
+        let head = try test.head()
+        let entry = ActualEntry(cpliID: "cpli-1", week: test.week1, actual: TestPortal.q("9"), comment: "one visit missed")
+        let commands: [(String, @Sendable () async throws -> Void)] = [
+            ("confirm a week", { _ = try await test.portal.confirmWeek(test.period9, test.week1, test.request(test.superUser)) }),
+            ("agree an ISO", { _ = try await test.portal.agreeISO("iso-cpli-1", test.request(test.superUser)) }),
+            ("record an actual", { _ = try await test.portal.recordActual(test.period9, entry, test.request(test.superUser)) }),
+            ("set a passcode", { _ = try await test.portal.setPasscode("120582", test.request(test.superUser)) }),
+        ]
+        for (name, command) in commands {
+            let refused = await #expect(throws: DomainError.self, "\(name)") { try await command() }
+            #expect(refused?.rule == "R-ACC-5", "\(name)")
+            #expect(refused?.field == "password", "\(name)")
+        }
+        #expect(try test.head() == head, "nothing written by the refused commands")
+
+        _ = try await test.portal.changePassword(current: TestPortal.newPassword, new: "Renewed2027x", test.request(test.superUser))
+        #expect(try test.portal.actor(forUser: "oasis-su") == test.superUser)
+        #expect(try await test.portal.agreeISO("iso-cpli-1", test.request(test.superUser)).eventCount > 0)
+        #expect(try await test.portal.recordActual(test.period9, entry, test.request(test.superUser)).eventCount == 1)
+        let renewed = try await test.portal.logIn(username: "oasis-su@oasis.example", password: "Renewed2027x", passcode: nil)
+        #expect(!renewed.passwordExpired)
+        // The new password in turn expires twelve months on.
+        test.clock.set(Timestamp(iso8601: "2028-11-25T10:00:00Z")!)
+        let again = #expect(throws: DomainError.self) { try test.portal.actor(forUser: "oasis-su") }
+        #expect(again?.rule == "R-ACC-5")
+    }
+
     @Test("the deployment's business date is London's: 23:30 UTC in summer is the next day")
     func londonDate() {
         let time = DeploymentTime(clock: TestClock(Timestamp(iso8601: "2026-06-01T23:30:00Z")!))

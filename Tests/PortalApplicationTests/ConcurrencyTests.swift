@@ -1,9 +1,10 @@
 import Chronology
 import EventLog
 import Foundation
-import PortalApplication
 import PortalDomain
+import Synchronization
 import Testing
+@testable import PortalApplication
 
 @Suite("Application: concurrency")
 struct ConcurrencyTests {
@@ -15,7 +16,79 @@ struct ConcurrencyTests {
         case locked(UInt64)
     }
 
-    @Test("R-PER-3: an actual edit racing a lock of its period never lands in the locked period")
+    /// The attempt numbers a command reached its append with.
+    actor Attempts {
+        var numbers: [Int] = []
+        func add(_ number: Int) { numbers.append(number) }
+    }
+
+    @Test("R-PER-3: an edit and a lock of its period in each order, and interleaved: the edit lands before the lock or is refused, never after it")
+    func editAndLockInEachOrder() async throws {
+        let test = try await T.make()
+        let week = try Week.parse("2026-11-23")
+        func setUp(_ name: String) async throws -> (ServiceID, Actuals.Key, ActualEntry) {
+            let service = ServiceID("order-\(name)")
+            try await test.registerService(service, of: test.organisation)
+            try await test.cpli(CPLIID("order-\(name)-cpli"), service: service)
+            return (service, Actuals.Key(serviceID: service, period: PeriodNumber(9)),
+                    ActualEntry(cpliID: CPLIID("order-\(name)-cpli"), week: week, actual: T.q("9"), comment: "less care"))
+        }
+        func lock(_ service: ServiceID) async throws -> UInt64 {
+            let outcome = try await test.portal.changePeriodLock(
+                service, .lock(service, PeriodNumber(9), invoice: InvoiceID("inv-\(service.rawValue)")), test.request(test.payments))
+            #expect(outcome.positions.count == 1)
+            return outcome.positions.first ?? 0
+        }
+        func recorded(_ key: Actuals.Key) throws -> [RecordedEvent] {
+            try test.log.readStream(key.streamID).filter { $0.type == "ActualRecorded" }
+        }
+
+        // The edit first: it lands, and before the lock.
+        let (first, firstKey, firstEntry) = try await setUp("edit-first")
+        let edit = try #require(try await test.portal.recordActual(firstKey, firstEntry, test.request(test.superUser)).positions.first)
+        let lockAfterEdit = try await lock(first)
+        #expect(edit < lockAfterEdit)
+        #expect(try recorded(firstKey).map(\.position) == [edit])
+
+        // The lock first: the edit is refused and nothing lands.
+        let (second, secondKey, secondEntry) = try await setUp("lock-first")
+        _ = try await lock(second)
+        let head = try test.head()
+        let refused = await #expect(throws: DomainError.self) {
+            try await test.portal.recordActual(secondKey, secondEntry, test.request(test.superUser))
+        }
+        #expect(refused?.rule == "R-PER-3")
+        #expect(try recorded(secondKey).isEmpty)
+        #expect(try test.head() == head)
+
+        // Interleaved: the edit is decided while the period is open, the lock lands before the edit's append. The
+        // append is conditional on the periods stream as read, so it conflicts; decided again, the edit is refused.
+        let (third, thirdKey, thirdEntry) = try await setUp("interleaved")
+        let editCommand = UUID()
+        let attempts = Attempts()
+        let lockLanded = Attempts()
+        test.portal.injectedBeforeAppend.withLock {
+            $0 = { request, number in
+                guard request.commandID == editCommand else { return }
+                await attempts.add(number)
+                guard number == 1 else { return }
+                let locked = try? await test.portal.changePeriodLock(
+                    third, .lock(third, PeriodNumber(9), invoice: "inv-interleaved"), test.request(test.payments))
+                if let position = locked?.positions.first { await lockLanded.add(Int(position)) }
+            }
+        }
+        defer { test.portal.injectedBeforeAppend.withLock { $0 = nil } }
+        let interleaved = await #expect(throws: DomainError.self) {
+            try await test.portal.recordActual(thirdKey, thirdEntry, CommandRequest(actor: test.superUser, commandID: editCommand))
+        }
+        #expect(interleaved?.rule == "R-PER-3")
+        #expect(await lockLanded.numbers.count == 1, "the lock landed between the edit's decision and its append")
+        #expect(await attempts.numbers == [1], "the second attempt is refused when deciding, before any append")
+        #expect(try recorded(thirdKey).isEmpty)
+        #expect(try test.types(of: "periods-\(third.rawValue)") == ["PeriodLocked"])
+    }
+
+    @Test("R-PER-3: an actual edit racing a lock of its period at random never lands in the locked period")
     func editRacingLock() async throws {
         let test = try await T.make()
         let weeks = try ["2026-11-16", "2026-11-23", "2026-11-30"].map { try Week.parse($0) }

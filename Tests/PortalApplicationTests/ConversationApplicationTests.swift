@@ -41,6 +41,33 @@ struct ConversationApplicationTests {
         #expect(try test.portal.conversation("conv-1", for: test.superUser).messages.map(\.messageNumber) == [1, 2])
     }
 
+    @Test("R-CNV-1: the same bytes uploaded twice, under other names, are stored once; both messages name the one file")
+    func sameBytesStoredOnce() async throws {
+        let test = try await T.make()
+        try await test.cpli("cpli-1")
+        _ = try await test.portal.startConversation(start(test), uploads: [Self.carePlan], test.request(test.superUser))
+        let again = AttachmentUpload(fileName: "care plan (copy).pdf", mediaType: "application/pdf", content: Self.carePlan.content)
+        _ = try await test.portal.postMessage("conv-1", body: "The same plan again.", uploads: [again], test.request(test.superUser))
+        _ = try await test.portal.postMessage("conv-1", body: "And once more from brokerage.", uploads: [Self.carePlan], test.request(test.brokerage))
+        let messages = try test.portal.conversation("conv-1", for: test.superUser).messages
+        let attachments = messages.flatMap(\.attachments)
+        #expect(attachments.count == 3)
+        #expect(Set(attachments.map(\.sha256)).count == 1)
+        #expect(attachments.map(\.fileName) == ["care plan.pdf", "care plan (copy).pdf", "care plan.pdf"])
+        // One file in the store, no temporary file left behind.
+        let root = test.folder.appendingPathComponent("attachments")
+        let files = try #require(FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])?.allObjects as? [URL])
+            .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
+        #expect(files.map(\.lastPathComponent) == [attachments[0].sha256])
+        #expect(FileManager.default.contents(atPath: files[0].path) == Self.carePlan.content)
+        // A different content is a second file.
+        let other = AttachmentUpload(fileName: "care plan.pdf", mediaType: "application/pdf", content: Data("%PDF-1.4 revised care plan".utf8))
+        _ = try await test.portal.postMessage("conv-1", body: "Revised.", uploads: [other], test.request(test.superUser))
+        let after = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)?.allObjects.compactMap { ($0 as? URL)?.lastPathComponent }
+            .filter { $0.count == 64 } ?? []
+        #expect(after.count == 2)
+    }
+
     @Test("R-CNV-1/R-CNV-2: a contact whose access ended, an unknown or another provider's entity, a related-to the type does not allow, the internal team, an oversized file — refused, nothing written or stored")
     func refusals() async throws {
         let test = try await T.make()

@@ -247,4 +247,29 @@ struct PaymentApplicationTests {
         #expect(text.contains(",invoice,inv-p9,INV-P9,C-cpli-1,Client cpli-1,cpli-1,9,777.00\n"))
         #expect(recorded.count == 64)
     }
+
+    @Test("R-PAY-3: refused — a remittance whose recorded CSV SHA-256 does not match what it renders is not served as CSV")
+    func remittanceHashMismatch() async throws {
+        let test = try await invoiced(paid: true)
+        let issued = try #require(try test.log.readStream("paymentrun-run-1").first { $0.type == RemittanceIssued.eventType })
+        var forged = try EventCoding.decode(RemittanceIssued.self, from: issued.payload)
+        #expect(forged.csvSHA256.count == 64)
+        forged.paymentRunID = "run-forged"
+        forged.csvSHA256 = String(repeating: "0", count: 64)
+        // Straight to the log, as a damaged or hand-made history would be: not through the application.
+        try await test.log.append(to: "paymentrun-run-forged", events: [
+            ProposedEvent(type: RemittanceIssued.eventType, payload: try EventCoding.encode(forged), actor: EventActor(who: "payments-1", actingAs: "team:payments")),
+        ])
+        // The advice itself reads (it is the event), but its CSV is refused: its bytes are not those recorded.
+        #expect(try test.portal.remittance(of: "run-forged", for: test.organisation, actor: test.payments).total == forged.total)
+        let refused = #expect(throws: PortalError.self) {
+            try test.portal.remittanceCSV(of: "run-forged", for: test.organisation, actor: test.payments)
+        }
+        #expect(refused?.message.contains("paymentrun-run-forged") == true)
+        #expect(refused?.message.contains("renders differently from the CSV recorded") == true)
+        #expect(throws: PortalError.self) { try test.portal.remittanceCSV(of: "run-forged", for: test.organisation, actor: test.superUser) }
+        // The genuine run is still served, its bytes those whose SHA-256 it recorded.
+        let genuine = try test.portal.remittanceCSV(of: "run-1", for: test.organisation, actor: test.payments)
+        #expect(genuine == Data(try test.portal.remittance(of: "run-1", for: test.organisation, actor: test.payments).csv.utf8))
+    }
 }

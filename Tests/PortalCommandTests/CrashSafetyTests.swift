@@ -10,10 +10,11 @@ struct CrashSafetyTests {
         let eventID: UUID
     }
 
-    @Test("every acknowledged append survives SIGKILL at random moments, whole, and the chain verifies (25 kills)")
+    @Test("every acknowledged append survives SIGKILL at random moments after the first acknowledgement, whole, and the chain verifies (25 kills)")
     func killedWhileAppending() async throws {
         let data = TemporaryFolder()
         var acknowledged: [Acknowledgement] = []
+        var roundsWithAcknowledgements = 0
         var generator = SystemRandomNumberGenerator()
         for round in 0..<25 {
             let process = Process()
@@ -22,21 +23,27 @@ struct CrashSafetyTests {
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
-            let reader = ReadAll(output.fileHandleForReading)
+            let reader = LineWatcher(output.fileHandleForReading)
             try process.run()
-            // Let it get going (open, recover, append) and kill it at a random moment.
-            try await Task.sleep(for: .milliseconds(Int.random(in: 40...220, using: &generator)))
+            // The child is appending once it has acknowledged one append (opening and recovering are behind it);
+            // only then does the random moment of the kill start.
+            let sawFirst = await reader.waitForFirstLine(prefix: "ack ", timeout: .seconds(60))
+            #expect(sawFirst, "round \(round): no acknowledgement within 60 s")
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...150, using: &generator)))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal, "round \(round): the child should have been killed")
             let lines = String(decoding: reader.wait(), as: UTF8.self).split(separator: "\n")
+            var thisRound = 0
             for line in lines {
                 // A line cut short by the kill is not an acknowledgement.
                 let fields = line.split(separator: " ")
                 guard fields.count == 3, fields[0] == "ack", let position = UInt64(fields[1]),
                       let id = UUID(uuidString: String(fields[2])) else { continue }
                 acknowledged.append(Acknowledgement(position: position, eventID: id))
+                thisRound += 1
             }
+            if thisRound > 0 { roundsWithAcknowledgements += 1 }
 
             // After each kill: every acknowledged event is present and whole, and the chain verifies.
             var options = EventLog.Options()
@@ -53,8 +60,47 @@ struct CrashSafetyTests {
             #expect(UInt64(verification.verifiedCount) >= acknowledged.map(\.position).max() ?? 0)
             log.close()
         }
-        // The test is only meaningful if the child really was acknowledging appends when killed.
-        #expect(acknowledged.count > 100)
+        // The test is only meaningful if the child really was acknowledging appends when killed, round after round.
+        #expect(roundsWithAcknowledgements >= 20, "only \(roundsWithAcknowledgements) of 25 rounds acknowledged an append before the kill")
         #expect(Set(acknowledged.map(\.position)).count == acknowledged.count)
+    }
+}
+
+/// Reads a child's standard output on a background thread as it arrives, so a test can wait for its first
+/// complete line and still get everything once the child has ended.
+final class LineWatcher: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread { [self] in
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                lock.withLock { data.append(chunk) }
+            }
+            done.signal()
+        }.start()
+    }
+
+    /// True once the first complete line starts with `prefix`; false if none came within `timeout`.
+    func waitForFirstLine(prefix: String, timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let first: Substring? = lock.withLock {
+                guard let newline = data.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+                return Substring(String(decoding: data[data.startIndex..<newline], as: UTF8.self))
+            }
+            if let first { return first.hasPrefix(prefix) }
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        return false
+    }
+
+    /// Everything the child wrote, once its output has closed.
+    func wait() -> Data {
+        done.wait()
+        return lock.withLock { data }
     }
 }

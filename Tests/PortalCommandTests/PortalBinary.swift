@@ -24,8 +24,14 @@ struct PortalBinary {
     /// Runs `portal ARGUMENTS` to completion.
     @discardableResult
     static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Output {
+        try runExecutable(url, arguments, input: input, environment: environment)
+    }
+
+    /// Runs any executable to completion (e.g. `script`, to give `portal` a pseudo-terminal).
+    @discardableResult
+    static func runExecutable(_ executable: URL, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Output {
         let process = Process()
-        process.executableURL = url
+        process.executableURL = executable
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()

@@ -120,4 +120,84 @@ struct ProjectionCommandTests {
         #expect(unknown.status != 0)
         #expect(unknown.standardError.contains("there is no read model 'invoicez'"))
     }
+
+    /// Appends one event with `portal log append --format json` and returns its position.
+    static func append(_ data: TemporaryFolder, stream: String, type: String, payload: String) throws -> UInt64 {
+        let appended = try PortalBinary.run(["log", "append", "--data", data.url.path, "--stream", stream, "--type", type, "--format", "json", payload])
+        #expect(appended.status == 0, "\(appended.standardError)")
+        let object = try JSONSerialization.jsonObject(with: Data(appended.standardOutput.utf8)) as? [String: Any]
+        return UInt64(try #require(object?["position"] as? Int))
+    }
+
+    @Test("catch-up meets a bad event in a domain category: exit status 1, naming the position and the event type; nothing after it is applied")
+    func catchUpStopsAtBadEvent() throws {
+        // An event type this build does not know, in the invoice category: every read model stops there.
+        let unknown = try Self.county(events: 2_000, organisations: 4)
+        let unknownAt = try Self.append(unknown, stream: "invoice-ghost-1", type: "InvoiceTeleported", payload: #"{"invoiceID":"ghost-1"}"#)
+        let stoppedUnknown = try PortalBinary.run(["projections", "catch-up", "--data", unknown.url.path])
+        #expect(stoppedUnknown.status == 1, "\(stoppedUnknown.standardError)")
+        #expect(stoppedUnknown.standardError.contains("position \(unknownAt)"), "\(stoppedUnknown.standardError)")
+        #expect(stoppedUnknown.standardError.contains("InvoiceTeleported"), "\(stoppedUnknown.standardError)")
+        for (name, checkpoint) in try Self.checkpoints(unknown) {
+            #expect(checkpoint < unknownAt, "\(name) applied past the unknown event")
+        }
+
+        // A known type whose payload does not match its shape: the read models that read it stop there and say so;
+        // the command exits 1 and `status` shows the stop from another process.
+        let malformed = try Self.county(events: 2_000, organisations: 4)
+        let malformedAt = try Self.append(malformed, stream: "invoice-broken-1", type: "InvoiceSubmitted", payload: #"{"invoiceID":"broken-1"}"#)
+        _ = try Self.append(malformed, stream: "organisation-late-1", type: "OrganisationRegistered",
+                            payload: #"{"organisationID":"late-1","details":{"name":"Late Care","addressLines":["1 Late Lane"],"postcode":"NR1 1AA"}}"#)
+        let stoppedMalformed = try PortalBinary.run(["projections", "catch-up", "--data", malformed.url.path, "--batch-size", "1"])
+        #expect(stoppedMalformed.status == 1, "\(stoppedMalformed.standardError)")
+        #expect(stoppedMalformed.standardError.contains("stopped at position \(malformedAt) (InvoiceSubmitted)"), "\(stoppedMalformed.standardError)")
+        let status = try PortalBinary.run(["projections", "status", "--data", malformed.url.path])
+        #expect(status.standardOutput.contains("stopped at \(malformedAt) (InvoiceSubmitted)"), "\(status.standardOutput)")
+        let checkpoints = try Self.checkpoints(malformed)
+        #expect(checkpoints["invoices"] == malformedAt - 1, "the invoices read model stops just before the bad event")
+        #expect(checkpoints["providers"] == malformedAt + 1, "a read model that does not read the type goes on to the head")
+    }
+
+    @Test("rebuild progress under a pseudo-terminal is one live line with the rate and the time left, redrawn with \\r")
+    func progressOnATerminal() throws {
+        let data = try Self.county(events: 4_000, organisations: 6)
+        let command = [PortalBinary.url.path, "projections", "rebuild", "--data", data.url.path, "--batch-size", "100"]
+            .map { "'\($0)'" }.joined(separator: " ")
+        let output = try PortalBinary.runExecutable(
+            URL(fileURLWithPath: "/usr/bin/script"), ["-qfc", command, "/dev/null"], environment: ["PORTAL_PROGRESS_INTERVAL_MS": "0"])
+        #expect(output.status == 0, "\(output.standardOutput)\(output.standardError)")
+        let text = output.standardOutput
+        let redraws = text.components(separatedBy: "\r\u{1B}[K").count - 1
+        #expect(redraws >= 5, "the line is redrawn in place: \(text.debugDescription)")
+        #expect(text.contains(" left"), "the time left is shown while rebuilding")
+        #expect(text.contains("events/s"))
+        #expect(text.contains("rebuilt "), "\(text.debugDescription)")
+        // The last figures stay on their own line.
+        let last = try #require(text.components(separatedBy: "\r\u{1B}[K").last)
+        #expect(last.contains(" in ") && !last.contains(" left"))
+    }
+
+    @Test("rebuild progress into a pipe is plain lines, each ending in a newline, with no carriage return or escape")
+    func progressIntoAPipe() throws {
+        let data = try Self.county(events: 4_000, organisations: 6)
+        let rebuilt = try PortalBinary.run(["projections", "rebuild", "--data", data.url.path, "--batch-size", "100"],
+                                           environment: ["PORTAL_PROGRESS_INTERVAL_MS": "0"])
+        #expect(rebuilt.status == 0, "\(rebuilt.standardError)")
+        let text = rebuilt.standardError
+        #expect(!text.contains("\r"))
+        #expect(!text.contains("\u{1B}"))
+        #expect(text.hasSuffix("\n"))
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        let progress = lines.filter { $0.hasPrefix("rebuilt ") }
+        #expect(progress.count >= 5, "\(text)")
+        #expect(progress.dropLast().allSatisfy { $0.contains("events/s") && $0.contains(" left") }, "\(text)")
+        #expect(progress.last?.contains(" in ") == true)
+
+        // Without the variable, a pipe gets a line at most every 5 seconds: here only the last one.
+        let quiet = try PortalBinary.run(["projections", "rebuild", "--data", data.url.path, "--batch-size", "100"])
+        #expect(quiet.status == 0)
+        let quietLines = quiet.standardError.split(separator: "\n").filter { $0.hasPrefix("rebuilt ") }
+        #expect(quietLines.count <= 2, "\(quiet.standardError)")
+        #expect(quietLines.last?.contains(" in ") == true)
+    }
 }

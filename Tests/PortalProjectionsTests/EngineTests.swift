@@ -83,22 +83,33 @@ struct EngineTests {
             var history = history
             try await history.append(to: log, count: 500, organisations: 80)
         }
-        // Reads keep working during the rebuild.
+        // Reads keep working during the rebuild: a reader task reads all along, and every progress report of
+        // the rebuild reads too, while the new generation is being filled.
+        let readerReads = ReadCounter()
         let reader = Task {
-            var reads = 0
             while !Task.isCancelled {
                 let count = try live.read(OrganisationDirectory.self) { try $0.count("organisations") }
                 #expect(count > 0)
-                reads += 1
+                readerReads.add(generation: "-")
                 try await Task.sleep(for: .milliseconds(2))
             }
-            return reads
         }
+        while readerReads.count == 0 { try await Task.sleep(for: .milliseconds(1)) }
         let progress = ProgressRecorder()
-        try await live.rebuild(following: true) { progress.record($0) }
+        let readsWhileRebuilding = ReadCounter()
+        try await live.rebuild(following: true) { report in
+            progress.record(report)
+            guard let count = try? live.read(OrganisationDirectory.self, { try $0.count("organisations") }), count > 0,
+                  let serving = try? live.status().first?.generation else { return }
+            readsWhileRebuilding.add(generation: serving)
+        }
         try await writer.value
         reader.cancel()
-        #expect((try? await reader.value) ?? 0 >= 0)
+        _ = try? await reader.value
+        #expect(readerReads.count > 0)
+        #expect(readsWhileRebuilding.count > 0, "no read was answered while the rebuild ran")
+        #expect(readsWhileRebuilding.generations == [before.generation], "the old generation serves until the switch")
+        #expect(readsWhileRebuilding.count == progress.count)
         let head = try log.head().position
         #expect(await live.waitUntilApplied(head, timeout: .seconds(30)))
         follower.cancel()
@@ -302,4 +313,14 @@ final class ProgressRecorder: @unchecked Sendable {
     private var reports: [RebuildProgress] = []
     func record(_ progress: RebuildProgress) { lock.lock(); reports.append(progress); lock.unlock() }
     var last: RebuildProgress? { lock.lock(); defer { lock.unlock() }; return reports.last }
+    var count: Int { lock.lock(); defer { lock.unlock() }; return reports.count }
+}
+
+/// Reads that succeeded, with the generation that answered each.
+final class ReadCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var answeredBy: [String] = []
+    func add(generation: String) { lock.lock(); answeredBy.append(generation); lock.unlock() }
+    var count: Int { lock.lock(); defer { lock.unlock() }; return answeredBy.count }
+    var generations: Set<String> { lock.lock(); defer { lock.unlock() }; return Set(answeredBy) }
 }

@@ -60,22 +60,41 @@ struct PaymentReadModelTests {
     static let week2 = try! Week.parse("2026-11-23")
     static let week3 = try! Week.parse("2026-11-30")
 
-    @Test("R-INV, R-PER-3, R-PAY-2/3: the norfolk story — statuses, the Payments queue, locks closing and opening, the remittance to the penny and its CSV bytes after a rebuild")
-    func invoiceStory() async throws {
-        let f = try await F()
+    static let period10Week1 = try! Week.parse("2026-12-14")
+    static let visit = AbortedVisit(date: F.date("2026-11-18"), length: F.q("0.75"), noticeHours: F.q("2"), time: .day, cause: .cancelled)
+
+    /// The application's invoice story (InvoiceStoryTests) under one policy, with the amounts worked out by hand.
+    struct Story {
+        var policy: PolicyProfile
+        var annWeek1: ActualEntry
+        var bobWeek3: ActualEntry
+        var carlOver: ActualEntry
+        var carlBack: ActualEntry
+        /// Bob's first week of period 10, recorded once the hold has opened that period.
+        var period10Edit: ActualEntry
+        var amounts: [Money]
+        var total: Money
+        /// The total as the printable remittance writes it.
+        var printedTotal: String
+    }
+
+    /// ISO agreed → actuals with an aborted visit and an over-20% line → temporary CPLI → submitted (locked),
+    /// held (next period opens and is edited), released, approved → paid; seen through the read models.
+    func run(_ story: Story) async throws {
+        let f = try await F(policy: story.policy)
         let provider = f.request(f.oasisUser)
         let payments = f.request(f.payments)
         let scope = ReadScope(f.oasisUser)
         let invoices = f.readModels.invoices
         let locks = f.readModels.periodLocks
+        let calendar = f.readModels.actualsCalendar
         try await f.publish("ann-1", client: "C-ann", planned: "10.5", rate: "18.50")
         try await f.publish("bob-1", client: "C-bob", planned: "7", rate: "16.4275")
         try await f.publish("carl-1", client: "C-carl", planned: "7", rate: "20", end: "2026-11-25")
         f.today("2026-12-14")
-        let visit = AbortedVisit(date: F.date("2026-11-18"), length: F.q("0.75"), noticeHours: F.q("2"), time: .day, cause: .cancelled)
-        _ = try await f.portal.recordActual(f.period9, ActualEntry(cpliID: "ann-1", week: Self.week1, actual: F.q("10"), comment: "Aborted visit 18/11/2026", abortedVisits: [visit]), provider)
-        _ = try await f.portal.recordActual(f.period9, ActualEntry(cpliID: "bob-1", week: Self.week3, actual: .zero, comment: "In hospital from 30/11/2026"), provider)
-        _ = try await f.portal.recordActual(f.period9, ActualEntry(cpliID: "carl-1", week: Self.week2, actual: F.q("4"), comment: "Waiting for ambulance"), provider)
+        for entry in [story.annWeek1, story.bobWeek3, story.carlOver] {
+            _ = try await f.portal.recordActual(f.period9, entry, provider)
+        }
         _ = try await f.portal.createInvoice(InvoiceDraft(invoiceID: "inv-p9", serviceID: f.oasisService, period: PeriodNumber(9), reference: "INV-P9",
                                                           invoiceDate: F.date("2026-12-14")), provider)
         try await f.sync()
@@ -84,28 +103,32 @@ struct PaymentReadModelTests {
         #expect(invoice.invoice.lines.map(\.cpliID) == ["ann-1", "bob-1", "carl-1"])
         #expect(invoice.invoice.lines.first { $0.cpliID == "carl-1" }?.isOverException == true)
         #expect(try invoices.paymentsQueue(.council).isEmpty)
+        let annWeek = try calendar.week(f.oasisService, Self.week1, policy: story.policy, calendar: PortalHistory.calendar, scope)
+        #expect(annWeek?.lines.first { $0.cpliID == "ann-1" }?.values.frustrated == F.q("0.5"), "R-ABT-1: 30 minutes of the 45")
 
         // The temporary CPLI takes Carl's extra hour; the invoice is corrected and submitted: the period locks.
         try await f.publish("carl-1t", client: "C-carl", planned: "1", rate: "20", start: "2026-11-23", end: "2026-11-29", temporaryOf: "carl-1")
-        _ = try await f.portal.recordActual(f.period9, ActualEntry(cpliID: "carl-1", week: Self.week2, actual: F.q("3"), comment: "Extra hour on the temporary CPLI"), provider)
+        _ = try await f.portal.recordActual(f.period9, story.carlBack, provider)
         _ = try await f.portal.correctInvoice("inv-p9", selection: .allExcept([]), provider)
         _ = try await f.portal.submitInvoice("inv-p9", provider)
         try await f.sync()
         invoice = try #require(try invoices.invoice("inv-p9", scope))
         #expect(invoice.status == .submitted)
-        // ann 42 h × £18.50 = £777.00; bob 21 h × £16.4275 = £344.98; carl 10 h × £20 = £200.00; carl-1t £20.00.
-        #expect(invoice.invoice.lines.map(\.amount) == [F.pounds("777.00"), F.pounds("344.98"), F.pounds("200.00"), F.pounds("20.00")])
-        #expect(invoice.invoice.total == F.pounds("1341.98"))
+        #expect(invoice.invoice.lines.map(\.cpliID) == ["ann-1", "bob-1", "carl-1", "carl-1t"])
+        #expect(invoice.invoice.lines.map(\.amount) == story.amounts)
+        #expect(invoice.invoice.total == story.total)
         #expect(try invoices.paymentsQueue(.council).map(\.invoiceID) == ["inv-p9"])
         #expect(try invoices.paymentsQueue(scope).isEmpty, "the queue is the council's")
         var lock = try #require(try locks.lock(f.oasisService, PeriodNumber(9), scope))
         #expect(lock.status == .locked && lock.invoiceID == "inv-p9" && lock.nextPeriodOpenedBecause == nil)
         #expect(lock.history.last?.step.actingAs == "super-user-actuals@oasis")
         #expect(try locks.openPeriod(f.oasisService, today: F.date("2026-12-14"), calendar: PortalHistory.calendar, scope) == nil)
-        let week = try f.readModels.actualsCalendar.week(f.oasisService, Self.week1, policy: .norfolk, calendar: PortalHistory.calendar, scope)
+        let week = try calendar.week(f.oasisService, Self.week1, policy: story.policy, calendar: PortalHistory.calendar, scope)
         #expect(week?.lockedByInvoice == "inv-p9")
+        let closed = await #expect(throws: DomainError.self) { try await f.portal.recordActual(Self.period10(f), story.period10Edit, provider) }
+        #expect(closed?.rule == "R-PER-3", "period 10 is closed until the Payments Team acts")
 
-        // Held: still queued, the next period opens; released and approved: off the queue.
+        // Held: still queued, the next period opens and is edited; the edit is on the actuals calendar.
         _ = try await f.portal.holdInvoice("inv-p9", reason: "query on Carl's hours in week 2026-11-23", payments)
         try await f.sync()
         invoice = try #require(try invoices.invoice("inv-p9", scope))
@@ -114,6 +137,21 @@ struct PaymentReadModelTests {
         lock = try #require(try locks.lock(f.oasisService, PeriodNumber(9), scope))
         #expect(lock.nextPeriodOpenedBecause == .held)
         #expect(try locks.openPeriod(f.oasisService, today: F.date("2026-12-14"), calendar: PortalHistory.calendar, scope) == PeriodNumber(10))
+        let edited = try await f.portal.recordActual(Self.period10(f), story.period10Edit, provider)
+        #expect(edited.eventCount == 1)
+        try await f.sync()
+        let period10 = try #require(try calendar.week(f.oasisService, Self.period10Week1, policy: story.policy, calendar: PortalHistory.calendar, scope))
+        #expect(period10.period == PeriodNumber(10))
+        #expect(period10.lockedByInvoice == nil)
+        let bob = try #require(period10.lines.first { $0.cpliID == "bob-1" })
+        #expect(bob.values.actual == story.period10Edit.actual)
+        #expect(bob.values.missed == story.period10Edit.missed)
+        #expect(bob.values.comment == story.period10Edit.comment)
+        #expect(bob.recorded?.actingAs == "super-user-actuals@oasis")
+        #expect(!bob.flags.locked)
+        #expect(period10.lines.first { $0.cpliID == "ann-1" }?.recorded == nil, "Ann's week is still the generated line")
+        #expect(try calendar.week(f.oasisService, Self.period10Week1, policy: story.policy, calendar: PortalHistory.calendar, ReadScope(f.sunriseUser)) == nil)
+
         _ = try await f.portal.releaseInvoice("inv-p9", payments)
         _ = try await f.portal.approveInvoice("inv-p9", payments)
         try await f.sync()
@@ -140,18 +178,18 @@ struct PaymentReadModelTests {
         #expect(try invoices.invoice("inv-p9", ReadScope(f.sunriseUser)) == nil)
 
         let remittance = try #require(try f.readModels.remittances.remittance(run: "run-1218", organisation: f.oasis, scope))
-        #expect(F.summary(remittance.advice) == ["invoice INV-P9 ann-1 777.00", "invoice INV-P9 bob-1 344.98", "invoice INV-P9 carl-1 200.00", "invoice INV-P9 carl-1t 20.00"])
-        #expect(remittance.advice.total == F.pounds("1341.98"))
+        #expect(F.summary(remittance.advice) == zip(["ann-1", "bob-1", "carl-1", "carl-1t"], story.amounts).map { "invoice INV-P9 \($0) \($1)" })
+        #expect(remittance.advice.total == story.total)
         #expect(remittance.advice.paymentReference == "BACS-1218/oasis")
         #expect(remittance.issued.actingAs == "team:payments")
         let csv = try #require(try f.readModels.remittances.csv(run: "run-1218", organisation: f.oasis, scope))
-        #expect(String(decoding: csv, as: UTF8.self).hasSuffix(",total,,,,,,,1341.98\n"))
+        #expect(String(decoding: csv, as: UTF8.self).hasSuffix(",total,,,,,,,\(story.total)\n"))
         #expect(F.sha256(csv) == remittance.recordedCSVSHA256, "the stored CSV is the one whose SHA-256 the run recorded")
         #expect(csv == Array(try f.portal.remittanceCSV(of: "run-1218", for: f.oasis, actor: f.oasisUser)))
         let text = String(decoding: try #require(try f.readModels.remittances.text(run: "run-1218", organisation: f.oasis, scope)), as: UTF8.self)
-        #expect(text.contains("Payment reference: BACS-1218/oasis") && text.contains("1,341.98"))
+        #expect(text.contains("Payment reference: BACS-1218/oasis") && text.contains(story.printedTotal))
         #expect(try f.readModels.remittances.csv(run: "run-1218", organisation: f.oasis, ReadScope(f.sunriseUser)) == nil)
-        #expect(try f.readModels.remittances.run("run-1218", .council)?.run.total == F.pounds("1341.98"))
+        #expect(try f.readModels.remittances.run("run-1218", .council)?.run.total == story.total)
 
         // R-PAY-3: after a full rebuild the CSV of the run has the same SHA-256 as its first rendering.
         let digests = try f.readModels.engine.digests()
@@ -159,6 +197,85 @@ struct PaymentReadModelTests {
         let again = try #require(try f.readModels.remittances.csv(run: "run-1218", organisation: f.oasis, scope))
         #expect(F.sha256(again) == F.sha256(csv))
         #expect(try f.readModels.engine.digests() == digests)
+    }
+
+    static func period10(_ f: F) -> Actuals.Key { Actuals.Key(serviceID: f.oasisService, period: PeriodNumber(10)) }
+
+    @Test("R-INV, R-PER-3, R-PAY-2/3: the norfolk story — statuses, the Payments queue, locks closing and opening, the next period edited on the calendar, the remittance to the penny and its CSV bytes after a rebuild")
+    func norfolkStory() async throws {
+        // ann-1: 10 + 0.5 frustrated + 3 × 10.5 = 42 h × £18.50 = £777.00; bob-1: 21 h × £16.4275 = £344.98;
+        // carl-1: 7 + 3 = 10 h × £20 = £200.00; carl-1t: 1 h × £20 = £20.00. Total £1,341.98.
+        try await run(Story(
+            policy: .norfolk,
+            annWeek1: ActualEntry(cpliID: "ann-1", week: Self.week1, actual: F.q("10"), comment: "Aborted visit 18/11/2026", abortedVisits: [Self.visit]),
+            bobWeek3: ActualEntry(cpliID: "bob-1", week: Self.week3, actual: .zero, comment: "In hospital from 30/11/2026"),
+            carlOver: ActualEntry(cpliID: "carl-1", week: Self.week2, actual: F.q("4"), comment: "Waiting for ambulance"),
+            carlBack: ActualEntry(cpliID: "carl-1", week: Self.week2, actual: F.q("3"), comment: "Extra hour on the temporary CPLI"),
+            period10Edit: ActualEntry(cpliID: "bob-1", week: Self.period10Week1, actual: F.q("6"), comment: "One visit missed"),
+            amounts: [F.pounds("777.00"), F.pounds("344.98"), F.pounds("200.00"), F.pounds("20.00")],
+            total: F.pounds("1341.98"), printedTotal: "1,341.98"))
+    }
+
+    @Test("R-INV, R-PER-3, R-PAY-2/3, R-ACT-7: the lancashire story — lines balance to Planned, Extra is paid; the same steps through the read models, to the penny")
+    func lancashireStory() async throws {
+        // ann-1: week 1 is Actual 10 + Frustrated 0.5 = Planned 10.5, with 1 hour of notice in Extra: paid 11.5;
+        //   + 3 × 10.5 = 43 h × £18.50 = £795.50.
+        // bob-1: week 3 is Actual 0 + Missed 7: 21 h × £16.4275 = £344.98.
+        // carl-1: £200.00 (week 2 is pro-rata, so it need not balance); carl-1t £20.00. Total £1,360.48.
+        try await run(Story(
+            policy: .lancashire,
+            annWeek1: ActualEntry(cpliID: "ann-1", week: Self.week1, actual: F.q("10"), extra: F.q("1"),
+                                  comment: "Aborted visit 18/11/2026 / Notice: 1hr(s)|INV-L9", abortedVisits: [Self.visit]),
+            bobWeek3: ActualEntry(cpliID: "bob-1", week: Self.week3, actual: .zero, missed: F.q("7"), comment: "In hospital from 30/11/2026"),
+            carlOver: ActualEntry(cpliID: "carl-1", week: Self.week2, actual: F.q("4"), comment: "Waiting for ambulance: 1hr(s)"),
+            carlBack: ActualEntry(cpliID: "carl-1", week: Self.week2, actual: F.q("3"), comment: "Extra hour on the temporary CPLI"),
+            period10Edit: ActualEntry(cpliID: "bob-1", week: Self.period10Week1, actual: F.q("6"), missed: F.q("1"), comment: "One visit missed"),
+            amounts: [F.pounds("795.50"), F.pounds("344.98"), F.pounds("200.00"), F.pounds("20.00")],
+            total: F.pounds("1360.48"), printedTotal: "1,360.48"))
+    }
+
+    @Test("R-INV-3: the Payments queue lists submitted and held invoices oldest submission first; holding and releasing the oldest keeps its place")
+    func paymentsQueueOrder() async throws {
+        let f = try await F()
+        let provider = f.request(f.oasisUser)
+        let payments = f.request(f.payments)
+        let services: [ServiceID] = ["oasis-a", "oasis-b", "oasis-c"]
+        for (index, service) in services.enumerated() {
+            try await f.registerService(service, contract: ContractID("k-\(service.rawValue)"), type: .spotOldBlock, basis: .invoiced)
+            try await f.publish(CPLIID("cpli-\(service.rawValue)"), client: "C-\(index)", planned: "7", rate: "18.50", service: service)
+        }
+        // Created a, b, c; submitted b first, then c, then a, each an hour apart.
+        f.today("2026-12-14")
+        for service in services {
+            _ = try await f.portal.createInvoice(InvoiceDraft(invoiceID: InvoiceID("inv-\(service.rawValue)"), serviceID: service, period: PeriodNumber(9),
+                                                              reference: "REF-\(service.rawValue)", invoiceDate: F.date("2026-12-14")), provider)
+        }
+        for (hour, id) in [(11, "inv-oasis-b"), (12, "inv-oasis-c"), (13, "inv-oasis-a")] {
+            f.clock.set(F.date("2026-12-14"), hour: hour)
+            _ = try await f.portal.submitInvoice(InvoiceID(id), provider)
+        }
+        try await f.sync()
+        let queue = f.readModels.invoices
+        #expect(try queue.paymentsQueue(.council).map(\.invoiceID) == ["inv-oasis-b", "inv-oasis-c", "inv-oasis-a"])
+        #expect(try queue.paymentsQueue(.council, limit: 2).map(\.invoiceID) == ["inv-oasis-b", "inv-oasis-c"])
+
+        // The oldest is held, then released: it keeps its place; approving it takes it off the queue.
+        f.clock.set(F.date("2026-12-15"), hour: 9)
+        _ = try await f.portal.holdInvoice("inv-oasis-b", reason: "query on week 1", payments)
+        try await f.sync()
+        #expect(try queue.paymentsQueue(.council).map(\.invoiceID) == ["inv-oasis-b", "inv-oasis-c", "inv-oasis-a"])
+        #expect(try queue.paymentsQueue(.council).map(\.status) == [.onHold, .submitted, .submitted])
+        f.clock.set(F.date("2026-12-15"), hour: 10)
+        _ = try await f.portal.releaseInvoice("inv-oasis-b", payments)
+        try await f.sync()
+        #expect(try queue.paymentsQueue(.council).map(\.invoiceID) == ["inv-oasis-b", "inv-oasis-c", "inv-oasis-a"])
+        #expect(try queue.paymentsQueue(.council).map(\.status) == [.submitted, .submitted, .submitted])
+        _ = try await f.portal.approveInvoice("inv-oasis-c", payments)
+        try await f.sync()
+        #expect(try queue.paymentsQueue(.council).map(\.invoiceID) == ["inv-oasis-b", "inv-oasis-a"])
+        // The same order after a rebuild from the log.
+        try await f.readModels.engine.rebuild(following: false)
+        #expect(try queue.paymentsQueue(.council).map(\.invoiceID) == ["inv-oasis-b", "inv-oasis-a"])
     }
 
     @Test("R-INV-2: a line removed from an unsubmitted invoice leaves the read model's lines and total")

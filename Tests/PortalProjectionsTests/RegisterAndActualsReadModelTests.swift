@@ -23,8 +23,8 @@ final class ReadModelFixture: @unchecked Sendable {
     let week1 = try! Week.parse("2026-11-16")
     var minutes = 0
 
-    init() async throws {
-        history = try PortalHistory(seed: 1)
+    init(policy: PolicyProfile = .norfolk) async throws {
+        history = try PortalHistory(seed: 1, policy: policy)
         readModels = PortalReadModels(log: history.log, dataFolder: history.folder)
         try readModels.open()
         history.helpdesk = try await history.staff("helpdesk-1", .helpdesk)

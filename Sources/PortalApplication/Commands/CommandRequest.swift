@@ -31,6 +31,16 @@ public struct CommandRequest: Sendable {
     /// `<role>@<organisation>`, `team:<team>`, `auditor` or `system:<job>`.
     public var eventActor: EventActor { EventActor(who: actor.who, actingAs: actor.actingAs) }
 
+    /// This request with an idempotency key — its own, or a new one — so that the ids of its events are known
+    /// before the append (a staged secret waits for its command's first event). A new key is new on every call:
+    /// callers may reuse one request (and so its command id) for several commands.
+    func withEventIDsKnownInAdvance() -> CommandRequest {
+        guard idempotencyKey == nil else { return self }
+        var request = self
+        request.idempotencyKey = "staged-\(UUID().uuidString.lowercased())"
+        return request
+    }
+
     /// The id of the `index`-th event of this request: SHA-256 of key, actor and index when there is an
     /// idempotency key, else a new id.
     func eventID(index: Int) -> UUID? {

@@ -59,27 +59,34 @@ extension Portal {
     }
 
     /// The user changes their own password (R-ACC-2, R-ACC-5); allowed while a first or expired password must
-    /// be changed. The event records the fact; the new hash goes to the credential store.
+    /// be changed. The event records the fact; the new hash goes to the credential store, staged until the
+    /// event is in the log (see ``appendIssuingSecret``).
     public func changePassword(current: String, new: String, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
         let user = try selfService(request)
         let command = User.Command.changePassword(
             newPassword: new, currentMatched: try credentials.verifyPassword(current, of: user),
             sameAsCurrent: try credentials.verifyPassword(new, of: user))
-        let outcome = try await perform(request, allowingPasswordChange: true) { attempt, context in
-            try attempt.decide(User.self, user.rawValue, command, context)
-        }
-        if !outcome.wasAlreadyApplied { try await credentials.setPassword(new, of: user, isFirstPassword: false) }
-        return outcome
+        return try await appendIssuingSecret(
+            .password, of: user, request,
+            stage: { try await credentials.stagePassword(new, of: user, isFirstPassword: false, awaiting: $0) },
+            append: { request in
+                try await perform(request, allowingPasswordChange: true) { attempt, context in
+                    try attempt.decide(User.self, user.rawValue, command, context)
+                }
+            }).outcome
     }
 
-    /// The user sets their passcode (R-ACC-3).
+    /// The user sets their passcode (R-ACC-3); its hash is staged until the event is in the log.
     public func setPasscode(_ passcode: String, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
         let user = try selfService(request)
-        let outcome = try await perform(request) { attempt, context in
-            try attempt.decide(User.self, user.rawValue, .setPasscode(passcode), context)
-        }
-        if !outcome.wasAlreadyApplied { try await credentials.setPasscode(passcode, of: user) }
-        return outcome
+        return try await appendIssuingSecret(
+            .passcode, of: user, request,
+            stage: { try await credentials.stagePasscode(passcode, of: user, awaiting: $0) },
+            append: { request in
+                try await perform(request) { attempt, context in
+                    try attempt.decide(User.self, user.rawValue, .setPasscode(passcode), context)
+                }
+            }).outcome
     }
 
     private func selfService(_ request: CommandRequest) throws -> UserID {

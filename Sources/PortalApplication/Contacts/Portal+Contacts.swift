@@ -19,12 +19,13 @@ extension Portal {
 
     /// The helpdesk accepts a contact creation: the email becomes the username and a first password is
     /// issued, returned here once for the helpdesk to give by phone (R-ACC-1). Nil for a retried request.
+    /// When the acceptance is not applied (refused when appended, or the append fails) the username is free
+    /// again and no password hash is kept.
     public func acceptContactCreation(_ user: UserID, requestID: ChangeRequestID, _ request: CommandRequest) async throws -> CommandOutcome<String> {
         let state = try self.state(of: User.self, user.rawValue)
         try authorise(request.actor, .edit(.changeRequestDecisions), organisation: state.organisationID)
         _ = try User.decide(.acceptContactCreation(requestID), state, context(for: request.actor))
-        if let email = state.person?.email { try await credentials.claimUsername(email, for: user) }
-        return try await issueFirstPassword(user, .acceptContactCreation(requestID), request)
+        return try await issueFirstPassword(user, .acceptContactCreation(requestID), request, claiming: state.person?.email)
     }
 
     public func rejectContactCreation(_ user: UserID, requestID: ChangeRequestID, reason: String, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
@@ -35,15 +36,19 @@ extension Portal {
         try await decideOnUser(user, .requestContactAmend(requestID, person: person, role: role), request)
     }
 
-    /// The helpdesk accepts an amendment; a new email becomes the username.
+    /// The helpdesk accepts an amendment; a new email becomes the username. When the acceptance is not
+    /// applied, the contact keeps the old username and the new one is free again.
     public func acceptContactAmend(_ user: UserID, requestID: ChangeRequestID, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
         let state = try self.state(of: User.self, user.rawValue)
         try authorise(request.actor, .edit(.changeRequestDecisions), organisation: state.organisationID)
         let events = try User.decide(.acceptContactAmend(requestID), state, context(for: request.actor))
+        var newEmail: String?
         if case .contactAmendAccepted(let accepted)? = events.first, accepted.person.email != state.person?.email {
-            try await credentials.claimUsername(accepted.person.email, for: user)
+            newEmail = accepted.person.email
         }
-        return try await decideOnUser(user, .acceptContactAmend(requestID), request)
+        return try await appendClaimingUsername(newEmail, for: user) {
+            try await decideOnUser(user, .acceptContactAmend(requestID), request)
+        }
     }
 
     public func rejectContactAmend(_ user: UserID, requestID: ChangeRequestID, reason: String, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
@@ -79,17 +84,23 @@ extension Portal {
         try authorise(request.actor, .edit(.accountSecurity), organisation: nil)
         let state = try self.state(of: User.self, user.rawValue)
         _ = try User.decide(command, state, context(for: request.actor))
-        try await credentials.claimUsername(try person.validated().email, for: user)
-        return try await issueFirstPassword(user, command, request)
+        return try await issueFirstPassword(user, command, request, claiming: try person.validated().email)
     }
 
-    /// Appends `command`'s events (which issue a first password), then stores the generated password's hash.
-    private func issueFirstPassword(_ user: UserID, _ command: User.Command, _ request: CommandRequest) async throws -> CommandOutcome<String> {
+    /// Appends `command`'s events (which issue a first password) with the generated password's hash staged
+    /// beside the log, and `username` claimed, until the events are in the log (see ``appendIssuingSecret``).
+    /// The password is returned once; nil for a retried request, or when a concurrent command issued the user
+    /// another password meanwhile (that one holds).
+    private func issueFirstPassword(
+        _ user: UserID, _ command: User.Command, _ request: CommandRequest, claiming username: String? = nil
+    ) async throws -> CommandOutcome<String> {
         let password = CredentialStore.generateFirstPassword()
-        let outcome = try await decideOnUser(user, command, request)
-        guard !outcome.wasAlreadyApplied else { return CommandOutcome(value: nil, positions: outcome.positions, wasAlreadyApplied: true) }
-        try await credentials.setPassword(password, of: user, isFirstPassword: true)
-        return CommandOutcome(value: password, positions: outcome.positions, wasAlreadyApplied: false)
+        let issue = try await appendIssuingSecret(
+            .password, of: user, claiming: username, request,
+            stage: { try await credentials.stagePassword(password, of: user, isFirstPassword: true, awaiting: $0) },
+            append: { try await decideOnUser(user, command, $0) })
+        let outcome = issue.outcome
+        return CommandOutcome(value: issue.isEffective ? password : nil, positions: outcome.positions, wasAlreadyApplied: outcome.wasAlreadyApplied)
     }
 
     /// The helpdesk resets a password: a new first password, which also unlocks the account (R-ACC-4).

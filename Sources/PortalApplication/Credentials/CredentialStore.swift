@@ -7,6 +7,12 @@ import PortalDomain
 /// passwords and passcodes, whether the password is a first (generated) one, and the username → user index.
 /// Nothing here is ever written to the event log, a log line or an error message (R-ACC-7).
 ///
+/// The log and this store are two environments, so no transaction spans both. A command that issues a secret
+/// stages its hash here first, tagged with the id of the command's first event, appends, then commits the
+/// staged hash: a staged hash is never checked by a login, and it takes effect only once its event is in the
+/// log (after a crash, ``resolveStaged(_:)`` at the next open commits it or drops it). So the log never says
+/// a password was issued or changed while this store still holds the old one, or none.
+///
 /// Writes run on the store's own writer thread; reads are short read transactions on the caller's thread.
 public final class CredentialStore: Sendable {
     /// The stored secrets of one user.
@@ -21,25 +27,60 @@ public final class CredentialStore: Sendable {
         public var username: String?
     }
 
+    /// A password or passcode hash waiting for the event that issues it.
+    public struct StagedSecret: Codable, Sendable, Equatable {
+        public enum Kind: String, Codable, Sendable, CaseIterable {
+            case password
+            case passcode
+        }
+
+        public var userID: UserID
+        public var kind: Kind
+        /// bcrypt hash of the new secret.
+        public var hash: String
+        /// For a password: whether it is a generated first (or reset) password.
+        public var isFirstPassword: Bool
+        /// The id of the first event of the command that issues the secret: the hash takes effect once that
+        /// event is in the log (a command's events are appended together, so the first stands for all).
+        public var eventID: UUID
+    }
+
+    /// What a username claim changed, so that it can be given back when the command it was for is not applied.
+    public struct UsernameClaim: Sendable, Equatable {
+        public var userID: UserID
+        /// The username claimed, lowercased.
+        public var username: String
+        /// The user's username before the claim (released by it when different).
+        public var previous: String?
+        /// True when the user already held `username`: the claim changed nothing.
+        public var heldAlready: Bool
+    }
+
     private let environment: LMDBEnvironment
     private let writer: LMDBWriterThread
     private let users: LMDBDatabase
     private let usernames: LMDBDatabase
+    private let staged: LMDBDatabase
     /// bcrypt cost: 12 in production; tests lower it.
     public let bcryptCost: UInt8
 
     public init(directory: URL, bcryptCost: UInt8 = 12) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         environment = try LMDBEnvironment(
-            path: directory.path, databases: ["users", "usernames"], options: .init(initialMapSize: 64 << 20, maximumReaders: 126))
+            path: directory.path, databases: ["users", "usernames", "staged"], options: .init(initialMapSize: 64 << 20, maximumReaders: 126))
         users = environment.database("users")
         usernames = environment.database("usernames")
+        staged = environment.database("staged")
         writer = LMDBWriterThread(environment: environment, name: "credential-store-writer")
         self.bcryptCost = bcryptCost
     }
 
-    /// Stops the writer after the writes already handed over.
-    public func close() { writer.close() }
+    /// Stops the writer after the writes already handed over, then closes the environment, so that the folder
+    /// can be opened again (as the event log's `close()` does).
+    public func close() {
+        writer.close()
+        environment.close()
+    }
 
     // MARK: Reads
 
@@ -70,27 +111,148 @@ public final class CredentialStore: Sendable {
         return Bcrypt.verify(passcode, hash: hash)
     }
 
+    /// Every staged secret, by user and kind.
+    public func stagedSecrets() throws -> [StagedSecret] {
+        try environment.read { [staged] txn in
+            try txn.withCursor(staged) { cursor in
+                var found: [StagedSecret] = []
+                var entry = try cursor.first()
+                while let current = entry {
+                    found.append(try JSONDecoder().decode(StagedSecret.self, from: Data(current.value)))
+                    entry = try cursor.next()
+                }
+                return found
+            }
+        }
+    }
+
     // MARK: Writes
 
     /// Gives `username` to `user`, releasing the user's previous username. Refuses a username of another user.
-    public func claimUsername(_ username: String, for user: UserID) async throws {
-        let key = Array(username.lowercased().utf8)
+    /// Returns what changed, for ``release(_:)``.
+    @discardableResult
+    public func claimUsername(_ username: String, for user: UserID) async throws -> UsernameClaim {
+        let lowercased = username.lowercased()
+        let key = Array(lowercased.utf8)
         let value = Array(user.rawValue.utf8)
         let userKey = value
         let (users, usernames) = (users, usernames)
-        let taken: Bool = try await writer.write { txn in
-            if let owner = try txn.get(usernames, key), Array(owner) != value { return true }
+        let claim: UsernameClaim? = try await writer.write { txn in
+            if let owner = try txn.get(usernames, key), Array(owner) != value { return nil }
             var record = try txn.get(users, userKey).map { try JSONDecoder().decode(Record.self, from: Data($0)) }
                 ?? Record(passwordHash: nil, isFirstPassword: false, passcodeHash: nil, username: nil)
-            if let previous = record.username, previous != username.lowercased() {
+            let claim = UsernameClaim(userID: user, username: lowercased, previous: record.username, heldAlready: record.username == lowercased)
+            if let previous = record.username, previous != lowercased {
                 try txn.delete(usernames, Array(previous.utf8))
             }
-            record.username = username.lowercased()
+            record.username = lowercased
             try txn.put(usernames, key, value)
             try txn.put(users, userKey, Array(try JSONEncoder().encode(record)))
-            return false
+            return claim
         }
-        if taken { throw PortalError.usernameTaken(username.lowercased()) }
+        guard let claim else { throw PortalError.usernameTaken(lowercased) }
+        return claim
+    }
+
+    /// Gives back what `claim` took, when the command it was for was not applied: the username is free again
+    /// (unless the user held it before) and the user's previous username is theirs again (unless another user
+    /// took it meanwhile).
+    public func release(_ claim: UsernameClaim) async throws {
+        guard !claim.heldAlready else { return }
+        let user = Array(claim.userID.rawValue.utf8)
+        let (users, usernames) = (users, usernames)
+        try await writer.write { txn in
+            if let owner = try txn.get(usernames, Array(claim.username.utf8)), Array(owner) == user {
+                _ = try txn.delete(usernames, Array(claim.username.utf8))
+            }
+            var record = try txn.get(users, user).map { try JSONDecoder().decode(Record.self, from: Data($0)) }
+                ?? Record(passwordHash: nil, isFirstPassword: false, passcodeHash: nil, username: nil)
+            guard record.username == claim.username else { return }
+            record.username = nil
+            if let previous = claim.previous, try txn.get(usernames, Array(previous.utf8)) == nil {
+                try txn.put(usernames, Array(previous.utf8), user)
+                record.username = previous
+            }
+            try txn.put(users, user, Array(try JSONEncoder().encode(record)))
+        }
+    }
+
+    /// Stages the bcrypt hash of `password` (hashed here, off the writer thread) for the command whose first
+    /// event is `eventID`; it replaces any secret of the same kind staged before for the user.
+    public func stagePassword(_ password: String, of user: UserID, isFirstPassword: Bool, awaiting eventID: UUID) async throws {
+        let hash = Bcrypt.hash(password, cost: bcryptCost)
+        try await stage(StagedSecret(userID: user, kind: .password, hash: hash, isFirstPassword: isFirstPassword, eventID: eventID))
+    }
+
+    /// Stages the bcrypt hash of `passcode` for the command whose first event is `eventID`.
+    public func stagePasscode(_ passcode: String, of user: UserID, awaiting eventID: UUID) async throws {
+        let hash = Bcrypt.hash(passcode, cost: bcryptCost)
+        try await stage(StagedSecret(userID: user, kind: .passcode, hash: hash, isFirstPassword: false, eventID: eventID))
+    }
+
+    private func stage(_ secret: StagedSecret) async throws {
+        let staged = staged
+        let bytes = Array(try JSONEncoder().encode(secret))
+        try await writer.write { txn in try txn.put(staged, Self.stagedKey(secret.userID, secret.kind), bytes) }
+    }
+
+    /// Makes the secret staged for `eventID` the user's own, now that its event is in the log. False when no
+    /// secret of that kind is staged for that event (a later command staged another).
+    @discardableResult
+    public func commitStaged(_ kind: StagedSecret.Kind, of user: UserID, awaiting eventID: UUID) async throws -> Bool {
+        let (users, staged) = (users, staged)
+        return try await writer.write { txn in try Self.resolve(txn, users: users, staged: staged, user, kind, eventID, landed: true) }
+    }
+
+    /// Drops the secret staged for `eventID`: its command was not applied.
+    public func discardStaged(_ kind: StagedSecret.Kind, of user: UserID, awaiting eventID: UUID) async throws {
+        let (users, staged) = (users, staged)
+        _ = try await writer.write { txn in try Self.resolve(txn, users: users, staged: staged, user, kind, eventID, landed: false) }
+    }
+
+    /// Commits each staged secret whose event `landed` says is in the log and drops the others. Called when the
+    /// data folder is opened, before any command runs, so a staged secret is there only because a crash came
+    /// between its command's append and the commit (or before the append). Blocks the calling thread.
+    public func resolveStaged(_ landed: (StagedSecret) throws -> Bool) throws {
+        let pending = try stagedSecrets()
+        guard !pending.isEmpty else { return }
+        let decisions = try pending.map { ($0, try landed($0)) }
+        let (users, staged) = (users, staged)
+        try writer.writeBlocking { txn in
+            for (secret, landed) in decisions {
+                _ = try Self.resolve(txn, users: users, staged: staged, secret.userID, secret.kind, secret.eventID, landed: landed)
+            }
+        }
+    }
+
+    /// In one write: when the secret staged for `user` and `kind` awaits `eventID`, applies it (`landed`) or
+    /// drops it, and says whether it was there.
+    private static func resolve(
+        _ txn: borrowing LMDBTransaction, users: LMDBDatabase, staged: LMDBDatabase,
+        _ user: UserID, _ kind: StagedSecret.Kind, _ eventID: UUID, landed: Bool
+    ) throws -> Bool {
+        let key = stagedKey(user, kind)
+        guard let bytes = try txn.get(staged, key) else { return false }
+        let secret = try JSONDecoder().decode(StagedSecret.self, from: Data(bytes))
+        guard secret.eventID == eventID else { return false }
+        _ = try txn.delete(staged, key)
+        guard landed else { return true }
+        let userKey = Array(user.rawValue.utf8)
+        var record = try txn.get(users, userKey).map { try JSONDecoder().decode(Record.self, from: Data($0)) }
+            ?? Record(passwordHash: nil, isFirstPassword: false, passcodeHash: nil, username: nil)
+        switch kind {
+        case .password:
+            record.passwordHash = secret.hash
+            record.isFirstPassword = secret.isFirstPassword
+        case .passcode:
+            record.passcodeHash = secret.hash
+        }
+        try txn.put(users, userKey, Array(try JSONEncoder().encode(record)))
+        return true
+    }
+
+    private static func stagedKey(_ user: UserID, _ kind: StagedSecret.Kind) -> [UInt8] {
+        Array("\(user.rawValue)\n\(kind.rawValue)".utf8)
     }
 
     /// Stores the bcrypt hash of `password` (hashed here, off the writer thread).

@@ -6,7 +6,8 @@ public enum VisitTime: String, Sendable, Hashable, Codable, CaseIterable {
     case night
 }
 
-/// Why a visit was aborted. For a night sit/sleep, hospitalisation or death pays the full amount (R-ABT-3).
+/// Why a visit was aborted. For a night sit/sleep cancelled with less than 24 hours' notice, hospitalisation or
+/// death pays the full amount (R-ABT-3); with 24 hours' notice or more no cause is claimable.
 public enum AbortCause: String, Sendable, Hashable, Codable, CaseIterable {
     case cancelled
     case noEntry = "no-entry"
@@ -52,6 +53,10 @@ public struct AbortedVisitClaim: Sendable, Hashable, Codable {
 /// - `block-2015-framework`: a day visit pays 50 % of its length, rounded half-up at 4 dp (R-ABT-2).
 /// - A night sit/sleep pays 25 % of its length, or 100 % when interrupted by hospitalisation or death,
 ///   under every contract type (R-ABT-3).
+/// - The notice rule comes first and has no exception: a visit or night cancelled with 24 hours' notice or
+///   more pays nothing, whatever the cause. Hospitalisation or death known a day or more ahead is not an
+///   interruption, so it earns neither the 100 % nor the 25 % of a night (DOMAIN.md: "hospitalisation or
+///   death pays 100 % only with less than 24 hours' notice"); the claim's basis says "not claimable".
 public enum AbortedVisits {
     static let dayCap = Quantity(tenThousandths: 5_000) // 30 minutes
     static let noticeLimit = Quantity(24)

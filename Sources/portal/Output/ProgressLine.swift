@@ -2,22 +2,33 @@ import Foundation
 import PortalProjections
 import Synchronization
 
-/// Progress of a long command on standard error: on a terminal one line that updates in place; otherwise a
-/// plain line at most every few seconds, and a last one at the end.
+/// Progress of a long command on standard error: on a terminal one line that updates in place (events done,
+/// rate, time left); otherwise a plain line at most every few seconds, and a last one at the end.
 final class ProgressLine: Sendable {
+    /// The environment variable that sets the interval between lines in milliseconds (0: every report), in
+    /// place of 200 ms on a terminal and 5 s otherwise. For tests, which cannot wait seconds for a line.
+    static let intervalVariable = "PORTAL_PROGRESS_INTERVAL_MS"
+
     private let verb: String
-    private let isTerminal = isatty(STDERR_FILENO) != 0
+    private let isTerminal: Bool
+    private let interval: Duration
     private let last = Mutex<(printed: ContinuousClock.Instant?, progress: RebuildProgress?)>((nil, nil))
 
-    init(verb: String) {
+    init(verb: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.verb = verb
+        let terminal = isatty(STDERR_FILENO) != 0
+        isTerminal = terminal
+        if let text = environment[Self.intervalVariable], let milliseconds = Int(text), milliseconds >= 0 {
+            interval = .milliseconds(milliseconds)
+        } else {
+            interval = terminal ? .milliseconds(200) : .seconds(5)
+        }
     }
 
     func report(_ progress: RebuildProgress) {
         let now = ContinuousClock.now
         let due = last.withLock { last -> Bool in
             last.progress = progress
-            let interval: Duration = isTerminal ? .milliseconds(200) : .seconds(5)
             guard last.printed.map({ now - $0 >= interval }) ?? true else { return false }
             last.printed = now
             return true

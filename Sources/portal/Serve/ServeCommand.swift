@@ -30,11 +30,11 @@ extension Portal {
         @Option(help: "Address to bind; the default is loopback only.")
         var bind: String = "127.0.0.1"
 
-        @Option(help: "Policy profile: norfolk or lancashire.")
-        var policy: String = "norfolk"
+        @Option(help: "Policy profile: norfolk or lancashire (default norfolk). Recorded at a data folder's first start; later starts use the recorded one.")
+        var policy: String?
 
-        @Option(help: "The Monday that starts period 1 (R-PER-1).")
-        var periodAnchor: String = "2026-04-06"
+        @Option(help: "The Monday that starts period 1, R-PER-1 (default 2026-04-06). Recorded like --policy.")
+        var periodAnchor: String?
 
         @Flag(help: "Fill a new data folder with the demo council first and print its logins.")
         var demo = false
@@ -45,27 +45,33 @@ extension Portal {
         @Option(help: "Largest request body in bytes (413 beyond it).")
         var maximumBodySize: Int = 1 << 20
 
+        /// What a new data folder records when --policy or --period-anchor is not given.
+        static let defaultSettings = DeploymentSettings(policy: .norfolk, periodAnchor: BusinessDate(iso8601: "2026-04-06")!)
+
         func run() async throws {
-            let policy: PolicyProfile
-            let calendar: PeriodCalendar
-            do {
-                policy = try PolicyProfile.named(self.policy)
-                guard let anchor = BusinessDate(iso8601: periodAnchor) else {
-                    throw ValidationError("--period-anchor '\(periodAnchor)' is not a date like 2026-04-06")
-                }
-                calendar = try PeriodCalendar(anchor: anchor)
-            } catch let error as DomainError {
-                throw ValidationError(error.description)
-            }
             let folder = dataFolder.folder
-            let portal = try PortalApplication.Portal.open(
-                dataDirectory: folder, configuration: .init(policy: policy, calendar: calendar), bcryptCost: bcryptCost)
+            let portal: PortalApplication.Portal
+            do {
+                var requested = DeploymentSettings.Request(policy: try policy.map { try PolicyProfile.named($0) })
+                if let periodAnchor {
+                    guard let anchor = BusinessDate(iso8601: periodAnchor) else {
+                        throw ValidationError("--period-anchor '\(periodAnchor)' is not a date like 2026-04-06")
+                    }
+                    requested.periodAnchor = anchor
+                }
+                // The policy and period anchor are those recorded in the data folder (recorded now on a first start).
+                portal = try await PortalApplication.Portal.open(
+                    dataDirectory: folder, deployment: requested, defaults: Self.defaultSettings, bcryptCost: bcryptCost)
+            } catch let error as DomainError {
+                throw ValidationError("\(error.description); start without --policy and --period-anchor to serve under the recorded settings")
+            }
             defer { portal.close() }
+            say("portal: policy \(portal.configuration.policy), periods numbered from \(portal.configuration.calendar.anchor)")
             let sessions = try SessionStore(directory: folder.appendingPathComponent("sessions"), clock: portal.configuration.time.clock)
             defer { sessions.close() }
 
             if demo {
-                if try portal.log.head().position == 0 {
+                if try portal.holdsNoHistory() {
                     say("portal: filling \(folder.path) with the demo council…")
                     let logins = try await DemoCouncil.seed(portal)
                     say("portal: demo logins (password \(DemoCouncil.password), passcode \(DemoCouncil.passcode)):")

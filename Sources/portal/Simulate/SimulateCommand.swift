@@ -48,11 +48,14 @@ extension Portal {
             if let weeks { scale.weeks = weeks }
             let start = SimulationDefaults.start
             let clock = ManualClock(start.startOfDay)
-            let portal = try PortalApplication.Portal.open(
-                dataDirectory: folder,
-                configuration: .init(policy: try PolicyProfile.named(policy), calendar: try PeriodCalendar(anchor: SimulationDefaults.anchor),
-                                     time: DeploymentTime(clock: clock)),
-                bcryptCost: bcryptCost)
+            // The policy and anchor are recorded first, so that `portal serve` later runs the folder under them;
+            // the request's ids are fixed by the seed, so the same seed still gives the same events.
+            let settings = DeploymentSettings(policy: try PolicyProfile.named(policy), periodAnchor: SimulationDefaults.anchor)
+            let portal = try await PortalApplication.Portal.open(
+                dataDirectory: folder, deployment: .init(policy: settings.policy, periodAnchor: settings.periodAnchor), defaults: settings,
+                time: DeploymentTime(clock: clock), bcryptCost: bcryptCost,
+                request: CommandRequest(actor: .system(job: "deployment"), correlationID: SimulationDefaults.id(seed, 1),
+                                        commandID: SimulationDefaults.id(seed, 2), idempotencyKey: "simulation-\(seed)-deployment"))
             defer { portal.close() }
             let started = ContinuousClock.now
             let report = try await CountySimulation(seed: seed, scale: scale, start: start).run(portal: portal, clock: clock) { progress in
@@ -71,4 +74,10 @@ enum SimulationDefaults {
     static let anchor = BusinessDate(iso8601: "2026-04-06")!
     /// The demo starts at the beginning of period 6.
     static let start = BusinessDate(iso8601: "2026-08-24")!
+
+    /// A UUID fixed by the seed and a number.
+    static func id(_ seed: UInt64, _ number: UInt8) -> UUID {
+        let s = withUnsafeBytes(of: seed.bigEndian) { Array($0) }
+        return UUID(uuid: (s[0], s[1], s[2], s[3], s[4], s[5], 0x80 | (s[6] & 0x0f), s[7], 0x80, 0, 0, 0, 0, 0, 0, number))
+    }
 }

@@ -120,4 +120,30 @@ struct OneOffClaimRulesTests {
         }
         #expect(twice?.message.contains("inv-k") == true)
     }
+
+    @Test("R-OOC-4: accepted — the Payments Team rejects a submitted claim with a reason: the claim is rejected, the reason kept; it can then be neither approved nor invoiced")
+    func rejection() throws {
+        var claim = try create([item("2026-11-17", "2026-11-19")])
+        let draft = #expect(throws: DomainError.self) { try OneOffClaim.decide(.reject(reason: "no hospital record"), claim, payments) }
+        #expect(draft?.rule == "R-OOC-4")
+        claim = try OneOffClaim.decide(.submit, claim, context).reduce(claim, OneOffClaim.evolve)
+        let events = try OneOffClaim.decide(.reject(reason: "  no hospital record for 17/11  "), claim, payments)
+        guard case .rejected(let rejected)? = events.first else {
+            Issue.record("expected OneOffClaimRejected, got \(events)")
+            return
+        }
+        #expect(rejected.claimID == "claim-1")
+        #expect(rejected.reason == "no hospital record for 17/11")
+        #expect(rejected.date == F.date("2026-12-14"))
+        claim = events.reduce(claim, OneOffClaim.evolve)
+        #expect(claim.status == .rejected)
+        #expect(claim.rejectionReason == "no hospital record for 17/11")
+        let approve = #expect(throws: DomainError.self) { try OneOffClaim.decide(.approve, claim, payments) }
+        #expect(approve?.rule == "R-OOC-4")
+        let draftInvoice = ContractInvoiceDraft(invoiceID: "inv-k", contractID: "k-b", reference: "CLAIMS-9", invoiceDate: F.date("2026-12-14"), claimIDs: ["claim-1"])
+        let invoiced = #expect(throws: DomainError.self) {
+            try Invoice.decide(.createForClaims(draftInvoice, contract: Self.contract, claims: ["claim-1": claim]), Invoice.initialState, context)
+        }
+        #expect(invoiced?.rule == "R-OOC-4")
+    }
 }

@@ -270,6 +270,12 @@ struct InvoiceRulesTests {
         var stranger = temporary
         stranger.cpliID = "cpli-x"
         stranger.clientReference = "C9999"
-        #expect(throws: DomainError.self) { try CPLI.decide(.commission(stranger, original: books.cplis[0]), CPLI.initialState, brokerage) }
+        let refused = #expect(throws: DomainError.self) { try CPLI.decide(.commission(stranger, original: books.cplis[0]), CPLI.initialState, brokerage) }
+        #expect(refused?.field == "temporaryOf")
+        #expect(refused?.message.contains("cpli-1") == true)
+        // Refused: a temporary CPLI of a CPLI that does not exist.
+        let missing = #expect(throws: DomainError.self) { try CPLI.decide(.commission(temporary, original: nil), CPLI.initialState, brokerage) }
+        #expect(missing?.field == "temporaryOf")
+        #expect(missing?.isNotFound == true)
     }
 }

@@ -56,7 +56,23 @@ struct AmountTests {
         #expect(Quantity.sum(try ["1.0005", "1.0005"].map { try Quantity.parse($0, field: "q") }).amount(at: rate) == Money(pence: 2001))
     }
 
-    @Test("money parses to pence, may be negative, and refuses a third decimal")
+    @Test("R-ACT-5: refused — money with a third decimal, a rate with a fifth, a quantity with a fifth; each error names its field and the precision")
+    func precisionRefused() {
+        let money = #expect(throws: DomainError.self) { try Money.parse("777.005", field: "amount") }
+        #expect(money?.field == "amount")
+        #expect(money?.isInvalidValue == true)
+        let rate = #expect(throws: DomainError.self) { try Rate.parse("18.50001", field: "rate") }
+        #expect(rate?.field == "rate")
+        #expect(rate?.isInvalidValue == true)
+        let quantity = #expect(throws: DomainError.self) { try Quantity.parse("10.50001", field: "actual") }
+        #expect(quantity?.field == "actual")
+        #expect(quantity?.message.contains("4 decimal places") == true)
+        // Floating-point spellings are refused rather than rounded.
+        #expect(throws: DomainError.self) { try Money.parse("1e2", field: "amount") }
+        #expect(throws: DomainError.self) { try Rate.parse("18,50", field: "rate") }
+    }
+
+    @Test("R-ACT-5: money parses to pence, may be negative, and refuses a third decimal")
     func moneyParsing() throws {
         #expect(try Money.parse("12.34", field: "amount").pence == 1234)
         #expect(try Money.parse("-3.5", field: "amount").description == "-3.50")

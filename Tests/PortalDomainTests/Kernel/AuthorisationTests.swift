@@ -8,6 +8,55 @@ struct AuthorisationTests {
 
     func provider(_ role: ProviderRole) -> Actor { .provider(user: "u-1", organisation: own, role: role) }
 
+    /// DOMAIN.md's R-ROLE table as written there, one row per provider role: the areas it may edit. Every role
+    /// reads all of its own organisation's areas.
+    static let domainTable: [ProviderRole: Set<PortalArea>] = {
+        let organisationAndServiceDetails: Set<PortalArea> = [.organisationDetails, .serviceDetails]
+        let everything: Set<PortalArea> = organisationAndServiceDetails.union([
+            .contacts, .carePackageLineItems, .contractDocuments, .actuals, .invoices, .oneOffClaims, .scheduledPayments, .reports, .actions,
+        ])
+        return [
+            // "everything except scheduled payments"
+            .superUserActuals: everything.subtracting([.scheduledPayments]),
+            // "everything"
+            .superUserScheduled: everything,
+            // "actuals, invoices and credit notes, one-off claims, contract documents, actions/change requests"
+            .payments: [.actuals, .invoices, .oneOffClaims, .contractDocuments, .actions],
+            // "organisation and service details, contacts, CPLIs, contract documents, actions/change requests"
+            .administration: organisationAndServiceDetails.union([.contacts, .carePackageLineItems, .contractDocuments, .actions]),
+            // "organisation and service details, reports, actions/change requests"
+            .reports: organisationAndServiceDetails.union([.reports, .actions]),
+            // "invoices and credit notes"
+            .invoiceOnly: [.invoices],
+            // "nothing"
+            .readOnly: [],
+        ]
+    }()
+
+    @Test("R-ROLE: the table's areas are the provider areas of Authorisation, and every role has a row")
+    func tableAreas() {
+        #expect(Self.domainTable[.superUserScheduled] == PortalArea.providerAreas)
+        #expect(Set(Self.domainTable.keys) == Set(ProviderRole.allCases))
+    }
+
+    @Test("R-ROLE: every provider role × every area edits exactly as DOMAIN.md's table says, and reads all of its own organisation",
+          arguments: ProviderRole.allCases, PortalArea.allCases)
+    func roleTable(role: ProviderRole, area: PortalArea) throws {
+        let mayEdit = Self.domainTable[role]?.contains(area) == true
+        #expect(Authorisation.allows(provider(role), .edit(area), organisation: own) == mayEdit,
+                "\(role) \(mayEdit ? "may" : "may not") edit \(area) by the table")
+        #expect(Authorisation.editableAreas(of: role).contains(area) == mayEdit)
+        #expect(Authorisation.allows(provider(role), .read(area), organisation: own), "\(role) reads \(area)")
+        if !mayEdit {
+            let refused = #expect(throws: AccessRefused.self) { try Authorisation.check(provider(role), .edit(area), organisation: own) }
+            #expect(refused?.missingPermission == .edit(area))
+            #expect(refused?.rule == "R-ROLE")
+        }
+        // R-ROLE-2: never another organisation's, whatever the role and area.
+        #expect(!Authorisation.allows(provider(role), .read(area), organisation: other))
+        #expect(!Authorisation.allows(provider(role), .edit(area), organisation: other))
+    }
+
     @Test("R-ROLE: actuals are edited by super users and payments only", arguments: ProviderRole.allCases)
     func actualsByRole(role: ProviderRole) {
         let mayEdit: Set<ProviderRole> = [.superUserActuals, .superUserScheduled, .payments]

@@ -37,6 +37,105 @@ struct ContactAndDocumentTests {
         #expect(throws: DomainError.self) { try run(Organisation.self, [(.changeDetails(.reject("cr-1", reason: " ")), helpdesk)], from: state) }
     }
 
+    func registeredService() throws -> Service.State {
+        let procurement = Actor.council(user: "p-1", team: .procurement)
+        let contract = try run(Contract.self, [(.register(ContractRegistered(
+            contractID: "k-1", organisationID: F.organisation, name: "Home support", contractType: .block2013,
+            paymentBasis: .invoiced, startDate: F.date("2026-01-05")), organisationIsRegistered: true), procurement)])
+        return try run(Service.self, [(.register(ServiceRegistered(
+            serviceID: F.service, organisationID: F.organisation, contractID: "k-1", details: details,
+            startDate: F.date("2026-11-16")), contract: contract), procurement)])
+    }
+
+    @Test("R-CON-1: a service's details change only when the helpdesk accepts the request; a rejection keeps them")
+    func serviceDetailsChange() throws {
+        var state = try registeredService()
+        var moved = details
+        moved.addressLines = ["2 New Road"]
+        moved.telephone = "01473 000111"
+        state = try run(Service.self, [(.changeDetails(.request("cr-1", moved)), admin)], from: state)
+        #expect(state.details?.addressLines == ["1 Oasis Street"], "a request alone changes nothing")
+        #expect(state.changeRequests.open["cr-1"]?.addressLines == ["2 New Road"])
+        let rejected = try run(Service.self, [(.changeDetails(.reject("cr-1", reason: "not this service's address")), helpdesk)], from: state)
+        #expect(rejected.details?.addressLines == ["1 Oasis Street"])
+        #expect(rejected.changeRequests.open.isEmpty)
+        let accepted = try run(Service.self, [(.changeDetails(.accept("cr-1")), helpdesk)], from: state)
+        #expect(accepted.details?.addressLines == ["2 New Road"])
+        #expect(accepted.details?.telephone == "01473 000111")
+        // The provider requests (service details), only the helpdesk decides.
+        #expect(Service.Command.changeDetails(.request("cr-1", moved)).requiredPermission == .edit(.serviceDetails))
+        #expect(Service.Command.changeDetails(.accept("cr-1")).requiredPermission == .edit(.changeRequestDecisions))
+        #expect(!Authorisation.allows(admin, .edit(.changeRequestDecisions), organisation: F.organisation))
+    }
+
+    @Test("R-CON-1: refused service details steps — a decided request again, a reused id, a rejection without a reason, an unknown request, bad details")
+    func serviceDetailsRefused() throws {
+        var moved = details
+        moved.addressLines = ["2 New Road"]
+        let state = try run(Service.self, [(.changeDetails(.request("cr-1", moved)), admin)], from: try registeredService())
+        let accepted = try run(Service.self, [(.changeDetails(.accept("cr-1")), helpdesk)], from: state)
+        let twice = #expect(throws: DomainError.self) { try run(Service.self, [(.changeDetails(.reject("cr-1", reason: "late")), helpdesk)], from: accepted) }
+        #expect(twice?.rule == "R-CON-1")
+        #expect(twice?.field == "requestID")
+        let reused = #expect(throws: DomainError.self) { try run(Service.self, [(.changeDetails(.request("cr-1", moved)), admin)], from: accepted) }
+        #expect(reused?.isDuplicate == true)
+        let noReason = #expect(throws: DomainError.self) { try run(Service.self, [(.changeDetails(.reject("cr-1", reason: "  ")), helpdesk)], from: state) }
+        #expect(noReason?.field == "reason")
+        let unknown = #expect(throws: DomainError.self) { try run(Service.self, [(.changeDetails(.accept("cr-9")), helpdesk)], from: state) }
+        #expect(unknown?.isNotFound == true)
+        var blank = details
+        blank.name = " "
+        let bad = #expect(throws: DomainError.self) { try run(Service.self, [(.changeDetails(.request("cr-2", blank)), admin)], from: state) }
+        #expect(bad?.field == "name")
+        let none = #expect(throws: DomainError.self) { try run(Service.self, [(.changeDetails(.request("cr-2", moved)), admin)]) }
+        #expect(none?.field == "serviceID")
+    }
+
+    @Test("R-CON-1: a contact creation rejected by the helpdesk gives no access; it cannot then be accepted, and a rejection needs a reason")
+    func contactCreationRejected() throws {
+        let person = Person(forename: "John", surname: "Smith", email: "jsmith@testsystem.co.uk")
+        let requested = try run(User.self, [
+            (.requestContactCreation("u-7", "cr-1", organisation: F.organisation, person: person, role: .payments), admin),
+        ])
+        #expect(requested.status == .creationRequested)
+        #expect(requested.actor == nil)
+        let noReason = #expect(throws: DomainError.self) { try run(User.self, [(.rejectContactCreation("cr-1", reason: ""), helpdesk)], from: requested) }
+        #expect(noReason?.field == "reason")
+        let rejected = try run(User.self, [(.rejectContactCreation("cr-1", reason: "not an employee"), helpdesk)], from: requested)
+        #expect(rejected.status == .creationRejected)
+        #expect(rejected.actor == nil)
+        #expect(rejected.accessProblem(today: F.date("2026-11-25")) != nil)
+        let late = #expect(throws: DomainError.self) { try run(User.self, [(.acceptContactCreation("cr-1"), helpdesk)], from: rejected) }
+        #expect(late?.field == "requestID")
+        let events = try User.decide(.rejectContactCreation("cr-1", reason: "  not an employee "), requested, F.context(helpdesk))
+        guard case .contactCreationRejected(let event)? = events.first else {
+            Issue.record("expected ContactCreationRejected, got \(events)")
+            return
+        }
+        #expect(event.reason == "not an employee")
+    }
+
+    @Test("R-CON-1: a contact amendment rejected by the helpdesk keeps the contact as it was; it cannot then be accepted")
+    func contactAmendRejected() throws {
+        let person = Person(forename: "John", surname: "Smith", email: "jsmith@testsystem.co.uk")
+        let renamed = Person(forename: "Johnny", surname: "Smith", email: "johnny@testsystem.co.uk")
+        let requested = try run(User.self, [
+            (.requestContactCreation("u-7", "cr-1", organisation: F.organisation, person: person, role: .payments), admin),
+            (.acceptContactCreation("cr-1"), helpdesk),
+            (.requestContactAmend("cr-2", person: renamed, role: .readOnly), admin),
+        ])
+        let noReason = #expect(throws: DomainError.self) { try run(User.self, [(.rejectContactAmend("cr-2", reason: " "), helpdesk)], from: requested) }
+        #expect(noReason?.field == "reason")
+        let rejected = try run(User.self, [(.rejectContactAmend("cr-2", reason: "role not allowed"), helpdesk)], from: requested)
+        #expect(rejected.actor == .provider(user: "u-7", organisation: F.organisation, role: .payments))
+        #expect(rejected.person?.email == "jsmith@testsystem.co.uk")
+        #expect(rejected.changeRequests.open.isEmpty)
+        let late = #expect(throws: DomainError.self) { try run(User.self, [(.acceptContactAmend("cr-2"), helpdesk)], from: rejected) }
+        #expect(late?.rule == "R-CON-1")
+        let unknown = #expect(throws: DomainError.self) { try run(User.self, [(.rejectContactAmend("cr-9", reason: "no"), helpdesk)], from: requested) }
+        #expect(unknown?.isNotFound == true)
+    }
+
     @Test("R-CON-2: accepting a role removal ends the contact's access at once; rejecting keeps it")
     func roleRemoval() throws {
         let person = Person(forename: "John", surname: "Smith", email: "jsmith@testsystem.co.uk")

@@ -69,6 +69,7 @@ struct EventSchemaTests {
         PeriodLocked(serviceID: "s-1", period: PeriodNumber(9), invoiceID: "inv-9"),
         NextPeriodOpened(serviceID: "s-1", period: PeriodNumber(9), invoiceID: "inv-9", reason: .held),
         PeriodReopened(serviceID: "s-1", period: PeriodNumber(9), invoiceID: "inv-9"),
+        DeploymentConfigured(policy: "lancashire", periodAnchor: F.date("2026-04-06")),
         ActualsFileImported(importID: "imp-1", organisationID: "oasis", period: PeriodNumber(9),
                             sha256: String(repeating: "ab", count: 32), fileName: "actuals-p9.csv", rows: 12, linesRecorded: 3),
     ]

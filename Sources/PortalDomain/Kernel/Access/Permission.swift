@@ -27,6 +27,8 @@ public enum PortalArea: String, Sendable, Hashable, Codable, CaseIterable, Custo
     case paymentProcessing = "payment-processing"
     /// Council only: the locks of periods written by the invoice lifecycle (R-PER-3).
     case periodLocks = "period-locks"
+    /// System only: the policy and period anchor a data folder's history is recorded under, set by its first start.
+    case deploymentSettings = "deployment-settings"
 
     public var description: String { rawValue }
 
@@ -108,9 +110,9 @@ public enum Authorisation {
         }
     }
 
-    /// The areas a system job may edit: the security facts of logins and the payment and lock work of
-    /// scheduled jobs.
-    public static let systemEditableAreas: Set<PortalArea> = [.accountSecurity, .paymentProcessing, .scheduledPayments, .periodLocks]
+    /// The areas a system job may edit: the security facts of logins, the payment and lock work of scheduled
+    /// jobs, and the deployment's settings recorded at a data folder's first start.
+    public static let systemEditableAreas: Set<PortalArea> = [.accountSecurity, .paymentProcessing, .scheduledPayments, .periodLocks, .deploymentSettings]
 
     /// Whether `actor` may have `permission` on data of `organisation` (nil: data of no one organisation,
     /// such as council staff accounts).

@@ -45,6 +45,8 @@ public enum EventRegistry {
         ConversationEvent.self,
         ScheduledPaymentsEvent.self,
         PaymentRunEvent.self,
+        // The settings a data folder's history is recorded under.
+        DeploymentEvent.self,
     ]
 
     /// Every registered payload type.

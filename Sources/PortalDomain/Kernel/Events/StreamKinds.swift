@@ -11,6 +11,7 @@ extension EventRegistry {
         Actuals.self,
         PeriodLocks.self,
         Imports.self,
+        Deployment.self,
     ]
 
     /// The kind of stream whose ids start with `category-`.

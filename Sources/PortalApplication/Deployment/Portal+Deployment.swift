@@ -1,0 +1,64 @@
+import EventLog
+import Foundation
+import PortalDomain
+
+/// The policy profile and period anchor a data folder's history is recorded under (`deployment-settings`).
+extension Portal {
+    /// Opens the data folder (as ``open(dataDirectory:configuration:bcryptCost:)``) under the settings recorded
+    /// in its log: a first start records `requested`, else `defaults`; a later start uses the recorded settings
+    /// for the values `requested` leaves out, and is refused, with nothing opened, when it asks for others
+    /// (a `DomainError` naming both values).
+    public static func open(
+        dataDirectory: URL, deployment requested: DeploymentSettings.Request, defaults: DeploymentSettings,
+        time: DeploymentTime = DeploymentTime(), bcryptCost: UInt8 = 12,
+        request: CommandRequest = CommandRequest(actor: .system(job: "deployment"))
+    ) async throws -> Portal {
+        let asked = requested.resolved(defaults)
+        let provisional = try open(
+            dataDirectory: dataDirectory,
+            configuration: Configuration(policy: asked.policy, calendar: try PeriodCalendar(anchor: asked.periodAnchor), time: time),
+            bcryptCost: bcryptCost)
+        do {
+            let settings = try await provisional.settleDeploymentSettings(requested, defaults: defaults, request)
+            let configuration = Configuration(
+                policy: settings.policy, calendar: try PeriodCalendar(anchor: settings.periodAnchor), time: time,
+                maximumAttempts: provisional.configuration.maximumAttempts)
+            return Portal(log: provisional.log, credentials: provisional.credentials, configuration: configuration,
+                          attachments: provisional.attachments)
+        } catch {
+            provisional.close()
+            throw error
+        }
+    }
+
+    /// The settings this data folder's history is recorded under, recording them first when none are (see
+    /// ``Deployment``). Refused when `requested` asks for a value other than the recorded one; a system job's
+    /// work (R-ROLE).
+    public func settleDeploymentSettings(
+        _ requested: DeploymentSettings.Request, defaults: DeploymentSettings, _ request: CommandRequest
+    ) async throws -> DeploymentSettings {
+        let command = Deployment.Command.settle(requested: requested, defaults: defaults)
+        _ = try await perform(request) { attempt, context in
+            try authorise(request.actor, command.requiredPermission, organisation: nil)
+            return try attempt.decide(Deployment.self, Deployment.settingsID, command, context)
+        }
+        // Read back what the log holds; a retried request (found by its idempotency key) is checked here too.
+        let state = try self.state(of: Deployment.self, Deployment.settingsID)
+        _ = try Deployment.decide(command, state, context(for: request.actor))
+        guard let recorded = state.configured else {
+            throw PortalError.unreadableStream(Deployment.streamID(Deployment.settingsID), "no settings are recorded after recording them")
+        }
+        return try recorded.settings()
+    }
+
+    /// The settings recorded in the log, nil when none are yet.
+    public func recordedDeploymentSettings() throws -> DeploymentSettings? {
+        try state(of: Deployment.self, Deployment.settingsID).configured?.settings()
+    }
+
+    /// True when the log holds nothing but the recorded deployment settings: a new data folder.
+    public func holdsNoHistory() throws -> Bool {
+        let settingsEvents = try log.readStream(Deployment.streamID(Deployment.settingsID)).count
+        return try log.head().position == UInt64(settingsEvents)
+    }
+}
