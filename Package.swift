@@ -93,7 +93,7 @@ let package = Package(
         // the phases every store under comparison runs, and the SQL peers' read models; no store of its own.
         .target(
             name: "StoreComparison",
-            dependencies: ["PortalDomain", "Chronology"],
+            dependencies: ["PortalDomain", "Chronology", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "tools/bench/StoreComparison",
             swiftSettings: swiftSettings
         ),

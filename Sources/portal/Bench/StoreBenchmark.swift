@@ -24,26 +24,10 @@ extension Portal.Bench {
                 Progress goes to standard error.
                 """)
 
-        @Option(help: ArgumentHelp("The workload file (from `portal bench county`).", valueName: "file"))
-        var workload: String
+        @OptionGroup var options: ComparisonOptions
 
         @Option(help: ArgumentHelp("A new folder for the log, read models and the import's provider.", valueName: "dir"))
         var folder: String
-
-        @Option(help: ArgumentHelp("Write the figures (JSON) here instead of standard output.", valueName: "file"))
-        var json: String?
-
-        @Option(help: "Durable appends by one writer.")
-        var singleAppends = 2_000
-
-        @Option(help: "Concurrent writers.")
-        var writers = 16
-
-        @Option(help: "Durable appends per concurrent writer.")
-        var appendsPerWriter = 250
-
-        @Option(help: "Invoices whose history is read (each three times).")
-        var historySamples = 200
 
         @Option(help: "Rows of the bulk CSV import (0: no import).")
         var importRows = 24_000
@@ -51,14 +35,8 @@ extension Portal.Bench {
         @Option(help: ArgumentHelp("Where to write the import's events (a workload file).", valueName: "file"))
         var importEvents: String?
 
-        @Option(help: ArgumentHelp("Write every event in position order here after the run (for the smoke test).", valueName: "file"))
-        var dump: String?
-
         func validate() throws {
-            guard singleAppends >= 1, writers >= 1, appendsPerWriter >= 1, historySamples >= 1, importRows >= 0 else {
-                throw ValidationError("--single-appends, --writers, --appends-per-writer and --history-samples must be at least 1, --import-rows at least 0")
-            }
-            guard FileManager.default.fileExists(atPath: workload) else { throw ValidationError("--workload \(workload) does not exist") }
+            guard importRows >= 0 else { throw ValidationError("--import-rows must be at least 0") }
         }
 
         func run() async throws {
@@ -66,14 +44,8 @@ extension Portal.Bench {
             if let contents = try? FileManager.default.contentsOfDirectory(atPath: root.path), !contents.isEmpty {
                 throw ValidationError("--folder \(folder) is not empty; give a new folder")
             }
-            let say: @Sendable (String) -> Void = { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
-
-            var plan = ComparisonPlan(workload: workload)
-            plan.singleWriterAppends = singleAppends
-            plan.concurrentWriters = writers
-            plan.appendsPerConcurrentWriter = appendsPerWriter
-            plan.historySamples = historySamples
-            plan.dump = dump
+            let say = ComparisonOptions.say
+            var plan = options.plan
             var throughProduct: StoreFigures.Throughput?
             if importRows > 0 {
                 let eventsFile = importEvents ?? root.appendingPathComponent("import.events").path
@@ -85,14 +57,7 @@ extension Portal.Bench {
             var figures = try await ComparisonPhases.run(store, plan, say: say)
             try await store.close()
             figures.importThroughProduct = throughProduct
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let data = try encoder.encode(figures)
-            if let json {
-                try data.write(to: URL(fileURLWithPath: json))
-            } else {
-                print(String(decoding: data, as: UTF8.self))
-            }
+            try options.write(figures)
         }
 
         /// Makes a provider whose period file has `rows` rows, imports the file through the application (CSV

@@ -12,63 +12,25 @@ struct CountyPeers: AsyncParsableCommand {
         subcommands: [PostgreSQL.self, SQLite.self])
 }
 
-/// The plan's options, the same as `portal bench store`'s.
+/// The comparison's options, and the bulk import's events written by `portal bench store`.
 struct PlanOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The workload file (from `portal bench county`).", valueName: "file"))
-    var workload: String
-
-    @Option(help: ArgumentHelp("Write the figures (JSON) here instead of standard output.", valueName: "file"))
-    var json: String?
-
-    @Option(help: "Durable appends by one writer.")
-    var singleAppends = 2_000
-
-    @Option(help: "Concurrent writers.")
-    var writers = 16
-
-    @Option(help: "Durable appends per concurrent writer.")
-    var appendsPerWriter = 250
-
-    @Option(help: "Invoices whose history is read (each three times).")
-    var historySamples = 200
+    @OptionGroup var comparison: ComparisonOptions
 
     @Option(help: ArgumentHelp("A bulk import's events to append atomically (written by `portal bench store`).", valueName: "file"))
     var importEvents: String?
 
-    @Option(help: ArgumentHelp("Write every event in position order here after the run (for the smoke test).", valueName: "file"))
-    var dump: String?
-
     func validate() throws {
-        guard singleAppends >= 1, writers >= 1, appendsPerWriter >= 1, historySamples >= 1 else {
-            throw ValidationError("--single-appends, --writers, --appends-per-writer and --history-samples must be at least 1")
+        if let importEvents, !FileManager.default.fileExists(atPath: importEvents) {
+            throw ValidationError("--import-events \(importEvents) does not exist")
         }
-        for (option, path) in [("--workload", workload), ("--import-events", importEvents ?? workload)] where !FileManager.default.fileExists(atPath: path) {
-            throw ValidationError("\(option) \(path) does not exist")
-        }
-    }
-
-    var plan: ComparisonPlan {
-        var plan = ComparisonPlan(workload: workload)
-        plan.singleWriterAppends = singleAppends
-        plan.concurrentWriters = writers
-        plan.appendsPerConcurrentWriter = appendsPerWriter
-        plan.historySamples = historySamples
-        plan.importEvents = importEvents
-        plan.dump = dump
-        return plan
     }
 
     func run(_ store: any ComparedStore) async throws {
-        let figures = try await ComparisonPhases.run(store, plan) { FileHandle.standardError.write(Data("\($0)\n".utf8)) }
+        var plan = comparison.plan
+        plan.importEvents = importEvents
+        let figures = try await ComparisonPhases.run(store, plan, say: ComparisonOptions.say)
         try await store.close()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(figures)
-        if let json {
-            try data.write(to: URL(fileURLWithPath: json))
-        } else {
-            print(String(decoding: data, as: UTF8.self))
-        }
+        try comparison.write(figures)
     }
 }
 
