@@ -206,7 +206,12 @@ def read_dump(path):
     return events
 
 
+class Mismatch(Exception):
+    pass
+
+
 def check_same_events(dumps):
+    """Raises Mismatch naming the first difference between the stores' dumps."""
     reference_name, reference_path = dumps[0]
     reference = read_dump(reference_path)
     by_stream = {}
@@ -215,22 +220,22 @@ def check_same_events(dumps):
     for name, path in dumps[1:]:
         other = read_dump(path)
         if len(other) != len(reference):
-            fail(f"{name} holds {len(other)} events, {reference_name} {len(reference)}")
+            raise Mismatch(f"{name} holds {len(other)} events, {reference_name} {len(reference)}")
         other_streams = {}
         for event in other:
             other_streams.setdefault(event[1], []).append(event)
         if set(other_streams) != set(by_stream):
             missing = sorted(set(by_stream) - set(other_streams))[:5]
             extra = sorted(set(other_streams) - set(by_stream))[:5]
-            fail(f"{name} and {reference_name} hold different streams (missing {missing}, extra {extra})")
+            raise Mismatch(f"{name} and {reference_name} hold different streams (missing {missing}, extra {extra})")
         for stream, events in by_stream.items():
             theirs = other_streams[stream]
             if len(theirs) != len(events):
-                fail(f"stream {stream}: {name} holds {len(theirs)} events, {reference_name} {len(events)}")
+                raise Mismatch(f"stream {stream}: {name} holds {len(theirs)} events, {reference_name} {len(events)}")
             for mine, their in zip(events, theirs):
                 # Everything but the position, which a store may number differently, must match.
                 if mine[1:] != their[1:]:
-                    fail(f"stream {stream} version {mine[2]}: {name} holds {their[1:10]} {their[10][:80]}, "
+                    raise Mismatch(f"stream {stream} version {mine[2]}: {name} holds {their[1:10]} {their[10][:80]}, "
                          f"{reference_name} {mine[1:10]} {mine[10][:80]}")
         say(f"same events: {name} and {reference_name} hold {len(reference)} events in {len(by_stream)} streams, identical stream by stream")
     return len(reference), len(by_stream)
@@ -438,8 +443,28 @@ def main():
     figures.append(json.load(open(os.path.join(folder, "sqlite.json"))))
 
     if smoke:
-        events, streams = check_same_events([(f["store"], os.path.join(folder, f"{name}.dump"))
-                                             for f, name in zip(figures, ["lmdb", "postgresql", "sqlite"])])
+        dumps = [(f["store"], os.path.join(folder, f"{name}.dump")) for f, name in zip(figures, ["lmdb", "postgresql", "sqlite"])]
+        try:
+            check_same_events(dumps)
+        except Mismatch as mismatch:
+            fail(f"the stores hold different events: {mismatch}")
+        # The check itself must see a difference: one changed payload in a copy of a dump.
+        control = os.path.join(folder, "control.dump")
+        with open(dumps[1][1], encoding="utf-8") as source, open(control, "w", encoding="utf-8") as target:
+            lines = source.readlines()
+            middle = len(lines) // 2
+            fields = lines[middle].rstrip("\n").split("\t", 10)
+            payload = json.loads(fields[10])
+            payload["controlChange"] = True
+            fields[10] = json.dumps(payload)
+            lines[middle] = "\t".join(fields) + "\n"
+            target.writelines(lines)
+        try:
+            check_same_events([dumps[0], ("a changed copy", control)])
+            fail("the same-events check did not see a changed payload")
+        except Mismatch as mismatch:
+            say(f"control: a changed payload is seen ({str(mismatch)[:100]}…)")
+        os.remove(control)
         check_read_models(figures)
         check_schemas(workload, os.environ.get("PORTAL_PYTHON", sys.executable))
 
