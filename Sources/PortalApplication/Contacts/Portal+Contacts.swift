@@ -20,6 +20,7 @@ extension Portal {
     /// The helpdesk accepts a contact creation: the email becomes the username and a first password is
     /// issued, returned here once for the helpdesk to give by phone (R-ACC-1). Nil for a retried request.
     public func acceptContactCreation(_ user: UserID, requestID: ChangeRequestID, _ request: CommandRequest) async throws -> CommandOutcome<String> {
+        if let retry: CommandOutcome<String> = try alreadyApplied(request) { return retry }
         let state = try self.state(of: User.self, user.rawValue)
         try authorise(request.actor, .edit(.changeRequestDecisions), organisation: state.organisationID)
         _ = try User.decide(.acceptContactCreation(requestID), state, context(for: request.actor))
@@ -37,6 +38,7 @@ extension Portal {
 
     /// The helpdesk accepts an amendment; a new email becomes the username.
     public func acceptContactAmend(_ user: UserID, requestID: ChangeRequestID, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
+        if let retry: CommandOutcome<[UserEvent]> = try alreadyApplied(request) { return retry }
         let state = try self.state(of: User.self, user.rawValue)
         try authorise(request.actor, .edit(.changeRequestDecisions), organisation: state.organisationID)
         let events = try User.decide(.acceptContactAmend(requestID), state, context(for: request.actor))
@@ -77,6 +79,7 @@ extension Portal {
 
     private func registerAccount(_ user: UserID, person: Person, _ command: User.Command, _ request: CommandRequest) async throws -> CommandOutcome<String> {
         try authorise(request.actor, .edit(.accountSecurity), organisation: nil)
+        if let retry: CommandOutcome<String> = try alreadyApplied(request) { return retry }
         let state = try self.state(of: User.self, user.rawValue)
         _ = try User.decide(command, state, context(for: request.actor))
         try await credentials.claimUsername(try person.validated().email, for: user)
