@@ -136,7 +136,7 @@ struct ServeStoryTests {
         let other = try await server.logIn("super-user-actuals@riverside.example")
         #expect(try await server.send("GET", "/services/oasis-hs/weeks/\(week)/actuals", token: other).status == 404)
         let metrics = try await server.send("GET", "/metrics")
-        #expect(metrics.text.contains("portal_append_duration_seconds_count{command=\"import-actuals\"}"))
+        #expect(metrics.text.contains("portal_append_duration_seconds_count{command=\"import-actuals\",outcome=\"committed\"}"))
 
         // The provider invoices the period: the wizard's lines, an invoice, submitted (the period locks).
         let proposal = try #require(try await server.send("GET", "/services/oasis-hs/periods/\(period)/invoice-proposal", token: provider).json)
