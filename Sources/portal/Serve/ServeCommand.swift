@@ -17,7 +17,8 @@ extension Portal {
             abstract: "Serve the portal's HTTP API (Hummingbird) over the data folder.",
             discussion: """
                 Listens on 127.0.0.1 unless --bind says otherwise. With --demo, a new data folder is first filled
-                with a demo council (staff of every team, an auditor, two providers, about 40 clients) and its
+                with a demo council (staff of every team, an auditor, two providers with a contact per role,
+                about 40 clients, twelve weeks of actuals, invoices in every status, a payment run) and its
                 logins are printed. /health and /metrics need no token.
                 """
         )
