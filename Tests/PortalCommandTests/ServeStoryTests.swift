@@ -196,6 +196,18 @@ struct ServeStoryTests {
         #expect(try await server.send("GET", "/payment-runs/run-story/remittances/oasis/csv", token: other).status == 404)
     }
 
+    @Test("--demo hashes the demo's printed secrets at a low bcrypt cost (seconds to seed); a password changed while serving gets --bcrypt-cost")
+    func demoHashCost() async throws {
+        let server = try RunningServer(arguments: ["--bcrypt-cost", "6"])
+        let token = try await server.logIn("read-only@oasis.example")
+        let changed = try await server.send("POST", "/auth/password", token: token,
+                                            body: #"{"currentPassword":"Portal-demo-2026","newPassword":"Changed-pass-2031"}"#)
+        #expect(changed.status == 200, "\(changed.text)")
+        let credentials = try Data(contentsOf: server.folder.url.appendingPathComponent("data/credentials/data.mdb"))
+        #expect(credentials.range(of: Data("$04$".utf8)) != nil, "the demo's accounts are hashed at cost 4")
+        #expect(credentials.range(of: Data("$06$".utf8)) != nil, "the password changed while serving is hashed at --bcrypt-cost")
+    }
+
     /// Pence of an amount written `12.34` or `-3.50`.
     static func pence(_ text: String) -> Int {
         let negative = text.hasPrefix("-")

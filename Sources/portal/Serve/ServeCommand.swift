@@ -46,6 +46,9 @@ extension Portal {
         @Option(help: "Largest request body in bytes (413 beyond it).")
         var maximumBodySize: Int = 1 << 20
 
+        /// The bcrypt cost of the demo council's accounts, whose secrets are printed.
+        static let demoBcryptCost: UInt8 = 4
+
         func run() async throws {
             let policy: PolicyProfile
             let calendar: PeriodCalendar
@@ -59,22 +62,27 @@ extension Portal {
                 throw ValidationError(error.description)
             }
             let folder = dataFolder.folder
-            let portal = try PortalApplication.Portal.open(
-                dataDirectory: folder, configuration: .init(policy: policy, calendar: calendar), bcryptCost: bcryptCost)
-            defer { portal.close() }
-            let sessions = try SessionStore(directory: folder.appendingPathComponent("sessions"), clock: portal.configuration.time.clock)
-            defer { sessions.close() }
-
+            let configuration = PortalApplication.Portal.Configuration(policy: policy, calendar: calendar)
             if demo {
-                if try portal.log.head().position == 0 {
+                // The demo's accounts all share the password and passcode printed below, so their hashes are made
+                // at a low bcrypt cost: seeding takes seconds instead of most of a minute. The folder is then
+                // served at --bcrypt-cost, so every password or passcode set while serving gets the full cost.
+                let seeding = try PortalApplication.Portal.open(
+                    dataDirectory: folder, configuration: configuration, bcryptCost: min(bcryptCost, Self.demoBcryptCost))
+                defer { seeding.close() }
+                if try seeding.log.head().position == 0 {
                     say("portal: filling \(folder.path) with the demo council…")
-                    let logins = try await DemoCouncil.seed(portal)
+                    let logins = try await DemoCouncil.seed(seeding)
                     say("portal: demo logins (password \(DemoCouncil.password), passcode \(DemoCouncil.passcode)):")
                     for login in logins { say("  \(login.email.padding(toLength: 44, withPad: " ", startingAt: 0)) \(login.actingAs)") }
                 } else {
                     say("portal: \(folder.path) already holds a log; --demo fills only a new data folder, serving it as it is")
                 }
             }
+            let portal = try PortalApplication.Portal.open(dataDirectory: folder, configuration: configuration, bcryptCost: bcryptCost)
+            defer { portal.close() }
+            let sessions = try SessionStore(directory: folder.appendingPathComponent("sessions"), clock: portal.configuration.time.clock)
+            defer { sessions.close() }
 
             // The read models: caught up before serving, then following the log in the background.
             let readModels = PortalReadModels(log: portal.log, dataFolder: folder)
