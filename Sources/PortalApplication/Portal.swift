@@ -82,7 +82,7 @@ public final class Portal: Sendable {
             guard attempt.hasEvents else { return CommandOutcome(value: value, positions: [], wasAlreadyApplied: false) }
             do {
                 let appends = try attempt.streamAppends(for: request)
-                let result = try await AppendObserver.observe { try await log.append(appends) }
+                let result = try await AppendTiming.observe(request.appendObserver) { try await log.append(appends) }
                 return CommandOutcome(value: value, positions: result.positions, wasAlreadyApplied: result.wasAlreadyStored)
             } catch let conflict as WrongExpectedVersion {
                 lastConflict = conflict.streamID

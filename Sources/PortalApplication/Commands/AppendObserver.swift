@@ -4,27 +4,25 @@ import EventLog
 public enum AppendOutcome: String, Sendable, CaseIterable {
     /// Committed (or recognised as already stored: a retried request).
     case committed
-    /// Refused because a stream moved on since it was read (`WrongExpectedVersion`); the command decides again.
+    /// Refused because a stream moved on since it was read (`WrongExpectedVersion`); the command
+    /// decides again.
     case conflict
     /// Failed otherwise (disk full, I/O error): nothing was written.
     case failed
 }
 
-/// Watches the appends of the commands run in a task: the HTTP layer times each command's append for its
-/// latency metric without timing the loading, deciding or answering around it.
+/// Watches the appends of a command: called after every append attempt with how long the append itself took
+/// and how it ended, so that the HTTP layer's latency metric times the append alone, not the loading,
+/// deciding or answering around it. Set on ``CommandRequest/appendObserver``.
 ///
-/// ```swift
-/// try await AppendObserver.$current.withValue({ duration, outcome in metrics.record(duration, outcome) }) {
-///     try await portal.recordActual(key, entry, request)
-/// }
-/// ```
-public enum AppendObserver {
-    /// Called after every append attempt of a command run in this task, with how long the append itself took.
-    @TaskLocal public static var current: (@Sendable (Duration, AppendOutcome) -> Void)?
+/// (A task-local observer was tried first; `TaskLocal.withValue` around an HTTP handler crashed the Swift 6.3.1
+/// release build, so the observer travels with the request instead.)
+public typealias AppendObserver = @Sendable (Duration, AppendOutcome) -> Void
 
-    /// Runs `append`, reporting its duration and outcome to the task's observer, if any.
-    static func observe<T>(_ append: () async throws -> T) async throws -> T {
-        guard let observer = current else { return try await append() }
+enum AppendTiming {
+    /// Runs `append`, reporting its duration and outcome to `observer`, if any.
+    static func observe<T>(_ observer: AppendObserver?, _ append: () async throws -> T) async throws -> T {
+        guard let observer else { return try await append() }
         let started = ContinuousClock.now
         do {
             let value = try await append()

@@ -108,17 +108,15 @@ public final class PortalAPI: Sendable {
             headers[HTTPField.Name("Idempotent-Replay")!] = "true"
             return Reply(status: .init(code: stored.status), headers: headers, body: ByteBuffer(bytes: stored.body))
         }
-        let write = WriteRequest(actor: actor, body: bytes, headers: request.headers, idempotencyKey: key)
         let metrics = metrics
         let appends = AppendTally()
+        let write = WriteRequest(actor: actor, body: bytes, headers: request.headers, idempotencyKey: key) { duration, outcome in
+            if outcome == .committed { appends.committed.add(1, ordering: .relaxed) }
+            metrics.recordAppend(name, outcome: outcome, duration: duration)
+        }
         let reply: Reply
         do {
-            reply = try await AppendObserver.$current.withValue({ duration, outcome in
-                if outcome == .committed { appends.committed.add(1, ordering: .relaxed) }
-                metrics.recordAppend(name, outcome: outcome, duration: duration)
-            }) {
-                try await body(write)
-            }
+            reply = try await body(write)
         } catch {
             let status = ProblemMiddleware.problem(for: error, actor: actor).statusCode
             metrics.countCommand(name, outcome: status >= 500 ? .failed : .refused)
@@ -174,6 +172,8 @@ struct WriteRequest {
     let body: ByteBuffer
     let headers: HTTPFields
     let idempotencyKey: String?
+    /// Times the appends of the request's commands for the append-latency metric.
+    let appendObserver: AppendObserver?
 
     static let idempotencyHeader = HTTPField.Name("Idempotency-Key")!
 
@@ -206,7 +206,7 @@ struct WriteRequest {
 
     /// The command request, with no `If-Match` needed (creating something new).
     func command() -> CommandRequest {
-        CommandRequest(actor: actor, idempotencyKey: idempotencyKey)
+        CommandRequest(actor: actor, idempotencyKey: idempotencyKey, appendObserver: appendObserver)
     }
 
     /// The command request for changing the resource kept in `streamID`: `If-Match` is required (428 without
