@@ -142,7 +142,8 @@ struct ServeStoryTests {
         let proposal = try #require(try await server.send("GET", "/services/oasis-hs/periods/\(period)/invoice-proposal", token: provider).json)
         let proposedLines = try #require(proposal["lines"] as? [[String: Any]])
         #expect(proposedLines.contains { $0["cpliID"] as? String == cpli })
-        // Dated today (UTC, never later than the deployment's London date); the period ended weeks ago.
+        // Dated today (UTC, never later than the deployment's London date); the period (the last before
+        // today's, which the demo leaves open) has ended.
         let today = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
         let created = try await server.send("POST", "/invoices", token: provider, body:
             #"{"invoiceID":"inv-story","serviceID":"oasis-hs","period":\#(period),"reference":"OASIS-STORY-\#(period)","invoiceDate":"\#(today)"}"#)
