@@ -87,9 +87,7 @@ public final class Portal: Sendable {
         _ request: CommandRequest, allowingPasswordChange: Bool = false,
         _ body: (CommandAttempt, CommandContext) throws -> Value
     ) async throws -> CommandOutcome<Value> {
-        if let firstID = request.eventID(index: 0), let stored = try log.event(withID: firstID) {
-            return CommandOutcome(value: nil, positions: try positionsOfRetry(request, first: stored), wasAlreadyApplied: true)
-        }
+        if let retry: CommandOutcome<Value> = try alreadyApplied(request) { return retry }
         var lastConflict = ""
         for number in 0..<configuration.maximumAttempts {
             let context = context(for: request.actor)
@@ -99,7 +97,8 @@ public final class Portal: Sendable {
             guard attempt.hasEvents else { return CommandOutcome(value: value, positions: [], wasAlreadyApplied: false) }
             if let injected = injectedBeforeAppend.withLock({ $0 }) { await injected(request, number + 1) }
             do {
-                let result = try await log.append(attempt.streamAppends(for: request))
+                let appends = try attempt.streamAppends(for: request)
+                let result = try await AppendTiming.observe(request.appendObserver) { try await log.append(appends) }
                 return CommandOutcome(value: value, positions: result.positions, wasAlreadyApplied: result.wasAlreadyStored)
             } catch let conflict as WrongExpectedVersion {
                 lastConflict = conflict.streamID
@@ -107,6 +106,14 @@ public final class Portal: Sendable {
             }
         }
         throw PortalError.tooManyConflicts(configuration.maximumAttempts, lastStream: lastConflict)
+    }
+
+    /// The outcome of `request` when it retries one already applied (its first derived event id is stored), else
+    /// nil. Commands that check something before ``perform(_:allowingPasswordChange:_:)`` (a username to claim)
+    /// call it first, so that a retry is recognised instead of refused by the check.
+    func alreadyApplied<Value>(_ request: CommandRequest) throws -> CommandOutcome<Value>? {
+        guard let firstID = request.eventID(index: 0), let stored = try log.event(withID: firstID) else { return nil }
+        return CommandOutcome(value: nil, positions: try positionsOfRetry(request, first: stored), wasAlreadyApplied: true)
     }
 
     /// The positions of the events a retried request stored, found by their derived ids.

@@ -118,7 +118,9 @@ struct ActualsApplicationTests {
             try await test.portal.importActuals(organisation: test.organisation, period: PeriodNumber(9), fileName: "p9.csv", content: file, test.request(test.superUser))
         }
         let problems = rejected?.problems.map { "\($0.row):\($0.column)" } ?? []
-        #expect(problems == ["3:actual", "6:week", "6:actual"])
+        // Every problem: the rows that do not parse (3, 6) and those that parse but break a rule (4: unknown CPLI,
+        // 5: an Actual of 0 needs a comment), by row.
+        #expect(problems == ["3:actual", "4:cpli", "5:comment", "6:week", "6:actual"])
         #expect(try test.head() == head)
         let domainProblems = csv([
             "oasis-hs,cpli-1,C-cpli-1,2026-11-16,10.5,9,0,0,0,0,less care",

@@ -136,13 +136,14 @@ struct ServeStoryTests {
         let other = try await server.logIn("super-user-actuals@riverside.example")
         #expect(try await server.send("GET", "/services/oasis-hs/weeks/\(week)/actuals", token: other).status == 404)
         let metrics = try await server.send("GET", "/metrics")
-        #expect(metrics.text.contains("portal_append_duration_seconds_count{command=\"import-actuals\"}"))
+        #expect(metrics.text.contains("portal_append_duration_seconds_count{command=\"import-actuals\",outcome=\"committed\"}"))
 
         // The provider invoices the period: the wizard's lines, an invoice, submitted (the period locks).
         let proposal = try #require(try await server.send("GET", "/services/oasis-hs/periods/\(period)/invoice-proposal", token: provider).json)
         let proposedLines = try #require(proposal["lines"] as? [[String: Any]])
         #expect(proposedLines.contains { $0["cpliID"] as? String == cpli })
-        // Dated today (UTC, never later than the deployment's London date); the period ended weeks ago.
+        // Dated today (UTC, never later than the deployment's London date); the period (the last before
+        // today's, which the demo leaves open) has ended.
         let today = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
         let created = try await server.send("POST", "/invoices", token: provider, body:
             #"{"invoiceID":"inv-story","serviceID":"oasis-hs","period":\#(period),"reference":"OASIS-STORY-\#(period)","invoiceDate":"\#(today)"}"#)
@@ -194,6 +195,18 @@ struct ServeStoryTests {
         #expect(!invoiceRows.isEmpty && invoiceRows.allSatisfy { !$0[documentColumn].isEmpty })
         #expect(csv.text.contains(invoiceTotal), "the remittance states the total \(invoiceTotal)")
         #expect(try await server.send("GET", "/payment-runs/run-story/remittances/oasis/csv", token: other).status == 404)
+    }
+
+    @Test("--demo hashes the demo's printed secrets at a low bcrypt cost (seconds to seed); a password changed while serving gets --bcrypt-cost")
+    func demoHashCost() async throws {
+        let server = try RunningServer(arguments: ["--bcrypt-cost", "6"])
+        let token = try await server.logIn("read-only@oasis.example")
+        let changed = try await server.send("POST", "/auth/password", token: token,
+                                            body: #"{"currentPassword":"Portal-demo-2026","newPassword":"Changed-pass-2031"}"#)
+        #expect(changed.status == 200, "\(changed.text)")
+        let credentials = try Data(contentsOf: server.folder.url.appendingPathComponent("data/credentials/data.mdb"))
+        #expect(credentials.range(of: Data("$04$".utf8)) != nil, "the demo's accounts are hashed at cost 4")
+        #expect(credentials.range(of: Data("$06$".utf8)) != nil, "the password changed while serving is hashed at --bcrypt-cost")
     }
 
     /// Pence of an amount written `12.34` or `-3.50`.

@@ -1,6 +1,7 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
-import Foundation
+import PortalHTTP
 import Testing
 
 @Suite("Bad input over HTTP: a clear problem naming the field, never a 500, nothing applied")
@@ -199,7 +200,10 @@ struct BadInputTests {
                 guard let row = error["row"] as? Int, let field = error["field"] as? String else { return nil }
                 return "\(row):\(field)"
             })
-            #expect(located.isSuperset(of: ["3:actual", "4:actual"]), "\(answer.text)")
+            #expect(located.isSuperset(of: ["3:actual", "4:actual", "5:cpli"]), "\(answer.text)")
+            #expect(!located.contains { $0.hasPrefix("2:") }, "the good row is not reported: \(answer.text)")
+            let unknown = try #require(errors.first { $0["row"] as? Int == 5 })
+            #expect((unknown["message"] as? String)?.contains("cpli-nobody") == true, "\(unknown)")
             #expect(try test.head() == before)
             #expect(try await client.send(.get, weekView, token: token).text == linesBefore)
 
@@ -207,6 +211,109 @@ struct BadInputTests {
                                                  body: Data("just,some,words\n".utf8), headers: ["Content-Type": "text/csv"])
             #expect(noHeader.status == 422)
             #expect(Set(noHeader.problemFields) == ["service", "cpli", "week", "actual"])
+            #expect(try test.head() == before)
+        }
+    }
+
+    @Test("Bad input on POST /auth/*: malformed JSON, wrong types, missing fields are 400 naming the field; never a 500, never a secret echoed")
+    func authInput() async throws {
+        let test = try await HTTPTestPortal.demo()
+        try await test.run { client in
+            let login = test.login("read-only@oasis")
+            let token = try await client.token("read-only@oasis")
+            let before = try test.head()
+            let cases: [(String, String?, String, String?)] = [
+                ("/auth/login", nil, #"{"email":"#, nil),
+                ("/auth/login", nil, #"{"email":42,"password":"Secret-value-99"}"#, "email"),
+                ("/auth/login", nil, #"{"email":"\#(login.email)"}"#, "password"),
+                ("/auth/login", nil, #"["not","an","object"]"#, ""),
+                ("/auth/login", nil, "", nil),
+                ("/auth/login/passcode", nil, #"{"challengeToken":"abc","passcode":135246}"#, "passcode"),
+                ("/auth/login/passcode", nil, #"{"passcode":"135246"}"#, "challengeToken"),
+                ("/auth/password", token, #"{"currentPassword":"Secret-value-99"}"#, "newPassword"),
+                ("/auth/password", token, #"{"currentPassword":true,"newPassword":"Secret-value-98"}"#, "currentPassword"),
+                ("/auth/passcode", token, #"{"passcode":246813}"#, "passcode"),
+                ("/auth/passcode", token, "{", nil),
+            ]
+            for (path, bearer, body, field) in cases {
+                let answer = try await client.send(.post, path, token: bearer, body: Data(body.utf8), headers: ["Content-Type": "application/json"])
+                #expect(answer.status == 400, "\(path) \(body): \(answer.status) \(answer.text)")
+                #expect(answer.headers[.contentType] == "application/problem+json")
+                if let field, !field.isEmpty { #expect(answer.problemFields == [field], "\(path) \(body): \(answer.text)") }
+                #expect(!answer.text.contains("Secret-value"), "\(path) echoed a secret: \(answer.text)")
+            }
+            #expect(try test.head() == before, "bad input recorded a security fact")
+            // An unknown email is the same 401 as a wrong password, and records nothing.
+            let unknown = try await client.send(.post, "/auth/login", json: #"{"email":"nobody@nowhere.example","password":"Secret-value-99"}"#)
+            #expect(unknown.status == 401)
+            #expect(try test.head() == before)
+        }
+    }
+
+    @Test("Unknown ids on body-less write routes: 404 (or 409/422 naming the unknown change request or line), nothing applied")
+    func unknownIDsWithoutBody() async throws {
+        let test = try await HTTPTestPortal.demo()
+        try await test.run { client in
+            _ = try await RouteTour.prepare(test, client)
+            let (week, _) = RouteTour.openWeek(test)
+            let superUser = try await client.token("super-user-actuals@oasis")
+            let helpdesk = try await client.token("team:helpdesk")
+            let payments = try await client.token("team:payments")
+            let cases: [(HTTPRequest.Method, String, String, Int)] = [
+                (.post, "/invoices/ghost/submit", superUser, 404),
+                (.post, "/invoices/ghost/correct", superUser, 404),
+                (.post, "/invoices/ghost/release", payments, 404),
+                (.post, "/invoices/ghost/approve", payments, 404),
+                (.delete, "/invoices/ghost/lines/cpli-oasis-1", superUser, 404),
+                (.post, "/claims/ghost/submit", superUser, 404),
+                (.post, "/claims/ghost/withdraw", superUser, 404),
+                (.post, "/claims/ghost/approve", payments, 404),
+                (.post, "/contract-documents/ghost/agree", superUser, 404),
+                (.post, "/conversations/ghost/close", superUser, 404),
+                (.post, "/users/ghost/password-reset", helpdesk, 404),
+                (.post, "/users/ghost/reactivation", helpdesk, 404),
+                (.post, "/users/ghost/change-requests/cr-1/accept", helpdesk, 404),
+                (.post, "/organisations/ghost/change-requests/cr-1/accept", helpdesk, 404),
+                (.post, "/services/ghost/change-requests/cr-1/accept", helpdesk, 404),
+                (.post, "/services/ghost/weeks/\(week)/confirmation", superUser, 404),
+                // The record exists, the request or line it names does not.
+                (.post, "/organisations/oasis/change-requests/ghost/accept", helpdesk, 422),
+                (.post, "/services/oasis-hs/change-requests/ghost/accept", helpdesk, 422),
+                (.post, "/users/oasis-read-only/change-requests/ghost/accept", helpdesk, 422),
+            ]
+            for (method, path, token, status) in cases {
+                let before = try test.head()
+                let answer = try await client.send(method, path, token: token, headers: ["If-Match": "*"])
+                #expect(answer.status == status, "\(method) \(path): \(answer.status) \(answer.text)")
+                #expect(answer.headers[.contentType] == "application/problem+json")
+                if status == 422 { #expect(answer.problemFields.contains("requestID"), "\(path): \(answer.text)") }
+                #expect(try test.head() == before, "\(path) wrote")
+            }
+        }
+    }
+
+    @Test("R-INV-4: a paid-period correction with an over-precise or negative value is 422 naming the field; nothing applied")
+    func paidCorrectionValues() async throws {
+        let test = try await HTTPTestPortal.demo()
+        try await test.run { client in
+            _ = try await RouteTour.prepare(test, client)
+            let (week, period) = RouteTour.openWeek(test)
+            let token = try await client.token("super-user-actuals@oasis")
+            let path = "/services/oasis-hs/periods/\(period)/paid-corrections"
+            let before = try test.head()
+            let cases: [(String, Int, String)] = [
+                (#"{"cpliID":"cpli-oasis-1","week":"\#(week)","actual":"4.12345","comment":"c","documentID":"cn-x","reference":"CN-X"}"#, 422, "actual"),
+                (#"{"cpliID":"cpli-oasis-1","week":"\#(week)","actual":"4","missed":"0.000001","comment":"c","documentID":"cn-x","reference":"CN-X"}"#, 422, "missed"),
+                (#"{"cpliID":"cpli-oasis-1","week":"\#(week)","actual":"-2","comment":"c","documentID":"cn-x","reference":"CN-X"}"#, 422, "actual"),
+                (#"{"cpliID":"cpli-oasis-1","week":"\#(week)","actual":4,"comment":"c","documentID":"cn-x","reference":"CN-X"}"#, 400, "actual"),
+                (#"{"cpliID":"cpli-oasis-1","week":"2026-13-40","actual":"4","comment":"c","documentID":"cn-x","reference":"CN-X"}"#, 422, "week"),
+                (#"{"cpliID":"cpli-nobody","week":"\#(week)","actual":"4","comment":"c","documentID":"cn-x","reference":"CN-X"}"#, 422, "cpli"),
+            ]
+            for (body, status, field) in cases {
+                let answer = try await client.send(.post, path, token: token, json: body, headers: ["If-Match": "*"])
+                #expect(answer.status == status, "\(body): \(answer.status) \(answer.text)")
+                #expect(answer.problemFields.contains(field), "\(body): \(answer.text)")
+            }
             #expect(try test.head() == before)
         }
     }

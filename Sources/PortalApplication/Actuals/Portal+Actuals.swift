@@ -60,7 +60,7 @@ extension Portal {
         guard let text = String(data: content, encoding: .utf8) else {
             throw ImportRejected(problems: [ImportProblem(row: 1, column: "file", message: "the file is not UTF-8 text (save it as CSV UTF-8)", rule: "R-ACT-2")])
         }
-        let file = try ActualsFile.parse(text)
+        let file = try ActualsFile.parseListingProblems(text)
         let requestToImport = ActualsImport.Request(
             importID: ImportID("imp-\(sha256.prefix(24))"), organisationID: organisation, period: period,
             sha256: sha256, fileName: try TextInput.optional(fileName, field: "fileName"), file: file)

@@ -15,16 +15,19 @@ public struct CommandRequest: Sendable {
     /// streams at another version it is refused with `PortalError.versionMismatch` and nothing is written.
     /// Because the append is conditional on every stream loaded, the check holds up to the append itself.
     public var expectedVersions: [String: UInt64]
+    /// Told how long each append attempt of the command took and how it ended (the HTTP append metric).
+    public var appendObserver: AppendObserver?
 
     public init(
         actor: Actor, correlationID: UUID = UUID(), commandID: UUID = UUID(), idempotencyKey: String? = nil,
-        expectedVersions: [String: UInt64] = [:]
+        expectedVersions: [String: UInt64] = [:], appendObserver: AppendObserver? = nil
     ) {
         self.actor = actor
         self.correlationID = correlationID
         self.commandID = commandID
         self.idempotencyKey = idempotencyKey
         self.expectedVersions = expectedVersions
+        self.appendObserver = appendObserver
     }
 
     /// The log's envelope actor: `who` is the user id or `system:<job>`; `actingAs` is

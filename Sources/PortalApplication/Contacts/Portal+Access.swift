@@ -58,6 +58,40 @@ extension Portal {
         return actor
     }
 
+    /// Where a login session of `user` stands now: who it acts as, and the step it must take before anything
+    /// else — change a first or expired password (R-ACC-1, R-ACC-5), then set the passcode (R-ACC-3) — or nil
+    /// when it may act. Throws the rule when the session may not go on at all: role removed (R-CON-2), locked
+    /// (R-ACC-4), suspended (R-ACC-6). Call on every request.
+    public func sessionStanding(forUser user: UserID) throws -> SessionStanding {
+        let state = try self.state(of: User.self, user.rawValue)
+        let today = context(for: .system(job: "session")).today
+        guard let actor = state.actor else {
+            throw state.accessProblem(today: today) ?? DomainError.notFound(field: "userID", "there is no such user")
+        }
+        let problem = state.accessProblem(today: context(for: actor).today, requiringPasscode: true)
+        if let problem, !SessionStanding.pendingRules.contains(problem.rule ?? "") { throw problem }
+        return SessionStanding(actor: actor, pendingStep: problem)
+    }
+
+    /// Suspends `user`'s account now when it has been unused for 60 days (R-ACC-6), as a login attempt does,
+    /// and says whether it did. The password step of a two-step login calls it before issuing the passcode
+    /// challenge, so that an unused account is refused at the first step.
+    public func suspendIfUnused(_ user: UserID) async throws -> Bool {
+        let outcome = try await decideOnUser(user, .suspendIfUnused, CommandRequest(actor: .system(job: "authentication")))
+        return (outcome.value ?? []).contains { if case .accountSuspended = $0 { true } else { false } }
+    }
+
+    /// A session's actor and the step it must take first (see ``sessionStanding(forUser:)``).
+    public struct SessionStanding: Sendable {
+        /// The rules whose step a session takes itself: change the password (R-ACC-1, R-ACC-5), set the
+        /// passcode (R-ACC-3).
+        public static let pendingRules: Set<String> = ["R-ACC-1", "R-ACC-5", "R-ACC-3"]
+
+        public var actor: Actor
+        /// Nil when the session may act; else why not yet, naming R-ACC-1, R-ACC-5 or R-ACC-3.
+        public var pendingStep: DomainError?
+    }
+
     /// The user changes their own password (R-ACC-2, R-ACC-5); allowed while a first or expired password must
     /// be changed. The event records the fact; the new hash goes to the credential store, staged until the
     /// event is in the log (see ``appendIssuingSecret``).

@@ -22,6 +22,7 @@ extension Portal {
     /// When the acceptance is not applied (refused when appended, or the append fails) the username is free
     /// again and no password hash is kept.
     public func acceptContactCreation(_ user: UserID, requestID: ChangeRequestID, _ request: CommandRequest) async throws -> CommandOutcome<String> {
+        if let retry: CommandOutcome<String> = try alreadyApplied(request) { return retry }
         let state = try self.state(of: User.self, user.rawValue)
         try authorise(request.actor, .edit(.changeRequestDecisions), organisation: state.organisationID)
         _ = try User.decide(.acceptContactCreation(requestID), state, context(for: request.actor))
@@ -39,6 +40,7 @@ extension Portal {
     /// The helpdesk accepts an amendment; a new email becomes the username. When the acceptance is not
     /// applied, the contact keeps the old username and the new one is free again.
     public func acceptContactAmend(_ user: UserID, requestID: ChangeRequestID, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
+        if let retry: CommandOutcome<[UserEvent]> = try alreadyApplied(request) { return retry }
         let state = try self.state(of: User.self, user.rawValue)
         try authorise(request.actor, .edit(.changeRequestDecisions), organisation: state.organisationID)
         let events = try User.decide(.acceptContactAmend(requestID), state, context(for: request.actor))
@@ -82,6 +84,7 @@ extension Portal {
 
     private func registerAccount(_ user: UserID, person: Person, _ command: User.Command, _ request: CommandRequest) async throws -> CommandOutcome<String> {
         try authorise(request.actor, .edit(.accountSecurity), organisation: nil)
+        if let retry: CommandOutcome<String> = try alreadyApplied(request) { return retry }
         let state = try self.state(of: User.self, user.rawValue)
         _ = try User.decide(command, state, context(for: request.actor))
         return try await issueFirstPassword(user, command, request, claiming: try person.validated().email)

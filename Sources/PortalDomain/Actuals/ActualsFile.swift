@@ -52,9 +52,20 @@ public struct ActualsFile: Sendable, Equatable {
                                        "frustrated", "missed", "extra", "visits", "comment"]
 
     public var rows: [Row]
+    /// The problems of the rows that did not parse (left out of `rows`), kept by ``parseListingProblems(_:)`` so
+    /// that an import lists them together with the problems of the rows that did.
+    public var problems: [ImportProblem] = []
 
     /// Parses the file, listing every problem by row and column.
     public static func parse(_ text: String) throws(ImportRejected) -> ActualsFile {
+        let file = try parseListingProblems(text)
+        guard file.problems.isEmpty else { throw ImportRejected(problems: file.problems) }
+        return file
+    }
+
+    /// Parses the file; a row that does not parse is left out and its problems kept in ``problems``. Throws only
+    /// when the file as a whole cannot be read: not CSV, no header or a required column missing, no rows.
+    public static func parseListingProblems(_ text: String) throws(ImportRejected) -> ActualsFile {
         let records: [[String]]
         do {
             records = try CSVText.records(text)
@@ -117,11 +128,10 @@ public struct ActualsFile: Sendable, Equatable {
             }
             problems += rowProblems
         }
-        guard problems.isEmpty else { throw ImportRejected(problems: problems) }
-        guard !rows.isEmpty else {
+        guard !rows.isEmpty || !problems.isEmpty else {
             throw ImportRejected(problems: [ImportProblem(row: 2, column: "row", message: "the file has a header but no rows", rule: "R-ACT-2")])
         }
-        return ActualsFile(rows: rows)
+        return ActualsFile(rows: rows, problems: problems)
     }
 
     /// Writes lines as CSV with ``exportColumns``; `clients` gives each CPLI's client reference and name.

@@ -136,7 +136,8 @@ public enum ActualsImport {
             sha256: request.sha256, fileName: request.fileName, rows: request.file.rows.count, linesRecorded: 0)
         _ = try Imports.decide(.record(imported), imports, context)
 
-        var problems: [ImportProblem] = []
+        // The rows that did not parse, then every problem of the rows that did: all of them, by row (R-ACT-2).
+        var problems: [ImportProblem] = request.file.problems
         var recorded: [ServiceID: [ActualRecorded]] = [:]
         var seen: [String: Int] = [:]
         for row in request.file.rows {
@@ -166,7 +167,9 @@ public enum ActualsImport {
                 problem(error.field ?? "row", error.message, error.rule)
             }
         }
-        guard problems.isEmpty else { throw ImportRejected(problems: problems) }
+        guard problems.isEmpty else {
+            throw ImportRejected(problems: problems.enumerated().sorted { ($0.element.row, $0.offset) < ($1.element.row, $1.offset) }.map(\.element))
+        }
         var result = imported
         result.linesRecorded = recorded.values.reduce(0) { $0 + $1.count }
         return Decision(imported: result, recorded: recorded)

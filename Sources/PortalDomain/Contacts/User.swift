@@ -99,7 +99,9 @@ public enum User: EventStream {
 
         /// Why this account may not act now, or nil when it may. `allowingPasswordChange` lets a user whose
         /// first password or expired password must be changed do just that (R-ACC-1, R-ACC-5).
-        public func accessProblem(today: BusinessDate, allowingPasswordChange: Bool = false) -> DomainError? {
+        /// `requiringPasscode` (a login session) also refuses an account with no passcode yet: the second factor
+        /// is set right after the first password change, before anything else (R-ACC-3).
+        public func accessProblem(today: BusinessDate, allowingPasswordChange: Bool = false, requiringPasscode: Bool = false) -> DomainError? {
             switch status {
             case .none, .creationRequested, .creationRejected:
                 return .wrongState(field: "userID", "this account is not active")
@@ -120,6 +122,9 @@ public enum User: EventStream {
             }
             if let expiry = security.passwordExpiresOn, today >= expiry {
                 return .ruleBroken("R-ACC-5", field: "password", "the password expired on \(expiry); choose a new one before anything else")
+            }
+            if requiringPasscode && !security.hasPasscode {
+                return .ruleBroken("R-ACC-3", field: "passcode", "a 6-digit passcode (the second factor) must be set before anything else")
             }
             return nil
         }

@@ -70,11 +70,17 @@ struct AuthenticationRoutes {
             throw PortalError.wrongCredentials
         }
         if try credentials.record(of: user)?.passcodeHash != nil {
+            // An account unused for 60 days is suspended here, not only at the passcode step (R-ACC-6).
+            if try await api.portal.suspendIfUnused(user) {
+                throw Self.accountRefused(.ruleBroken(
+                    "R-ACC-6", field: "userID", "the account is suspended after 60 days without use; ask the helpdesk to reactivate it"))
+            }
             let challenge = try await api.sessions.issue(.passcodeChallenge, for: user, lifetime: api.settings.challengeLifetime)
             context.logger.info("password step passed", metadata: ["user": .string(user.rawValue)])
             return try api.json(LoginAnswer(next: "passcode", challengeToken: challenge.token, expiresAt: challenge.record.expiresAt))
         }
-        // No passcode yet (first login): the session may only change the password and set the passcode.
+        // No passcode yet (first login): a session that may only change the password, set the passcode, read
+        // itself and log out (R-ACC-1, R-ACC-3); every other route answers 403 until both are done.
         let login = try await refusingAccount { try await api.portal.completeLogIn(user, secretsMatched: true) }
         return try await startSession(login, context)
     }
@@ -98,7 +104,17 @@ struct AuthenticationRoutes {
         return try api.json(LoginAnswer(
             next: "session", token: session.token, expiresAt: session.record.expiresAt,
             mustChangePassword: login.mustChangePassword, passwordExpired: login.passwordExpired,
-            mustSetPasscode: login.mustSetPasscode, session: SessionView(login.actor, expiresAt: session.record.expiresAt)))
+            mustSetPasscode: login.mustSetPasscode,
+            session: SessionView(login.actor, expiresAt: session.record.expiresAt, pendingRule: Self.pendingRule(login))))
+    }
+
+    /// The rule whose step a new session must take first: change the password (R-ACC-1, R-ACC-5), then set the
+    /// passcode (R-ACC-3).
+    static func pendingRule(_ login: Portal.Login) -> String? {
+        if login.mustChangePassword { return "R-ACC-1" }
+        if login.passwordExpired { return "R-ACC-5" }
+        if login.mustSetPasscode { return "R-ACC-3" }
+        return nil
     }
 
     /// A locked, suspended, ended or inactive account is refused before any secret is checked.
@@ -133,9 +149,10 @@ struct AuthenticationRoutes {
         return try api.json(AccountSecurityView(security))
     }
 
-    /// The user sets their 6-digit passcode (R-ACC-3).
+    /// The user sets their 6-digit passcode (R-ACC-3): allowed to a session whose only pending step it is,
+    /// after any first or expired password was changed.
     func setPasscode(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
-        let actor = try context.requireActor()
+        let actor = try context.requireSession(allowingPending: ["R-ACC-3"])
         let change = try await body(PasscodeChange.self, request, context)
         _ = try await api.portal.setPasscode(change.passcode, CommandRequest(actor: actor))
         let security = try api.portal.state(of: User.self, actor.userID?.rawValue ?? "").security
@@ -150,12 +167,13 @@ struct AuthenticationRoutes {
         return Reply(status: .noContent)
     }
 
+    /// The session itself: who it acts as, until when, and the step it must take first, if any.
     func session(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
-        let actor = try context.requireActor()
+        let actor = try context.requireSession(allowingPending: Portal.SessionStanding.pendingRules)
         guard let token = SessionAuthenticator.bearerToken(request), let session = try api.sessions.find(token, kind: .session) else {
             throw Problem.unauthenticated("log in first")
         }
-        return try api.json(SessionView(actor, expiresAt: session.expiresAt))
+        return try api.json(SessionView(actor, expiresAt: session.expiresAt, pendingRule: context.accessProblem?.rule))
     }
 }
 
@@ -168,11 +186,15 @@ struct SessionView: Encodable {
     var role: String?
     var team: String?
     var expiresAt: Timestamp
+    /// The rule whose step the session must take before anything else: `R-ACC-1` or `R-ACC-5` (change the
+    /// password), `R-ACC-3` (set the passcode); absent when the session may act.
+    var pendingRule: String?
 
-    init(_ actor: Actor, expiresAt: Timestamp) {
+    init(_ actor: Actor, expiresAt: Timestamp, pendingRule: String? = nil) {
         userID = actor.who
         actingAs = actor.actingAs
         self.expiresAt = expiresAt
+        self.pendingRule = pendingRule
         switch actor {
         case .provider(_, let organisation, let role):
             kind = "provider"; organisationID = organisation.rawValue; self.role = role.rawValue

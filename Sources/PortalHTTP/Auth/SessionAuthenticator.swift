@@ -7,7 +7,8 @@ import PortalDomain
 
 /// Reads `Authorization: Bearer <token>`, finds the session by the token's hash, and checks the user's
 /// account on every request (R-ACC, R-CON-2): a removed role, a lock or a suspension ends the session at
-/// once; a first or expired password leaves the session able only to change the password.
+/// once; a first or expired password, then a missing passcode, leave the session able only to take that step
+/// (R-ACC-1, R-ACC-5, R-ACC-3), read itself and log out.
 struct SessionAuthenticator: RouterMiddleware {
     typealias Context = PortalRequestContext
     let api: PortalAPI
@@ -21,17 +22,34 @@ struct SessionAuthenticator: RouterMiddleware {
         }
         context.sessionUser = session.userID
         context.logger[metadataKey: "user"] = .string(session.userID.rawValue)
+        let standing: Portal.SessionStanding
         do {
-            context.actor = try api.portal.actor(forUser: session.userID)
-        } catch let refusal as DomainError where refusal.rule == "R-ACC-1" || refusal.rule == "R-ACC-5" {
-            context.accessProblem = Problem(
-                .forbidden, kind: "password-change-required", title: "Change the password first", detail: refusal.description,
-                rule: refusal.rule, errors: [ProblemField(field: "password", message: refusal.message, rule: refusal.rule)])
+            standing = try api.portal.sessionStanding(forUser: session.userID)
         } catch let refusal as DomainError {
             try await api.sessions.revoke(token)
             throw Problem.unauthenticated("the session has ended: \(refusal.description)", rule: refusal.rule)
         }
+        context.sessionActor = standing.actor
+        if let pending = standing.pendingStep {
+            context.accessProblem = Self.pendingStepProblem(pending)
+        } else {
+            context.actor = standing.actor
+        }
         return try await next(request, context)
+    }
+
+    /// The 403 of a session that must first change its password (R-ACC-1, R-ACC-5) or set its passcode (R-ACC-3).
+    static func pendingStepProblem(_ pending: DomainError) -> Problem {
+        if pending.rule == "R-ACC-3" {
+            return Problem(
+                .forbidden, kind: "passcode-required", title: "Set the passcode first",
+                detail: "\(pending.description); send it with POST /auth/passcode", rule: pending.rule,
+                errors: [ProblemField(field: "passcode", message: pending.message, rule: pending.rule)])
+        }
+        return Problem(
+            .forbidden, kind: "password-change-required", title: "Change the password first",
+            detail: "\(pending.description); send it with POST /auth/password", rule: pending.rule,
+            errors: [ProblemField(field: "password", message: pending.message, rule: pending.rule)])
     }
 
     /// The token of `Authorization: Bearer <token>` (hummingbird-auth's parsing), nil when absent.

@@ -13,19 +13,30 @@ public struct DemoLogin: Sendable, Equatable {
     public var actingAs: String
 }
 
-/// The demo council that `portal serve --demo` puts into a new data folder: council staff of every team and an
-/// auditor, two providers whose services are under different contract types, one contact per provider role,
-/// about 40 clients with agreed ISOs, some actuals, invoices in most statuses and a payment run — all through
-/// the portal's own commands, with fixed ids, so the same day gives the same data.
+/// The demo council that `portal serve --demo` puts into a new data folder, all through the portal's own
+/// commands with fixed ids, so the same day gives the same data:
 ///
-/// This is the interim seed of the HTTP layer. **Seam:** the shared deterministic generator
-/// (`PortalSimulation`, once domain part 2 has landed) replaces the body of ``seed(_:clients:)``; callers
-/// (`portal serve --demo`, the HTTP tests) only call this one function.
+/// - council staff of every team and an auditor; two providers whose services are under different contract
+///   types, each with one contact per provider role; about 40 clients with agreed ISOs (one more ISO of each
+///   provider rejected, one left published);
+/// - twelve weeks of actuals — the three whole periods before today's, every active CPLI every week —
+///   recorded period by period as each period opens: `oasis` by the calendar (each line, each week
+///   confirmed), `riverside` by one CSV import a period;
+/// - invoices in every status, each period invoiced as it ends so the next one opens (R-PER-3): `oasis`'s first
+///   period paid by payment run `demo-run-1`, its second on hold, its third left open (not invoiced, for the
+///   provider to invoice); `riverside`'s first approved, its second submitted (held, then released), its third
+///   returned (reopened); an unsubmitted contract-level invoice of an approved one-off claim of `oasis`; and a
+///   conversation.
+///
+/// With `invoices: false` (the HTTP tests) only the first period's actuals are recorded and it stays the
+/// open period.
 public enum DemoCouncil {
     /// Every demo account's password (R-ACC-2: 9+ characters, a capital, two digits).
     public static let password = "Portal-demo-2026"
     /// Every demo account's passcode (R-ACC-3).
     public static let passcode = "135246"
+    /// The payment run that pays `oasis`'s first period.
+    public static let paymentRun: PaymentRunID = "demo-run-1"
 
     /// The two demo providers, their contract types and services.
     public static let providers: [(organisation: OrganisationID, name: String, contractType: ContractType, service: ServiceID)] = [
@@ -33,138 +44,254 @@ public enum DemoCouncil {
         ("riverside", "Riverside Home Care", .spotOldBlock, "riverside-hs"),
     ]
 
-    /// Seeds the demo council into `portal` (a new, empty log) and returns the logins. With `invoices`, also
-    /// invoices in most statuses and a payment run (see ``seedInvoices(_:)``).
+    /// How many whole periods of actuals the demo records before today's period (twelve weeks).
+    public static let historyPeriods = 3
+
+    /// The periods of the demo's history: the whole periods before today's, at most ``historyPeriods`` (fewer
+    /// only when the calendar's anchor is that recent).
+    public static func history(today: BusinessDate, calendar: PeriodCalendar) -> [Period] {
+        guard let current = calendar.period(containing: today)?.number, current.value > 1 else {
+            return [calendar.period(PeriodNumber(1))]
+        }
+        let first = max(1, current.value - historyPeriods)
+        return (first..<current.value).map { calendar.period(PeriodNumber($0)) }
+    }
+
+    /// The first day of the demo's services and CPLIs: the Monday that starts its history.
+    public static func firstWeek(today: BusinessDate, calendar: PeriodCalendar) -> BusinessDate {
+        history(today: today, calendar: calendar)[0].firstDay
+    }
+
+    /// The invoice of a provider's period in the demo.
+    public static func invoiceID(_ organisation: OrganisationID, _ period: PeriodNumber) -> InvoiceID {
+        InvoiceID("inv-\(organisation)-p\(period)")
+    }
+
+    /// Seeds the demo council into `portal` (a new, empty log) and returns the logins. With `invoices`, the
+    /// whole history: three periods of actuals and invoices in every status (see the type's documentation).
     public static func seed(_ portal: Portal, clients: Int = 40, invoices: Bool = true) async throws -> [DemoLogin] {
         var logins: [DemoLogin] = []
         let bootstrap = CommandRequest(actor: .system(job: "demo"))
         let today = portal.context(for: .system(job: "demo")).today
-        // Twelve weeks of care up to this week.
-        let firstWeek = today.mondayOfWeek.adding(days: -7 * 11)
+        let calendar = portal.configuration.calendar
+        let history = history(today: today, calendar: calendar)
+        let firstWeek = history[0].firstDay
 
+        // Accounts first (each first password changed and passcode set, on both cores: bcrypt dominates).
+        var accounts: [(actor: Actor, person: Person, first: String)] = []
         var staff: [CouncilTeam: Actor] = [:]
         for team in CouncilTeam.allCases {
             let user = UserID("council-\(team.rawValue)")
             let person = Person(forename: team.displayName, surname: "Officer", email: "\(team.rawValue)@council.example")
             let first = try await portal.registerCouncilUser(user, person: person, team: team, bootstrap).value ?? ""
-            let actor = Actor.council(user: user, team: team)
-            try await settle(portal, actor, first)
-            staff[team] = actor
-            logins.append(DemoLogin(userID: user, email: person.email, password: password, passcode: passcode, actingAs: actor.actingAs))
+            staff[team] = Actor.council(user: user, team: team)
+            accounts.append((Actor.council(user: user, team: team), person, first))
         }
         let auditorPerson = Person(forename: "Audrey", surname: "Auditor", email: "auditor@council.example")
         let auditorFirst = try await portal.registerAuditor("auditor", person: auditorPerson, bootstrap).value ?? ""
-        try await settle(portal, .auditor(user: "auditor"), auditorFirst)
-        logins.append(DemoLogin(userID: "auditor", email: auditorPerson.email, password: password, passcode: passcode, actingAs: "auditor"))
+        accounts.append((.auditor(user: "auditor"), auditorPerson, auditorFirst))
+        try await settle(portal, accounts)
+        let staffAccounts = accounts.count
 
         let procurement = CommandRequest(actor: staff[.procurement]!)
-        let helpdesk = staff[.helpdesk]!
-        let brokerage = CommandRequest(actor: staff[.serviceBrokerage]!)
+        let helpdesk = CommandRequest(actor: staff[.helpdesk]!)
         for (index, provider) in providers.enumerated() {
             let details = ContactDetails(name: provider.name, addressLines: ["\(index + 1) High Street", "Norwich"], postcode: "NR\(index + 1) 1AA",
                                          telephone: "01603 00000\(index)", email: "office@\(provider.organisation).example")
             _ = try await portal.registerOrganisation(provider.organisation, details: details, procurement)
-            let contract = ContractID("\(provider.organisation)-contract")
             _ = try await portal.registerContract(ContractRegistered(
-                contractID: contract, organisationID: provider.organisation, name: "\(provider.name) home support",
+                contractID: contract(of: provider.organisation), organisationID: provider.organisation, name: "\(provider.name) home support",
                 contractType: provider.contractType, paymentBasis: .invoiced, startDate: firstWeek.adding(days: -364)), procurement)
             _ = try await portal.registerService(ServiceRegistered(
-                serviceID: provider.service, organisationID: provider.organisation, contractID: contract, details: details,
-                startDate: firstWeek), procurement)
-
-            // One contact per provider role for the first provider; a super user for the second.
-            let roles: [ProviderRole] = index == 0 ? ProviderRole.allCases : [.superUserActuals]
-            var superUser: Actor?
-            for role in roles {
+                serviceID: provider.service, organisationID: provider.organisation, contractID: contract(of: provider.organisation),
+                details: details, startDate: firstWeek), procurement)
+            // One contact per provider role.
+            for role in ProviderRole.allCases {
                 let user = UserID("\(provider.organisation)-\(role.rawValue)")
                 let person = Person(forename: role.rawValue.capitalized, surname: provider.name, email: "\(role.rawValue)@\(provider.organisation).example")
                 let requestID = ChangeRequestID("contact-\(user.rawValue)")
                 _ = try await portal.requestContactCreation(user, requestID: requestID, organisation: provider.organisation, person: person,
-                                                            role: role, CommandRequest(actor: helpdesk))
-                let first = try await portal.acceptContactCreation(user, requestID: requestID, CommandRequest(actor: helpdesk)).value ?? ""
-                let actor = Actor.provider(user: user, organisation: provider.organisation, role: role)
-                try await settle(portal, actor, first)
-                if role == .superUserActuals { superUser = actor }
-                logins.append(DemoLogin(userID: user, email: person.email, password: password, passcode: passcode, actingAs: actor.actingAs))
+                                                            role: role, helpdesk)
+                let first = try await portal.acceptContactCreation(user, requestID: requestID, helpdesk).value ?? ""
+                accounts.append((Actor.provider(user: user, organisation: provider.organisation, role: role), person, first))
             }
+        }
+        try await settle(portal, Array(accounts[staffAccounts...]))
+        for account in accounts {
+            logins.append(DemoLogin(userID: account.actor.userID!, email: account.person.email, password: password, passcode: passcode,
+                                    actingAs: account.actor.actingAs))
+        }
 
-            // Clients: ISOs with one CPLI each, most agreed, one left published, one rejected.
-            let count = clients / providers.count
+        // Clients: ISOs with one CPLI each from the first week, most agreed, one rejected, one left published.
+        let brokerage = CommandRequest(actor: staff[.serviceBrokerage]!)
+        let count = max(3, clients / providers.count)
+        var agreed: [OrganisationID: [CPLIDefinition]] = [:]
+        for provider in providers {
+            let superUser = CommandRequest(actor: superUser(provider.organisation))
             for number in 1...count {
                 let client = "\(provider.organisation.rawValue.prefix(2).uppercased())\(String(format: "%04d", number))"
                 let iso = ISOID("iso-\(provider.organisation)-\(number)")
-                let cpli = CPLIID("cpli-\(provider.organisation)-\(number)")
                 let nights = number % 10 == 0
                 let definition = CPLIDefinition(
-                    cpliID: cpli, isoID: iso, organisationID: provider.organisation, serviceID: provider.service, clientReference: client,
-                    clientName: "Client \(client)", serviceType: nights ? .nightSits : .homeSupportContractRate, unit: nights ? .nights : .hours,
+                    cpliID: CPLIID("cpli-\(provider.organisation)-\(number)"), isoID: iso, organisationID: provider.organisation,
+                    serviceID: provider.service, clientReference: client, clientName: "Client \(client)",
+                    serviceType: nights ? .nightSits : .homeSupportContractRate, unit: nights ? .nights : .hours,
                     plannedPerWeek: Quantity(tenThousandths: nights ? 20_000 : Int64(35_000 + 17_500 * (number % 5))),
                     rate: Rate(tenThousandthsOfAPound: nights ? 850_000 : 192_500), startDate: firstWeek)
                 _ = try await portal.publishISO(ISOPublished(
                     isoID: iso, organisationID: provider.organisation, serviceID: provider.service, clientReference: client,
-                    clientName: definition.clientName, cpliIDs: [cpli]), cplis: [definition], brokerage)
-                guard let superUser else { continue }
+                    clientName: definition.clientName, cpliIDs: [definition.cpliID]), cplis: [definition], brokerage)
                 if number == count {
                     continue // left published, for the provider to agree or reject
                 } else if number == count - 1 {
-                    _ = try await portal.rejectISO(iso, reason: "the client's address is wrong", CommandRequest(actor: superUser))
+                    _ = try await portal.rejectISO(iso, reason: "the client's address is wrong", superUser)
                 } else {
-                    _ = try await portal.agreeISO(iso, CommandRequest(actor: superUser))
-                }
-            }
-
-            // Some actuals of the open period's started weeks: a quarter hour missed, with the reason (valid
-            // under both policies).
-            guard let superUser else { continue }
-            let calendar = portal.configuration.calendar
-            guard let period = calendar.period(containing: firstWeek) else { continue }
-            let key = Actuals.Key(serviceID: provider.service, period: period.number)
-            for week in period.weeks where week.monday >= firstWeek && week.monday <= today {
-                for number in 1...min(4, count - 2) {
-                    let cpli = CPLIID("cpli-\(provider.organisation)-\(number)")
-                    let planned = try portal.state(of: CPLI.self, cpli.rawValue).definition?.plannedPerWeek ?? .zero
-                    let missed = Quantity(tenThousandths: 2_500)
-                    _ = try await portal.recordActual(key, ActualEntry(
-                        cpliID: cpli, week: week, actual: planned - missed, missed: missed, visits: 7,
-                        comment: "one visit cut short: client at the GP"), CommandRequest(actor: superUser))
+                    _ = try await portal.agreeISO(iso, superUser)
+                    agreed[provider.organisation, default: []].append(definition)
                 }
             }
         }
-        if invoices { try await seedInvoices(portal) }
+
+        // The history, period by period: actuals while the period is open, then (with invoices) its invoice,
+        // whose next step opens the next period.
+        let periods = invoices ? history : [history[0]]
+        let payments = CommandRequest(actor: staff[.payments]!)
+        for (index, period) in periods.enumerated() {
+            try await recordByCalendar(portal, "oasis", period, agreed["oasis"] ?? [], today: today)
+            try await recordByImport(portal, "riverside", period, agreed["riverside"] ?? [], today: today)
+            guard invoices, period.lastDay < today else { continue }
+            switch index {
+            case 0:
+                let paid = try await submittedInvoice(portal, "oasis", period, today: today)
+                _ = try await portal.approveInvoice(paid, payments)
+                _ = try await portal.runPayment(PaymentRunRequest(paymentRunID: paymentRun, paymentDate: today, reference: "BACS-DEMO-1",
+                                                                  invoiceIDs: [paid]), payments)
+                _ = try await portal.approveInvoice(try await submittedInvoice(portal, "riverside", period, today: today), payments)
+            case 1:
+                _ = try await portal.holdInvoice(try await submittedInvoice(portal, "oasis", period, today: today),
+                                                 reason: "checking two hospital stays", payments)
+                _ = try await portal.holdInvoice(try await submittedInvoice(portal, "riverside", period, today: today),
+                                                 reason: "a rate looks high", payments)
+            default:
+                // oasis's last period stays open for the provider to invoice.
+                let returned = try await submittedInvoice(portal, "riverside", period, today: today)
+                _ = try await portal.returnInvoice(returned, reason: "two lines use last year's rate", payments)
+            }
+        }
+        guard invoices else { return logins }
+        if periods.count > 1 {
+            // Released after its hold opened the next period: submitted again, waiting in the Payments queue.
+            _ = try await portal.releaseInvoice(invoiceID("riverside", periods[1].number), payments)
+        }
+        try await claimInvoice(portal, periods[0], agreed["oasis"] ?? [], today: today, payments: payments)
+        _ = try await portal.startConversation(ConversationStart(
+            conversationID: "demo-conv-1", organisationID: "oasis", type: .query, relatedTo: .service, entityID: "oasis-hs", team: .billing,
+            subject: "Rates from April", body: "Which rate applies to night sits from April?"), CommandRequest(actor: superUser("oasis")))
         return logins
     }
 
-    /// Invoices of the demo providers' ended periods, dated today: oasis's first period paid by payment run
-    /// `demo-run-1` (its second period is left open to invoice); riverside's first period approved, its second
-    /// on hold (in the Payments queue), its third unsubmitted when that period has ended.
-    static func seedInvoices(_ portal: Portal) async throws {
-        let today = portal.context(for: .system(job: "demo")).today
-        let calendar = portal.configuration.calendar
-        let firstWeek = today.mondayOfWeek.adding(days: -7 * 11)
-        guard let first = calendar.period(containing: firstWeek)?.number else { return }
-        let payments = CommandRequest(actor: .council(user: "council-payments", team: .payments))
-        func superUser(_ organisation: OrganisationID) -> CommandRequest {
-            CommandRequest(actor: .provider(user: UserID("\(organisation)-super-user-actuals"), organisation: organisation, role: .superUserActuals))
+    static func contract(of organisation: OrganisationID) -> ContractID { ContractID("\(organisation)-contract") }
+
+    static func superUser(_ organisation: OrganisationID) -> Actor {
+        .provider(user: UserID("\(organisation)-super-user-actuals"), organisation: organisation, role: .superUserActuals)
+    }
+
+    /// What a provider records for one CPLI in one week: as planned (with the visits made), a short visit, an
+    /// extra hour, or a day in hospital; valid under both policy profiles (Actual + Missed = Planned, a comment
+    /// on every difference).
+    static func entry(_ definition: CPLIDefinition, week: Week, index: Int) -> ActualEntry {
+        let planned = definition.plannedPerWeek
+        let number = Int(definition.cpliID.rawValue.split(separator: "-").last ?? "0") ?? 0
+        if definition.unit == .nights {
+            return (number + index) % 3 == 0
+                ? ActualEntry(cpliID: definition.cpliID, week: week, actual: planned - Quantity(tenThousandths: 10_000),
+                              missed: Quantity(tenThousandths: 10_000), visits: 1, comment: "client stayed with family one night")
+                : ActualEntry(cpliID: definition.cpliID, week: week, actual: planned, visits: 2)
         }
-        func invoice(_ organisation: OrganisationID, _ service: ServiceID, _ period: PeriodNumber, submit: Bool) async throws -> InvoiceID? {
-            guard calendar.period(period).lastDay < today else { return nil }
-            let id = InvoiceID("inv-\(organisation)-p\(period)")
-            _ = try await portal.createInvoice(InvoiceDraft(
-                invoiceID: id, serviceID: service, period: period, reference: "\(organisation.rawValue.uppercased())-P\(period)",
-                invoiceDate: today), superUser(organisation))
-            if submit { _ = try await portal.submitInvoice(id, superUser(organisation)) }
-            return id
+        switch (number + index) % 4 {
+        case 0:
+            return ActualEntry(cpliID: definition.cpliID, week: week, actual: planned, visits: 7)
+        case 1:
+            return ActualEntry(cpliID: definition.cpliID, week: week, actual: planned - Quantity(tenThousandths: 2_500),
+                               missed: Quantity(tenThousandths: 2_500), visits: 7, comment: "one visit cut short: client at the GP")
+        case 2:
+            return ActualEntry(cpliID: definition.cpliID, week: week, actual: planned, extra: Quantity(tenThousandths: 10_000), visits: 8,
+                               comment: "an extra hour after a fall")
+        default:
+            return ActualEntry(cpliID: definition.cpliID, week: week, actual: planned - Quantity(tenThousandths: 5_000),
+                               missed: Quantity(tenThousandths: 5_000), visits: 6, comment: "client in hospital one day")
         }
-        if let paid = try await invoice("oasis", "oasis-hs", first, submit: true) {
-            _ = try await portal.approveInvoice(paid, payments)
-            _ = try await portal.runPayment(PaymentRunRequest(paymentRunID: "demo-run-1", paymentDate: today, reference: "BACS-DEMO-1"), payments)
+    }
+
+    /// The period's started weeks.
+    static func weeks(of period: Period, today: BusinessDate) -> [Week] {
+        period.weeks.filter { $0.monday <= today }
+    }
+
+    /// Every line of every started week by the calendar, each week then confirmed (R-ACT-9).
+    static func recordByCalendar(_ portal: Portal, _ organisation: OrganisationID, _ period: Period, _ cplis: [CPLIDefinition],
+                                 today: BusinessDate) async throws {
+        let request = CommandRequest(actor: superUser(organisation))
+        let key = Actuals.Key(serviceID: ServiceID("\(organisation)-hs"), period: period.number)
+        for (index, week) in weeks(of: period, today: today).enumerated() {
+            for definition in cplis {
+                _ = try await portal.recordActual(key, entry(definition, week: week, index: index), request)
+            }
+            _ = try await portal.confirmWeek(key, week, request)
         }
-        if let approved = try await invoice("riverside", "riverside-hs", first, submit: true) {
-            _ = try await portal.approveInvoice(approved, payments)
+    }
+
+    /// Every line of every started week in one CSV file, imported all or nothing (R-ACT-2).
+    static func recordByImport(_ portal: Portal, _ organisation: OrganisationID, _ period: Period, _ cplis: [CPLIDefinition],
+                               today: BusinessDate) async throws {
+        var csv = "service,cpli,week,actual,missed,extra,visits,comment\n"
+        for (index, week) in weeks(of: period, today: today).enumerated() {
+            for definition in cplis {
+                let e = entry(definition, week: week, index: index)
+                csv += "\(definition.serviceID),\(e.cpliID),\(week.monday.iso8601),\(e.actual),\(e.missed),\(e.extra),\(e.visits),\(e.comment)\n"
+            }
         }
-        if let held = try await invoice("riverside", "riverside-hs", first.next, submit: true) {
-            _ = try await portal.holdInvoice(held, reason: "checking two hospital stays", payments)
-            _ = try await invoice("riverside", "riverside-hs", first.next.next, submit: false)
+        _ = try await portal.importActuals(organisation: organisation, period: period.number, fileName: "actuals-\(organisation)-\(period.number).csv",
+                                           content: Data(csv.utf8), CommandRequest(actor: superUser(organisation)))
+    }
+
+    /// The provider's invoice of the whole period (every line the wizard proposes), dated today and submitted.
+    static func submittedInvoice(_ portal: Portal, _ organisation: OrganisationID, _ period: Period, today: BusinessDate) async throws -> InvoiceID {
+        let id = invoiceID(organisation, period.number)
+        let request = CommandRequest(actor: superUser(organisation))
+        _ = try await portal.createInvoice(InvoiceDraft(
+            invoiceID: id, serviceID: ServiceID("\(organisation)-hs"), period: period.number,
+            reference: "\(organisation.rawValue.uppercased())-P\(period.number)", invoiceDate: today), request)
+        _ = try await portal.submitInvoice(id, request)
+        return id
+    }
+
+    /// A one-off claim of two days in hospital, approved by the Payments Team and put on an unsubmitted
+    /// contract-level invoice (R-OOC).
+    static func claimInvoice(_ portal: Portal, _ period: Period, _ cplis: [CPLIDefinition], today: BusinessDate,
+                             payments: CommandRequest) async throws {
+        guard let cpli = cplis.first(where: { $0.unit == .hours })?.cpliID else { return }
+        let provider = CommandRequest(actor: superUser("oasis"))
+        let monday = period.weeks[1].monday
+        _ = try await portal.createClaim(OneOffClaimRequest(
+            claimID: "demo-claim-1", contractID: contract(of: "oasis"), dateOfClaim: period.lastDay, notes: "emergency admission",
+            items: [OneOffClaimItemRequest(cpliID: cpli, absenceFrom: monday, absenceTo: monday.adding(days: 1), precedingStay: .hospital,
+                                           hours: Quantity(tenThousandths: 40_000))]), provider)
+        _ = try await portal.submitClaim("demo-claim-1", provider)
+        _ = try await portal.approveClaim("demo-claim-1", payments)
+        _ = try await portal.createContractInvoice(ContractInvoiceDraft(
+            invoiceID: "inv-oasis-claims-1", contractID: contract(of: "oasis"), reference: "OASIS-CLAIMS-1", invoiceDate: today,
+            claimIDs: ["demo-claim-1"]), provider)
+    }
+
+    /// Settles `accounts` in two lanes, so that both cores hash passwords (bcrypt is most of the demo's time).
+    static func settle(_ portal: Portal, _ accounts: [(actor: Actor, person: Person, first: String)]) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for lane in 0..<2 {
+                let mine = accounts.indices.filter { $0 % 2 == lane }.map { (accounts[$0].actor, accounts[$0].first) }
+                group.addTask { for (actor, first) in mine { try await settle(portal, actor, first) } }
+            }
+            try await group.waitForAll()
         }
     }
 

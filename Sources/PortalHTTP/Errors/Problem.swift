@@ -99,6 +99,11 @@ public struct Problem: Error, HTTPResponseError, Codable, Sendable, Equatable, C
                 detail: "send If-Match with the ETag of \(resource) as last read (GET it first)")
     }
 
+    /// The server cannot answer now (503), e.g. its read models lag behind the log.
+    public static func unavailable(_ detail: String) -> Problem {
+        Problem(.serviceUnavailable, kind: "unavailable", title: "Service unavailable", detail: detail)
+    }
+
     /// `If-Match` does not hold (412).
     public static func preconditionFailed(_ detail: String) -> Problem {
         Problem(.preconditionFailed, kind: "precondition-failed", title: "The resource changed", detail: detail)
@@ -116,7 +121,7 @@ public struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let problem = Self.problem(for: error, actor: context.actor)
+            let problem = Self.problem(for: error, actor: context.actor, requestID: context.requestID)
             if problem.statusCode >= 500 {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             }
@@ -124,8 +129,18 @@ public struct ProblemMiddleware: RouterMiddleware {
         }
     }
 
-    /// The problem for `error` raised while serving `actor`.
-    public static func problem(for error: any Error, actor: Actor?) -> Problem {
+    /// The problem for `error` raised while serving `actor`; a 500 names `requestID` (also sent as the
+    /// `X-Request-ID` header and on every log line of the request), never the error itself.
+    public static func problem(for error: any Error, actor: Actor?, requestID: String? = nil) -> Problem {
+        var problem = problem(describing: error, actor: actor)
+        if problem.statusCode >= 500, problem.type == "urn:portal:problem:internal" {
+            problem.detail = "the portal could not serve this request"
+                + (requestID.map { "; quote request id \($0) to the helpdesk (its log lines carry it)" } ?? "")
+        }
+        return problem
+    }
+
+    private static func problem(describing error: any Error, actor: Actor?) -> Problem {
         switch error {
         case let problem as Problem:
             return problem

@@ -3,6 +3,7 @@ import EventLog
 import Hummingbird
 import PortalApplication
 import PortalDomain
+import PortalProjections
 
 extension PortalRequestContext {
     /// A path parameter as a portal identifier; 404 when it cannot be one (no record has such an id).
@@ -48,19 +49,23 @@ func parsed<T>(_ body: () throws -> T) throws -> T {
 }
 
 extension PortalAPI {
-    /// Every stream of `kind`, folded now (a read model replaces these scans as it lands).
-    func allSnapshots<S: EventStream>(_ kind: S.Type) throws -> [StreamSnapshot<S.State>] {
-        var snapshots: [StreamSnapshot<S.State>] = []
-        var after: String?
-        while true {
-            let streams = try log.streamIDs(category: S.category, after: after, limit: 1000)
-            guard let last = streams.last else { break }
-            after = last
-            for streamID in streams {
-                snapshots.append(try portal.snapshot(of: kind, String(streamID.dropFirst(S.category.count + 1))))
-            }
+    /// The read models, once they have applied the log up to its head as this request found it: a list is never
+    /// older than a write whose answer the caller has seen. 503 when the server keeps no read models, or they
+    /// could not catch up in time (a stopped read model shows on `/health`).
+    func readModelsAtHead() async throws -> PortalReadModels {
+        guard let models = readModels else {
+            throw Problem.unavailable("this server keeps no read models, so it serves no lists; run it with its read models (portal serve does)")
         }
-        return snapshots
+        let head = try log.head().position
+        guard await models.engine.waitUntilApplied(head, timeout: .seconds(2)) else {
+            throw Problem.unavailable("the read models have not caught up with the log; try again shortly (GET /health shows their lag)")
+        }
+        return models
+    }
+
+    /// A query parameter naming an organisation, or nil.
+    func organisationQuery(_ request: Request) throws -> OrganisationID? {
+        try request.query("organisationID").map { text in try parsed { try OrganisationID.parse(text, field: "organisationID") } }
     }
 
     /// The business date today in the deployment's time zone.
@@ -72,6 +77,12 @@ extension PortalAPI {
         if case .provider = actor {
             try Authorisation.check(actor, .edit(area), organisation: nil)
         }
+    }
+
+    /// Refuses a provider user (403) a council screen such as the Payments queue or the staff accounts: data of
+    /// no one organisation, which council staff and auditors read (R-ROLE-2, R-ROLE-3).
+    func requireCouncilRead(_ actor: Actor, _ area: PortalArea) throws {
+        try Authorisation.check(actor, .read(area), organisation: nil)
     }
 
     /// The actor may read this organisation's data, else 404 (another organisation) or 403.

@@ -8,6 +8,7 @@ import NIOCore
 import PortalApplication
 import PortalDomain
 import PortalProjections
+import Synchronization
 
 /// What the routes serve from: the portal (log, credentials, commands), the session store, the read-model
 /// engine when one runs, the metrics, and the server's settings.
@@ -87,7 +88,8 @@ public final class PortalAPI: Sendable {
     /// Serves a request that changes something: authenticates, reads the body (413 beyond the limit), and
     /// with an `Idempotency-Key` returns the first response of an earlier identical request without running
     /// `body` again (the application also derives event ids from the key, so even a lost response is
-    /// applied once). Times the command for the append-latency metric.
+    /// applied once). Times each append of the command (the append alone, with its outcome) for the
+    /// append-latency metric, and counts the command by outcome.
     func write(
         _ request: Request, _ context: PortalRequestContext, command name: String, storesResponse: Bool = true,
         _ body: (WriteRequest) async throws -> Reply
@@ -106,11 +108,22 @@ public final class PortalAPI: Sendable {
             headers[HTTPField.Name("Idempotent-Replay")!] = "true"
             return Reply(status: .init(code: stored.status), headers: headers, body: ByteBuffer(bytes: stored.body))
         }
-        let write = WriteRequest(actor: actor, body: bytes, headers: request.headers, idempotencyKey: key)
-        let started = ContinuousClock.now
-        let reply = try await body(write)
-        metrics.recordCommand(name, duration: ContinuousClock.now - started)
-        if let key, storesResponse, (200..<300).contains(reply.status.code) {
+        let metrics = metrics
+        let appends = AppendTally()
+        let write = WriteRequest(actor: actor, body: bytes, headers: request.headers, idempotencyKey: key) { duration, outcome in
+            if outcome == .committed { appends.committed.add(1, ordering: .relaxed) }
+            metrics.recordAppend(name, outcome: outcome, duration: duration)
+        }
+        let reply: Reply
+        do {
+            reply = try await body(write)
+        } catch {
+            let status = ProblemMiddleware.problem(for: error, actor: actor).statusCode
+            metrics.countCommand(name, outcome: status >= 500 ? .failed : .refused)
+            throw error
+        }
+        metrics.countCommand(name, outcome: appends.committed.load(ordering: .relaxed) > 0 ? .committed : .unchanged)
+        if let key, storesResponse, reply.mayBeStored, (200..<300).contains(reply.status.code) {
             var headers: [String: String] = [:]
             for field in reply.headers { headers[field.name.canonicalName] = field.value }
             try await sessions.store(
@@ -128,11 +141,19 @@ public final class PortalAPI: Sendable {
     }
 }
 
+/// The appends of one write request that committed.
+private final class AppendTally: Sendable {
+    let committed = Atomic<Int>(0)
+}
+
 /// A response whose body is in memory, so that the first answer to an idempotent write can be stored.
 struct Reply: ResponseGenerator {
     var status: HTTPResponse.Status
     var headers: HTTPFields
     var body: ByteBuffer
+    /// False for an answer that shows a secret (a first password): it is never kept in the session store for
+    /// an idempotent replay, whatever the route says (R-ACC-7).
+    var mayBeStored = true
 
     init(status: HTTPResponse.Status, headers: HTTPFields = [:], body: ByteBuffer = ByteBuffer()) {
         self.status = status
@@ -151,6 +172,8 @@ struct WriteRequest {
     let body: ByteBuffer
     let headers: HTTPFields
     let idempotencyKey: String?
+    /// Times the appends of the request's commands for the append-latency metric.
+    let appendObserver: AppendObserver?
 
     static let idempotencyHeader = HTTPField.Name("Idempotency-Key")!
 
@@ -183,7 +206,7 @@ struct WriteRequest {
 
     /// The command request, with no `If-Match` needed (creating something new).
     func command() -> CommandRequest {
-        CommandRequest(actor: actor, idempotencyKey: idempotencyKey)
+        CommandRequest(actor: actor, idempotencyKey: idempotencyKey, appendObserver: appendObserver)
     }
 
     /// The command request for changing the resource kept in `streamID`: `If-Match` is required (428 without

@@ -6,31 +6,47 @@ import PortalDomain
 /// largest body the portal reads.
 public struct PortalRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The actor of the bearer token's session, checked against the user's stream on this request.
+    /// The actor of the bearer token's session, checked against the user's stream on this request; nil while
+    /// the session must first change its password or set its passcode (see ``accessProblem``).
     public var actor: Actor?
-    /// The session's user, also when the actor may only change their password (R-ACC-1, R-ACC-5).
+    /// The session's user, also when the session may only change its password or set its passcode.
     public var sessionUser: UserID?
-    /// Why the session's user may not act now although the session is valid: a first or expired password
-    /// to change first (R-ACC-1, R-ACC-5).
+    /// Who the session acts as, also while it may only take its pending step.
+    public var sessionActor: Actor?
+    /// Why the session's user may not act now although the session is valid: a first or expired password to
+    /// change (R-ACC-1, R-ACC-5), then a passcode to set (R-ACC-3). Every route but changing the password,
+    /// setting the passcode, reading the session and logging out answers it (403).
     public var accessProblem: Problem?
     /// Largest request body in bytes (413 beyond it).
     public var maxUploadSize: Int
+    /// Hummingbird's request id (`hb.request.id` on the request's log lines), sent back as `X-Request-ID`.
+    public var requestID: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         actor = nil
         sessionUser = nil
+        sessionActor = nil
         accessProblem = nil
         maxUploadSize = PortalRequestContext.defaultMaximumBodySize
+        requestID = nil
     }
 
     /// 1 MiB: more than any JSON command or a period's actuals CSV of a large provider.
     public static let defaultMaximumBodySize = 1 << 20
 
-    /// The authenticated actor, or 401.
+    /// The authenticated actor, or 401 (no session) or 403 (a pending step first).
     public func requireActor() throws -> Actor {
         if let accessProblem { throw accessProblem }
         guard let actor else { throw Problem.unauthenticated("send Authorization: Bearer <token> from POST /auth/login") }
+        return actor
+    }
+
+    /// The session's actor also while its pending step is one of `rules` (e.g. `R-ACC-3` to set the passcode);
+    /// 401 without a session, 403 with another pending step.
+    public func requireSession(allowingPending rules: Set<String>) throws -> Actor {
+        if let accessProblem, !rules.contains(accessProblem.rule ?? "") { throw accessProblem }
+        guard let actor = sessionActor else { throw Problem.unauthenticated("send Authorization: Bearer <token> from POST /auth/login") }
         return actor
     }
 }

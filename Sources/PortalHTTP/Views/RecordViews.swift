@@ -1,6 +1,7 @@
 import Chronology
 import PortalApplication
 import PortalDomain
+import PortalProjections
 
 /// A change request waiting for the helpdesk (R-CON-1).
 struct PendingDetailsChangeView: Encodable {
@@ -11,6 +12,13 @@ struct PendingDetailsChangeView: Encodable {
 extension PendingChangeRequests where Change == ContactDetails {
     var views: [PendingDetailsChangeView] {
         open.sorted { $0.key < $1.key }.map { PendingDetailsChangeView(requestID: $0.key, proposed: $0.value) }
+    }
+}
+
+extension [PendingDetailsChange] {
+    /// The read model's pending requests as the record views show them: by request id.
+    var views: [PendingDetailsChangeView] {
+        sorted { $0.requestID < $1.requestID }.map { PendingDetailsChangeView(requestID: $0.requestID, proposed: $0.proposed) }
     }
 }
 
@@ -28,12 +36,27 @@ struct OrganisationView: Encodable {
         pendingChangeRequests = snapshot.state.changeRequests.views
         version = snapshot.version
     }
+
+    /// From the providers read model.
+    init(_ entry: OrganisationEntry) {
+        organisationID = entry.organisationID
+        details = entry.details
+        pendingChangeRequests = entry.pendingChanges.views
+        version = entry.version
+    }
 }
 
 /// A contract between the council and a provider.
 struct ContractView: Encodable {
     var contract: ContractRegistered
     var version: UInt64
+}
+
+extension ContractView {
+    /// From the providers read model.
+    init(_ entry: ContractEntry) {
+        self.init(contract: entry.contract, version: entry.version)
+    }
 }
 
 /// A service of a provider.
@@ -55,6 +78,17 @@ struct ServiceView: Encodable {
         details = snapshot.state.details ?? registration.details
         pendingChangeRequests = snapshot.state.changeRequests.views
         version = snapshot.version
+    }
+
+    /// From the providers read model.
+    init(_ entry: ServiceEntry) {
+        serviceID = entry.serviceID
+        organisationID = entry.organisationID
+        contractID = entry.contractID
+        startDate = entry.startDate
+        details = entry.details
+        pendingChangeRequests = entry.pendingChanges.views
+        version = entry.version
     }
 }
 
@@ -81,7 +115,15 @@ struct AccountView: Encodable {
     var version: UInt64
 
     init?(_ snapshot: StreamSnapshot<User.State>) {
-        let state = snapshot.state
+        self.init(snapshot.state, version: snapshot.version)
+    }
+
+    /// From the contacts read model, which folds the account with the domain's own `User.evolve`.
+    init?(_ entry: ContactEntry) {
+        self.init(entry.account, version: entry.version)
+    }
+
+    init?(_ state: User.State, version: UInt64) {
         guard let userID = state.userID, let kind = state.kind else { return nil }
         self.userID = userID
         switch kind {
@@ -102,7 +144,7 @@ struct AccountView: Encodable {
             }
         }
         security = AccountSecurityView(state.security)
-        version = snapshot.version
+        self.version = version
     }
 }
 
@@ -233,4 +275,68 @@ struct FirstPasswordView: Encodable {
     var userID: UserID
     var firstPassword: String?
     var account: AccountView?
+}
+
+/// A change request waiting for the helpdesk (R-CON-1), as the helpdesk's queue lists it.
+struct ChangeRequestView: Encodable {
+    /// `contact-creation`, `contact-amend`, `contact-role-removal`, `organisation-details` or `service-details`.
+    var kind: String
+    var requestID: ChangeRequestID
+    var organisationID: OrganisationID?
+    /// The contact, for a contact request.
+    var userID: UserID?
+    /// The service, for a service details request.
+    var serviceID: ServiceID?
+    /// The person and role asked for (contact creation and amendment).
+    var person: Person?
+    var role: ProviderRole?
+    /// The details asked for (organisation and service details).
+    var proposed: ContactDetails?
+    /// Who asked, and when.
+    var requested: StepRecord
+    /// Where the helpdesk accepts it (POST, with `If-Match`); `…/reject` next to it rejects it.
+    var accept: String
+}
+
+/// A service's periods as the period board shows them (R-PER-2, R-PER-3).
+struct PeriodBoardView: Encodable {
+    struct Step: Encodable {
+        var status: PeriodLockStatus
+        var invoiceID: InvoiceID
+        var nextPeriodOpenedBecause: PeriodRelease?
+        /// The event, who and when.
+        var step: StepRecord
+    }
+
+    struct Period: Encodable {
+        var period: PeriodNumber
+        var firstDay: BusinessDate
+        var lastDay: BusinessDate
+        /// `open` (never locked), `locked` (its invoice was submitted) or `reopened` (its invoice was returned).
+        var status: PeriodLockStatus
+        /// The one period open for edits today (R-PER-2).
+        var isOpenForEdits: Bool
+        var invoiceID: InvoiceID?
+        /// While locked: why the next period opened (its invoice was held, approved or paid).
+        var nextPeriodOpenedBecause: PeriodRelease?
+        var history: [Step]
+
+        init(_ standing: PeriodLockQueries.PeriodStanding) {
+            period = standing.period
+            firstDay = standing.firstDay
+            lastDay = standing.lastDay
+            status = standing.status
+            isOpenForEdits = standing.isOpenForEdits
+            invoiceID = standing.entry?.invoiceID
+            nextPeriodOpenedBecause = standing.entry?.nextPeriodOpenedBecause
+            history = standing.entry?.history.map {
+                Step(status: $0.status, invoiceID: $0.invoiceID, nextPeriodOpenedBecause: $0.nextPeriodOpenedBecause, step: $0.step)
+            } ?? []
+        }
+    }
+
+    var serviceID: ServiceID
+    var today: BusinessDate
+    var openPeriod: PeriodNumber?
+    var periods: [Period]
 }

@@ -1,4 +1,5 @@
 import Chronology
+import EventLog
 import PortalDomain
 
 /// One-off claims (R-OOC) as they stand, folded by the domain's `OneOffClaim.evolve`, with who took each step;
@@ -8,7 +9,7 @@ import PortalDomain
 /// [submitted at, org, claim].
 public enum ClaimsProjection: Projection {
     public static let name = "claims"
-    public static let version = 1
+    public static let version = 2
     public static let tables = ["claims", "claim-owners", "awaiting-approval"]
     public static let eventTypes = Set(OneOffClaimEvent.payloadTypes.map { $0.eventType })
 
@@ -23,8 +24,9 @@ public enum ClaimsProjection: Projection {
             let id = claimEvent.claimID
             old = try model.requireOwned(ClaimEntry.self, "claims", owners: "claim-owners", id: id.rawValue, "claim", for: event)
         }
-        var entry = old ?? ClaimEntry(claim: OneOffClaim.initialState, history: [])
+        var entry = old ?? ClaimEntry(claim: OneOffClaim.initialState, history: [], version: 0)
         entry.claim = OneOffClaim.evolve(entry.claim, claimEvent)
+        entry.version = event.envelope.streamVersion
         var reason: String?
         if case .rejected(let e) = claimEvent { reason = e.reason }
         entry.history.append(HistoryStep(step: step, reason: reason))
@@ -54,6 +56,8 @@ public struct ClaimEntry: Codable, Sendable, Equatable {
     public var claim: OneOffClaim.State
     /// Every step, oldest first.
     public var history: [HistoryStep]
+    /// The version of the claim's stream (its HTTP ETag).
+    public var version: UInt64
 
     public var claimID: ClaimID { claim.created!.claimID }
     public var organisationID: OrganisationID { claim.created!.organisationID }

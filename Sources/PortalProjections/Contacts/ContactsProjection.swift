@@ -1,4 +1,5 @@
 import Chronology
+import EventLog
 import PortalDomain
 
 /// Everyone who can log in: provider contacts by organisation with their roles, council staff by team,
@@ -10,7 +11,7 @@ import PortalDomain
 /// `by-last-activity` [last activity, user] for active, unsuspended accounts (the suspension job, R-ACC-6).
 public enum ContactsProjection: Projection {
     public static let name = "contacts"
-    public static let version = 1
+    public static let version = 2
     public static let tables = ["users", "by-organisation", "council", "pending-requests", "by-last-activity"]
     public static let eventTypes = Set(UserEvent.payloadTypes.map { $0.eventType })
 
@@ -19,11 +20,12 @@ public enum ContactsProjection: Projection {
         let key = ReadModelKey(.text(userEvent.userID.rawValue))
         let step = StepRecord(event)
         let old = try model.get(ContactEntry.self, "users", key)
-        var entry = old ?? ContactEntry(account: User.initialState, pendingRequests: [], created: step, lastChanged: step)
+        var entry = old ?? ContactEntry(account: User.initialState, pendingRequests: [], created: step, lastChanged: step, version: 0)
         if old == nil {
             guard userEvent.createsAccount else { throw ReadModelInconsistency.unknown("user \(userEvent.userID)", in: event) }
         }
         entry.account = User.evolve(entry.account, userEvent)
+        entry.version = event.envelope.streamVersion
         entry.record(userEvent, step)
         try model.moveIndexes(from: old?.indexEntries ?? [], to: entry.indexEntries)
         try model.put(entry, "users", key)
@@ -94,6 +96,8 @@ public struct ContactEntry: Codable, Sendable, Equatable {
     public var lastChanged: StepRecord
     /// When the contact's access ended (role removal accepted, R-CON-2).
     public var accessEnded: StepRecord?
+    /// The version of the account's `user-` stream (its HTTP ETag).
+    public var version: UInt64
 
     public var userID: UserID? { account.userID }
     public var organisationID: OrganisationID? { account.organisationID }

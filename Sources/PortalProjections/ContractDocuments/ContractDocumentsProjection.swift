@@ -1,4 +1,5 @@
 import Chronology
+import EventLog
 import PortalDomain
 
 /// Contract documents (ISOs) with their status, folded by the domain's `ISO.evolve`, the CPLIs each one
@@ -10,7 +11,7 @@ import PortalDomain
 /// every change); `iso-owners` [iso] → org.
 public enum ContractDocumentsProjection: Projection {
     public static let name = "contract-documents"
-    public static let version = 1
+    public static let version = 2
     public static let tables = ["documents", "lines", "by-updated", "all-by-updated", "iso-owners"]
     public static let eventTypes: Set<String> = [
         ISOPublished.eventType, ISOAgreed.eventType, ISORejected.eventType, CPLICommissioned.eventType,
@@ -31,7 +32,7 @@ public enum ContractDocumentsProjection: Projection {
         case .published(let published):
             old = nil
             try model.putOwner(published.organisationID, "iso-owners", published.isoID.rawValue)
-            entry = ContractDocumentEntry(document: ISO.initialState, published: step, decided: nil, updated: step)
+            entry = ContractDocumentEntry(document: ISO.initialState, published: step, decided: nil, updated: step, version: 0)
         case .agreed(let e):
             old = try load(e.isoID, event, model)
             entry = old!
@@ -43,6 +44,7 @@ public enum ContractDocumentsProjection: Projection {
         }
         entry.document = ISO.evolve(entry.document, isoEvent)
         entry.updated = step
+        entry.version = event.envelope.streamVersion
         guard let organisation = entry.organisationID, let iso = entry.isoID else { return }
         try model.moveIndexes(from: old?.indexEntries ?? [], to: entry.indexEntries)
         try model.put(entry, "documents", ReadModelKey(.text(organisation.rawValue), .text(iso.rawValue)))
@@ -63,6 +65,8 @@ public struct ContractDocumentEntry: Codable, Sendable, Equatable {
     public var decided: StepRecord?
     /// The last change: what "updated since" filters on.
     public var updated: StepRecord
+    /// The version of the ISO's stream (its HTTP ETag).
+    public var version: UInt64
 
     public var isoID: ISOID? { document.publication?.isoID }
     public var organisationID: OrganisationID? { document.organisationID }

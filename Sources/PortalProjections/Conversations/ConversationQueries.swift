@@ -11,8 +11,9 @@ public struct ConversationQueries: Sendable {
         }
     }
 
-    /// A provider's conversations, the most recently active last; closed ones only when asked.
-    public func conversations(of organisation: OrganisationID, includingClosed: Bool = false, _ scope: ReadScope) throws -> [ConversationEntry] {
+    /// A provider's conversations, the most recently active last; closed ones only when asked. The council
+    /// lists every organisation's, organisation by organisation, when `organisation` is nil.
+    public func conversations(of organisation: OrganisationID? = nil, includingClosed: Bool = false, _ scope: ReadScope) throws -> [ConversationEntry] {
         try engine.read(ConversationsProjection.self) { reader in
             guard let prefix = reader.scopedPrefix(scope, organisation: organisation, []) else { return [] }
             return try reader.entries("by-organisation", prefix: prefix).compactMap { index in

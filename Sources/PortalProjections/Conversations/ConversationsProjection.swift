@@ -1,4 +1,5 @@
 import Chronology
+import EventLog
 import PortalDomain
 
 /// Conversations ("actions", R-CNV) per provider and per council team, folded by the domain's
@@ -10,7 +11,7 @@ import PortalDomain
 /// conversation].
 public enum ConversationsProjection: Projection {
     public static let name = "conversations"
-    public static let version = 1
+    public static let version = 2
     public static let tables = ["conversations", "conversation-owners", "by-organisation", "by-team"]
     public static let eventTypes = Set(ConversationEvent.payloadTypes.map { $0.eventType })
 
@@ -26,8 +27,9 @@ public enum ConversationsProjection: Projection {
             old = try model.requireOwned(ConversationEntry.self, "conversations", owners: "conversation-owners", id: id.rawValue,
                                          "conversation", for: event)
         }
-        var entry = old ?? ConversationEntry(conversation: Conversation.initialState, posted: [], started: step, lastActivity: step)
+        var entry = old ?? ConversationEntry(conversation: Conversation.initialState, posted: [], started: step, lastActivity: step, version: 0)
         entry.conversation = Conversation.evolve(entry.conversation, conversationEvent)
+        entry.version = event.envelope.streamVersion
         if case .messagePosted = conversationEvent { entry.posted.append(step) }
         entry.lastActivity = step
         guard let started = entry.conversation.started else { return }
@@ -56,6 +58,8 @@ public struct ConversationEntry: Codable, Sendable, Equatable {
     public var posted: [StepRecord]
     public var started: StepRecord
     public var lastActivity: StepRecord
+    /// The version of the conversation's stream (its HTTP ETag).
+    public var version: UInt64
 
     public var conversationID: ConversationID { conversation.started!.conversationID }
     public var organisationID: OrganisationID { conversation.started!.organisationID }

@@ -1,5 +1,6 @@
 import Foundation
 import Chronology
+import EventLog
 import PortalDomain
 
 /// Invoices and credit notes as they stand: status, lines with amounts, totals, reference, dates, hold and
@@ -18,7 +19,7 @@ import PortalDomain
 /// `service-owners` [service] → org.
 public enum InvoicesProjection: Projection {
     public static let name = "invoices"
-    public static let version = 1
+    public static let version = 2
     public static let tables = [
         "invoices", "invoice-lines", "invoice-history", "invoice-owners", "by-organisation", "by-status", "all-by-status", "by-period", "payments-queue",
         "credit-notes", "credit-note-owners", "service-owners",
@@ -51,11 +52,12 @@ public enum InvoicesProjection: Projection {
             let id = invoiceEvent.invoiceID
             old = try model.requireOwned(InvoiceEntry.self, "invoices", owners: "invoice-owners", id: id.rawValue, "invoice", for: event)
         }
-        var entry = old ?? InvoiceEntry(invoice: Invoice.initialState, history: [], created: step, queuedAt: nil)
+        var entry = old ?? InvoiceEntry(invoice: Invoice.initialState, history: [], created: step, queuedAt: nil, version: 0)
         if case .lineRemoved = invoiceEvent, let stored = old {
             entry.invoice.lines = try model.getBytes("invoice-lines", stored.key).map(InvoiceLines.decode) ?? []
         }
         entry.invoice = Invoice.evolve(entry.invoice, invoiceEvent)
+        entry.version = event.envelope.streamVersion
         switch entry.invoice.status {
         case .submitted, .onHold:
             if entry.queuedAt == nil { entry.queuedAt = step.at }
@@ -83,13 +85,14 @@ public enum InvoicesProjection: Projection {
         switch noteEvent {
         case .raised(let e):
             try model.putOwner(e.organisationID, "credit-note-owners", e.creditNoteID.rawValue)
-            entry = CreditNoteEntry(note: CreditNote.initialState, raised: step, settled: nil)
+            entry = CreditNoteEntry(note: CreditNote.initialState, raised: step, settled: nil, version: 0)
         case .settled(let e):
             entry = try model.requireOwned(CreditNoteEntry.self, "credit-notes", owners: "credit-note-owners",
                                            id: e.creditNoteID.rawValue, "credit note", for: event)
             entry.settled = step
         }
         entry.note = CreditNote.evolve(entry.note, noteEvent)
+        entry.version = event.envelope.streamVersion
         guard let raised = entry.note.raised else { return }
         try model.put(entry, "credit-notes", ReadModelKey(.text(raised.organisationID.rawValue), .text(raised.creditNoteID.rawValue)))
     }
@@ -172,8 +175,13 @@ public struct InvoiceEntry: Codable, Sendable, Equatable {
     public var history: [HistoryStep]
     public var created: StepRecord
     /// When it joined the Payments Team's queue (its submission, resubmission or raising as a supplementary
-    /// invoice); nil while it is not submitted or on hold.
+    /// invoice); nil while it is not submitted or on hold. A hold and a release do not move it.
     public var queuedAt: Timestamp?
+    /// The version of the invoice's stream (its HTTP ETag).
+    public var version: UInt64
+
+    /// When the invoice last changed: its latest step.
+    public var updatedAt: Timestamp? { history.last?.step.at }
 
     public var invoiceID: InvoiceID { invoice.invoiceID! }
     var key: ReadModelKey { ReadModelKey(.text(organisationID.rawValue), .text(invoiceID.rawValue)) }
@@ -205,4 +213,6 @@ public struct CreditNoteEntry: Codable, Sendable, Equatable {
     public var note: CreditNote.State
     public var raised: StepRecord
     public var settled: StepRecord?
+    /// The version of the credit note's stream (its HTTP ETag).
+    public var version: UInt64
 }

@@ -1,4 +1,5 @@
 import Chronology
+import EventLog
 import PortalDomain
 
 /// The provider register: organisations, their contracts and services, with their details and the details
@@ -8,7 +9,7 @@ import PortalDomain
 /// `services` [org, service] → ``ServiceEntry``; `service-owners` [service] → org.
 public enum ProvidersProjection: Projection {
     public static let name = "providers"
-    public static let version = 1
+    public static let version = 2
     public static let tables = ["organisations", "contracts", "services", "service-owners"]
     public static let eventTypes: Set<String> = [
         OrganisationRegistered.eventType, OrganisationDetailsChangeRequested.eventType,
@@ -23,7 +24,7 @@ public enum ProvidersProjection: Projection {
         switch event.payload {
         case let e as OrganisationRegistered:
             try model.put(OrganisationEntry(organisationID: e.organisationID, details: e.details, pendingChanges: [],
-                                            registered: step, lastChanged: step),
+                                            registered: step, lastChanged: step, version: event.envelope.streamVersion),
                           "organisations", ReadModelKey(.text(e.organisationID.rawValue)))
         case let e as OrganisationDetailsChangeRequested:
             try changeOrganisation(e.organisationID, .requested(e.requestID, e.proposed), step, event, model)
@@ -32,7 +33,7 @@ public enum ProvidersProjection: Projection {
         case let e as OrganisationDetailsChangeRejected:
             try changeOrganisation(e.organisationID, .rejected(e.requestID), step, event, model)
         case let e as ContractRegistered:
-            try model.put(ContractEntry(contract: e, registered: step),
+            try model.put(ContractEntry(contract: e, registered: step, version: event.envelope.streamVersion),
                           "contracts", ReadModelKey(.text(e.organisationID.rawValue), .text(e.contractID.rawValue)))
         case let e as ServiceRegistered:
             let contract = try model.require(ContractEntry.self, "contracts",
@@ -42,7 +43,7 @@ public enum ProvidersProjection: Projection {
             try model.put(ServiceEntry(serviceID: e.serviceID, organisationID: e.organisationID, contractID: e.contractID,
                                        contractName: contract.contract.name, contractType: contract.contract.contractType,
                                        paymentBasis: contract.contract.paymentBasis, startDate: e.startDate, details: e.details,
-                                       pendingChanges: [], registered: step, lastChanged: step),
+                                       pendingChanges: [], registered: step, lastChanged: step, version: event.envelope.streamVersion),
                           "services", ReadModelKey(.text(e.organisationID.rawValue), .text(e.serviceID.rawValue)))
         case let e as ServiceDetailsChangeRequested:
             try changeService(e.serviceID, .requested(e.requestID, e.proposed), step, event, model)
@@ -72,6 +73,7 @@ protocol DetailsRecord: Codable {
     var details: ContactDetails { get set }
     var pendingChanges: [PendingDetailsChange] { get set }
     var lastChanged: StepRecord { get set }
+    var version: UInt64 { get set }
 }
 
 extension OrganisationEntry: DetailsRecord {}
@@ -87,6 +89,7 @@ enum DetailsChangeStep {
     func apply<Entry: DetailsRecord>(_ type: Entry.Type, _ table: String, _ key: ReadModelKey, _ what: String, _ step: StepRecord,
                                      _ event: ProjectedEvent, _ model: borrowing ReadModelWriter) throws {
         var entry = try model.require(type, table, key, what, for: event)
+        entry.version = event.envelope.streamVersion
         switch self {
         case .requested(let id, let proposed):
             entry.pendingChanges.append(PendingDetailsChange(requestID: id, proposed: proposed, requested: step))
@@ -117,6 +120,8 @@ public struct OrganisationEntry: Codable, Sendable, Equatable {
     public var registered: StepRecord
     /// The registration or the last accepted details change.
     public var lastChanged: StepRecord
+    /// The version of the organisation's stream (its HTTP ETag): how many of its events are applied.
+    public var version: UInt64
 }
 
 /// A contract between the council and a provider: its registration (type, payment basis, dates) and who
@@ -124,6 +129,8 @@ public struct OrganisationEntry: Codable, Sendable, Equatable {
 public struct ContractEntry: Codable, Sendable, Equatable {
     public var contract: ContractRegistered
     public var registered: StepRecord
+    /// The version of the contract's stream (its HTTP ETag).
+    public var version: UInt64
 }
 
 /// A provider's service, with its contract's type and payment basis.
@@ -140,4 +147,6 @@ public struct ServiceEntry: Codable, Sendable, Equatable {
     public var pendingChanges: [PendingDetailsChange]
     public var registered: StepRecord
     public var lastChanged: StepRecord
+    /// The version of the service's stream (its HTTP ETag).
+    public var version: UInt64
 }

@@ -17,7 +17,8 @@ extension Portal {
             abstract: "Serve the portal's HTTP API (Hummingbird) over the data folder.",
             discussion: """
                 Listens on 127.0.0.1 unless --bind says otherwise. With --demo, a new data folder is first filled
-                with a demo council (staff of every team, an auditor, two providers, about 40 clients) and its
+                with a demo council (staff of every team, an auditor, two providers with a contact per role,
+                about 40 clients, twelve weeks of actuals, invoices in every status, a payment run) and its
                 logins are printed. /health and /metrics need no token.
                 """
         )
@@ -48,38 +49,52 @@ extension Portal {
         /// What a new data folder records when --policy or --period-anchor is not given.
         static let defaultSettings = DeploymentSettings(policy: .norfolk, periodAnchor: BusinessDate(iso8601: "2026-04-06")!)
 
+        /// The bcrypt cost of the demo council's accounts, whose secrets are printed.
+        static let demoBcryptCost: UInt8 = 4
+
         func run() async throws {
             let folder = dataFolder.folder
-            let portal: PortalApplication.Portal
+            var requested = DeploymentSettings.Request(policy: nil)
             do {
-                var requested = DeploymentSettings.Request(policy: try policy.map { try PolicyProfile.named($0) })
-                if let periodAnchor {
-                    guard let anchor = BusinessDate(iso8601: periodAnchor) else {
-                        throw ValidationError("--period-anchor '\(periodAnchor)' is not a date like 2026-04-06")
-                    }
-                    requested.periodAnchor = anchor
-                }
-                // The policy and period anchor are those recorded in the data folder (recorded now on a first start).
-                portal = try await PortalApplication.Portal.open(
-                    dataDirectory: folder, deployment: requested, defaults: Self.defaultSettings, bcryptCost: bcryptCost)
+                requested.policy = try policy.map { try PolicyProfile.named($0) }
             } catch let error as DomainError {
-                throw ValidationError("\(error.description); start without --policy and --period-anchor to serve under the recorded settings")
+                throw ValidationError(error.description)
             }
-            defer { portal.close() }
-            say("portal: policy \(portal.configuration.policy), periods numbered from \(portal.configuration.calendar.anchor)")
-            let sessions = try SessionStore(directory: folder.appendingPathComponent("sessions"), clock: portal.configuration.time.clock)
-            defer { sessions.close() }
-
+            if let periodAnchor {
+                guard let anchor = BusinessDate(iso8601: periodAnchor) else {
+                    throw ValidationError("--period-anchor '\(periodAnchor)' is not a date like 2026-04-06")
+                }
+                requested.periodAnchor = anchor
+            }
+            // The policy and period anchor are those recorded in the data folder (recorded now on a first start).
+            func open(bcryptCost: UInt8) async throws -> PortalApplication.Portal {
+                do {
+                    return try await PortalApplication.Portal.open(
+                        dataDirectory: folder, deployment: requested, defaults: Self.defaultSettings, bcryptCost: bcryptCost)
+                } catch let error as DomainError {
+                    throw ValidationError("\(error.description); start without --policy and --period-anchor to serve under the recorded settings")
+                }
+            }
             if demo {
-                if try portal.holdsNoHistory() {
+                // The demo's accounts all share the password and passcode printed below, so their hashes are made
+                // at a low bcrypt cost: seeding takes seconds instead of most of a minute. The folder is then
+                // served at --bcrypt-cost, so every password or passcode set while serving gets the full cost.
+                let seeding = try await open(bcryptCost: min(bcryptCost, Self.demoBcryptCost))
+                defer { seeding.close() }
+                if try seeding.holdsNoHistory() {
                     say("portal: filling \(folder.path) with the demo council…")
-                    let logins = try await DemoCouncil.seed(portal)
+                    let logins = try await DemoCouncil.seed(seeding)
                     say("portal: demo logins (password \(DemoCouncil.password), passcode \(DemoCouncil.passcode)):")
                     for login in logins { say("  \(login.email.padding(toLength: 44, withPad: " ", startingAt: 0)) \(login.actingAs)") }
                 } else {
                     say("portal: \(folder.path) already holds a log; --demo fills only a new data folder, serving it as it is")
                 }
             }
+            let portal = try await open(bcryptCost: bcryptCost)
+            defer { portal.close() }
+            say("portal: policy \(portal.configuration.policy), periods numbered from \(portal.configuration.calendar.anchor)")
+            let sessions = try SessionStore(directory: folder.appendingPathComponent("sessions"), clock: portal.configuration.time.clock)
+            defer { sessions.close() }
 
             // The read models: caught up before serving, then following the log in the background.
             let readModels = PortalReadModels(log: portal.log, dataFolder: folder)

@@ -25,11 +25,13 @@ final class HTTPTestPortal: @unchecked Sendable {
 
     let following: Task<Void, any Error>?
 
-    init(policy: PolicyProfile = .norfolk, maximumBodySize: Int? = nil, withReadModels: Bool = false) throws {
+    init(policy: PolicyProfile = .norfolk, maximumBodySize: Int? = nil, withReadModels: Bool = true, clock: ManualClock? = nil,
+         metrics: PortalMetrics = .shared) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("portal-http-test-\(UUID().uuidString)")
         portal = try Portal.open(
             dataDirectory: folder,
-            configuration: .init(policy: policy, calendar: try PeriodCalendar(anchor: BusinessDate(iso8601: "2026-04-06")!)), bcryptCost: 4)
+            configuration: .init(policy: policy, calendar: try PeriodCalendar(anchor: BusinessDate(iso8601: "2026-04-06")!),
+                                 time: clock.map { DeploymentTime(clock: $0) } ?? DeploymentTime()), bcryptCost: 4)
         sessions = try SessionStore(directory: folder.appendingPathComponent("sessions"), clock: portal.configuration.time.clock)
         var settings = PortalAPI.Settings()
         if let maximumBodySize { settings.maximumBodySize = maximumBodySize }
@@ -42,7 +44,7 @@ final class HTTPTestPortal: @unchecked Sendable {
         } else {
             following = nil
         }
-        api = PortalAPI(portal: portal, sessions: sessions, readModels: readModels, settings: settings)
+        api = PortalAPI(portal: portal, sessions: sessions, readModels: readModels, metrics: metrics, settings: settings)
     }
 
     deinit {
@@ -53,10 +55,12 @@ final class HTTPTestPortal: @unchecked Sendable {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    /// A test portal with the demo council seeded (few clients, to stay quick).
-    static func demo(clients: Int = 6, policy: PolicyProfile = .norfolk, maximumBodySize: Int? = nil, withReadModels: Bool = false) async throws -> HTTPTestPortal {
-        let test = try HTTPTestPortal(policy: policy, maximumBodySize: maximumBodySize, withReadModels: withReadModels)
-        test.logins = try await DemoCouncil.seed(test.portal, clients: clients, invoices: false)
+    /// A test portal with the demo council seeded (few clients and only the first period's actuals, to stay
+    /// quick; `invoices` seeds the whole history), served with its read models unless told otherwise.
+    static func demo(clients: Int = 6, policy: PolicyProfile = .norfolk, maximumBodySize: Int? = nil, withReadModels: Bool = true,
+                     clock: ManualClock? = nil, invoices: Bool = false, metrics: PortalMetrics = .shared) async throws -> HTTPTestPortal {
+        let test = try HTTPTestPortal(policy: policy, maximumBodySize: maximumBodySize, withReadModels: withReadModels, clock: clock, metrics: metrics)
+        test.logins = try await DemoCouncil.seed(test.portal, clients: clients, invoices: invoices)
         return test
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import PortalApplication
 import PortalDomain
+import PortalHTTP
 import Testing
 
 /// Every route of the API with a request that the right actor may make, and the actors R-ROLE allows —
@@ -20,6 +21,17 @@ struct RouteCase: Sendable {
     var changes: Bool = false
     /// Acting-as names allowed; nil: everyone.
     var allowed: Set<String>?
+    /// The status an allowed actor gets: the route's success, or the domain's answer where the state the tour
+    /// left makes the request refused by a rule (e.g. 409 for a step the invoice has taken already).
+    var success: Int = 200
+    /// Per allowed actor, where it differs from `success` (the first actor changes the state the next ones see).
+    var outcomes: [String: Int] = [:]
+
+    /// The exact status R-ROLE and the tour's state give `actingAs`: 403 when the table refuses it.
+    func expectedStatus(_ actingAs: String) -> Int {
+        guard allowed?.contains(actingAs) ?? true else { return 403 }
+        return outcomes[actingAs] ?? success
+    }
 }
 
 /// The demo council's actors, by acting-as name.
@@ -30,6 +42,8 @@ enum Actors {
 
     static func provider(_ roles: ProviderRole...) -> Set<String> { Set(roles.map { "\($0.rawValue)@oasis" }) }
     static let superUsers = provider(.superUserActuals, .superUserScheduled)
+    /// Council staff of every team and the auditor: who reads council screens.
+    static let council = Set(teams + ["auditor"])
 }
 
 /// What `RouteTour.prepare` made that the tour's paths name.
@@ -39,17 +53,26 @@ struct TourFacts: Sendable {
 }
 
 enum RouteTour {
-    /// The week and period open for edits in the demo council (its first week: twelve weeks ago).
+    /// The week and period open for edits in the demo council seeded without invoices: its first week, which
+    /// starts the first period of its history.
     static func openWeek(_ test: HTTPTestPortal) -> (week: String, period: Int) {
         let today = test.portal.context(for: .system(job: "test")).today
-        let first = today.mondayOfWeek.adding(days: -77)
+        let first = DemoCouncil.firstWeek(today: today, calendar: test.portal.configuration.calendar)
         return (first.iso8601, test.portal.configuration.calendar.period(containing: first)!.number.value)
     }
 
     static let details = #"{"name":"Oasis Care","addressLines":["2 New Street"],"postcode":"NR1 2BB"}"#
 
+    /// The first week and the period after the open one: open for edits once `prepare` has had the open
+    /// period's invoice approved and paid (R-PER-3).
+    static func nextWeek(_ test: HTTPTestPortal) -> (week: String, period: Int) {
+        let period = test.portal.configuration.calendar.period(PeriodNumber(openWeek(test).period + 1))
+        return (period.firstDay.iso8601, period.number.value)
+    }
+
     static func cases(_ test: HTTPTestPortal, _ facts: TourFacts = TourFacts()) -> [RouteCase] {
         let (week, period) = openWeek(test)
+        let (next, nextPeriod) = nextWeek(test)
         let today = test.portal.context(for: .system(job: "test")).today.iso8601
         let invoices = Actors.superUsers.union(Actors.provider(.payments, .invoiceOnly))
         let claims = Actors.superUsers.union(Actors.provider(.payments))
@@ -69,7 +92,7 @@ enum RouteTour {
             RouteCase(method: .get, route: "/auth/session", path: "/auth/session", body: none),
             RouteCase(method: .get, route: "/organisations", path: "/organisations", body: none),
             RouteCase(method: .post, route: "/organisations", path: "/organisations",
-                      body: { #"{"organisationID":"org-\#($0)","details":\#(details)}"# }, allowed: procurement),
+                      body: { #"{"organisationID":"org-\#($0)","details":\#(details)}"# }, allowed: procurement, success: 201),
             RouteCase(method: .get, route: "/organisations/{organisationID}", path: "/organisations/oasis", body: none),
             RouteCase(method: .post, route: "/organisations/{organisationID}/change-requests", path: "/organisations/oasis/change-requests",
                       body: { #"{"requestID":"cr-\#($0)","details":\#(details)}"# }, changes: true, allowed: detailsEditors),
@@ -80,11 +103,12 @@ enum RouteTour {
                       changes: true, allowed: helpdesk),
             RouteCase(method: .post, route: "/contracts", path: "/contracts", body: {
                 #"{"contractID":"k-\#($0)","organisationID":"oasis","name":"Night care","contractType":"block-2013","paymentBasis":"invoiced","startDate":"2026-04-06"}"#
-            }, allowed: procurement),
+            }, allowed: procurement, success: 201),
+            RouteCase(method: .get, route: "/contracts", path: "/contracts", body: none),
             RouteCase(method: .get, route: "/contracts/{contractID}", path: "/contracts/oasis-contract", body: none),
             RouteCase(method: .post, route: "/services", path: "/services", body: {
                 #"{"serviceID":"s-\#($0)","organisationID":"oasis","contractID":"oasis-contract","details":\#(details),"startDate":"2026-04-06"}"#
-            }, allowed: procurement),
+            }, allowed: procurement, success: 201),
             RouteCase(method: .get, route: "/organisations/{organisationID}/services", path: "/organisations/oasis/services", body: none),
             RouteCase(method: .get, route: "/services/{serviceID}", path: "/services/oasis-hs", body: none),
             RouteCase(method: .post, route: "/services/{serviceID}/change-requests", path: "/services/oasis-hs/change-requests",
@@ -96,7 +120,7 @@ enum RouteTour {
                       changes: true, allowed: helpdesk),
             RouteCase(method: .post, route: "/organisations/{organisationID}/contacts", path: "/organisations/oasis/contacts", body: {
                 #"{"userID":"oasis-c\#($0)","requestID":"new-c\#($0)","person":{"forename":"C","surname":"\#($0)","email":"c\#($0)@oasis.example"},"role":"read-only"}"#
-            }, allowed: contacts),
+            }, allowed: contacts, success: 201),
             RouteCase(method: .get, route: "/organisations/{organisationID}/contacts", path: "/organisations/oasis/contacts", body: none),
             RouteCase(method: .get, route: "/users/{userID}", path: "/users/oasis-read-only", body: none),
             RouteCase(method: .post, route: "/users/{userID}/amendments", path: "/users/oasis-spare/amendments", body: {
@@ -109,65 +133,71 @@ enum RouteTour {
             RouteCase(method: .post, route: "/users/{userID}/change-requests/{requestID}/reject",
                       path: "/users/oasis-spare/change-requests/am-to-reject/reject", body: { _ in #"{"reason":"unknown person"}"# },
                       changes: true, allowed: helpdesk),
+            RouteCase(method: .get, route: "/council-users", path: "/council-users?team=payments", body: none, allowed: Actors.council),
+            RouteCase(method: .get, route: "/helpdesk/queue", path: "/helpdesk/queue", body: none),
             RouteCase(method: .post, route: "/council-users", path: "/council-users", body: {
                 #"{"userID":"staff-\#($0)","person":{"forename":"S","surname":"\#($0)","email":"staff\#($0)@council.example"},"team":"billing"}"#
-            }, allowed: helpdesk),
+            }, allowed: helpdesk, success: 201),
             RouteCase(method: .post, route: "/auditors", path: "/auditors", body: {
                 #"{"userID":"aud-\#($0)","person":{"forename":"A","surname":"\#($0)","email":"aud\#($0)@council.example"}}"#
-            }, allowed: helpdesk),
+            }, allowed: helpdesk, success: 201),
             RouteCase(method: .post, route: "/users/{userID}/password-reset", path: "/users/oasis-spare/password-reset", body: none,
                       changes: true, allowed: helpdesk),
             RouteCase(method: .post, route: "/users/{userID}/reactivation", path: "/users/oasis-spare/reactivation", body: none,
-                      changes: true, allowed: helpdesk),
+                      changes: true, allowed: helpdesk, success: 409),
             RouteCase(method: .post, route: "/contract-documents", path: "/contract-documents", body: {
                 #"{"isoID":"iso-t\#($0)","organisationID":"oasis","serviceID":"oasis-hs","clientReference":"T\#($0)","clientName":"Client T\#($0)","cplis":[{"cpliID":"cpli-t\#($0)","serviceType":"home-support-contract-rate","unit":"hours","plannedPerWeek":"7.5","rate":"19.25","startDate":"2026-04-06"}]}"#
-            }, allowed: brokerage),
+            }, allowed: brokerage, success: 201),
             RouteCase(method: .get, route: "/contract-documents", path: "/contract-documents?status=agreed", body: none),
             RouteCase(method: .get, route: "/contract-documents/{isoID}", path: "/contract-documents/iso-oasis-1", body: none),
             RouteCase(method: .get, route: "/contract-documents/{isoID}/pdf", path: "/contract-documents/iso-oasis-1/pdf", body: none),
             RouteCase(method: .post, route: "/contract-documents/{isoID}/agree", path: "/contract-documents/iso-oasis-3/agree", body: none,
-                      changes: true, allowed: documents),
-            RouteCase(method: .post, route: "/contract-documents/{isoID}/reject", path: "/contract-documents/iso-oasis-3/reject",
-                      body: { _ in #"{"reason":"the rate is wrong"}"# }, changes: true, allowed: documents),
+                      changes: true, allowed: documents, success: 422, outcomes: ["super-user-actuals@oasis": 200]),
+            RouteCase(method: .post, route: "/contract-documents/{isoID}/reject", path: "/contract-documents/iso-tour-reject/reject",
+                      body: { _ in #"{"reason":"the rate is wrong"}"# }, changes: true, allowed: documents, success: 422, outcomes: ["super-user-actuals@oasis": 200]),
             RouteCase(method: .get, route: "/cplis", path: "/cplis?serviceID=oasis-hs", body: none),
             RouteCase(method: .get, route: "/cplis", path: "/cplis?format=csv", body: none),
             RouteCase(method: .get, route: "/cplis/{cpliID}", path: "/cplis/cpli-oasis-1", body: none),
             RouteCase(method: .get, route: "/services/{serviceID}/periods", path: "/services/oasis-hs/periods", body: none),
+            RouteCase(method: .get, route: "/services/{serviceID}/period-board", path: "/services/oasis-hs/period-board", body: none),
             RouteCase(method: .get, route: "/services/{serviceID}/periods/{period}/actuals", path: "/services/oasis-hs/periods/\(period)/actuals", body: none),
             RouteCase(method: .get, route: "/services/{serviceID}/periods/{period}/actuals/csv", path: "/services/oasis-hs/periods/\(period)/actuals/csv", body: none),
             RouteCase(method: .get, route: "/services/{serviceID}/weeks/{week}/actuals", path: "/services/oasis-hs/weeks/\(week)/actuals", body: none),
             RouteCase(method: .put, route: "/services/{serviceID}/weeks/{week}/actuals/{cpliID}",
-                      path: "/services/oasis-hs/weeks/\(week)/actuals/cpli-oasis-1",
+                      path: "/services/oasis-hs/weeks/\(next)/actuals/cpli-oasis-1",
                       body: { #"{"actual":"\#(3 + $0).25","comment":"extra time after a fall","visits":7}"# }, changes: true, allowed: actuals),
-            RouteCase(method: .post, route: "/services/{serviceID}/weeks/{week}/confirmation", path: "/services/oasis-hs/weeks/\(week)/confirmation",
+            RouteCase(method: .post, route: "/services/{serviceID}/weeks/{week}/confirmation", path: "/services/oasis-hs/weeks/\(next)/confirmation",
                       body: none, changes: true, allowed: actuals),
             RouteCase(method: .post, route: "/organisations/{organisationID}/periods/{period}/actuals-imports",
-                      path: "/organisations/oasis/periods/\(period)/actuals-imports", body: {
-                          "service,cpli,week,actual,comment\noasis-hs,cpli-oasis-2,\(week),\(2 + $0).5,client asked for shorter visits\n"
-                      }, contentType: "text/csv", allowed: actuals),
+                      path: "/organisations/oasis/periods/\(nextPeriod)/actuals-imports", body: {
+                          "service,cpli,week,actual,comment\noasis-hs,cpli-oasis-1,\(next),\(2 + $0).5,client asked for shorter visits\n"
+                      }, contentType: "text/csv", allowed: actuals, success: 201),
             // Invoices (R-INV) and payments (R-PAY).
             RouteCase(method: .get, route: "/services/{serviceID}/periods/{period}/invoice-proposal",
                       path: "/services/oasis-hs/periods/\(period)/invoice-proposal", body: none),
             RouteCase(method: .post, route: "/invoices", path: "/invoices", body: {
                 #"{"invoiceID":"inv-\#($0)","serviceID":"oasis-hs","period":\#(period + 1),"reference":"REF-\#($0)","invoiceDate":"\#(today)"}"#
-            }, allowed: invoices),
+            }, allowed: invoices, success: 201),
             RouteCase(method: .get, route: "/invoices", path: "/invoices?status=paid", body: none),
-            RouteCase(method: .get, route: "/payments/queue", path: "/payments/queue", body: none),
+            RouteCase(method: .get, route: "/payments/queue", path: "/payments/queue", body: none, allowed: Actors.council),
             RouteCase(method: .get, route: "/invoices/{invoiceID}", path: "/invoices/inv-tour", body: none),
             RouteCase(method: .delete, route: "/invoices/{invoiceID}/lines/{cpliID}", path: "/invoices/inv-tour/lines/cpli-oasis-1", body: none,
-                      changes: true, allowed: invoices),
-            RouteCase(method: .post, route: "/invoices/{invoiceID}/submit", path: "/invoices/inv-tour/submit", body: none, changes: true, allowed: invoices),
-            RouteCase(method: .post, route: "/invoices/{invoiceID}/correct", path: "/invoices/inv-tour/correct", body: none, changes: true, allowed: invoices),
+                      changes: true, allowed: invoices, success: 409),
+            RouteCase(method: .post, route: "/invoices/{invoiceID}/submit", path: "/invoices/inv-tour/submit", body: none, changes: true, allowed: invoices, success: 409),
+            RouteCase(method: .post, route: "/invoices/{invoiceID}/correct", path: "/invoices/inv-tour/correct", body: none, changes: true, allowed: invoices, success: 409),
             RouteCase(method: .post, route: "/invoices/{invoiceID}/hold", path: "/invoices/inv-tour/hold", body: { _ in #"{"reason":"query on hours"}"# },
-                      changes: true, allowed: paymentsTeam),
-            RouteCase(method: .post, route: "/invoices/{invoiceID}/release", path: "/invoices/inv-tour/release", body: none, changes: true, allowed: paymentsTeam),
-            RouteCase(method: .post, route: "/invoices/{invoiceID}/approve", path: "/invoices/inv-tour/approve", body: none, changes: true, allowed: paymentsTeam),
+                      changes: true, allowed: paymentsTeam, success: 409),
+            RouteCase(method: .post, route: "/invoices/{invoiceID}/release", path: "/invoices/inv-tour/release", body: none, changes: true, allowed: paymentsTeam, success: 409),
+            RouteCase(method: .post, route: "/invoices/{invoiceID}/approve", path: "/invoices/inv-tour/approve", body: none, changes: true, allowed: paymentsTeam, success: 409),
             RouteCase(method: .post, route: "/invoices/{invoiceID}/return", path: "/invoices/inv-tour/return", body: { _ in #"{"reason":"wrong rate"}"# },
-                      changes: true, allowed: paymentsTeam),
+                      changes: true, allowed: paymentsTeam, success: 409),
             RouteCase(method: .post, route: "/payment-runs", path: "/payment-runs", body: {
                 #"{"paymentRunID":"run-\#($0)","paymentDate":"\#(today)","reference":"BACS-\#($0)"}"#
-            }, allowed: paymentsTeam),
+            }, allowed: paymentsTeam, success: 201),
+            RouteCase(method: .get, route: "/payment-runs", path: "/payment-runs", body: none, allowed: Actors.council),
             RouteCase(method: .get, route: "/payment-runs/{paymentRunID}", path: "/payment-runs/run-tour", body: none),
+            RouteCase(method: .get, route: "/organisations/{organisationID}/remittances", path: "/organisations/oasis/remittances", body: none),
+            RouteCase(method: .get, route: "/payments/scheduled-due", path: "/payments/scheduled-due", body: none, allowed: Actors.council),
             RouteCase(method: .get, route: "/payment-runs/{paymentRunID}/remittances/{organisationID}",
                       path: "/payment-runs/run-tour/remittances/oasis", body: none),
             RouteCase(method: .get, route: "/payment-runs/{paymentRunID}/remittances/{organisationID}/csv",
@@ -175,31 +205,32 @@ enum RouteTour {
             RouteCase(method: .get, route: "/payment-runs/{paymentRunID}/remittances/{organisationID}/text",
                       path: "/payment-runs/run-tour/remittances/oasis/text", body: none),
             RouteCase(method: .post, route: "/contracts/{contractID}/scheduled-payments", path: "/contracts/oasis-contract/scheduled-payments",
-                      body: { _ in #"{"period":\#(period)}"# }, allowed: paymentsTeam),
+                      body: { _ in #"{"period":\#(period)}"# }, allowed: paymentsTeam, success: 422),
             RouteCase(method: .get, route: "/contracts/{contractID}/scheduled-payments", path: "/contracts/oasis-contract/scheduled-payments", body: none),
             RouteCase(method: .post, route: "/services/{serviceID}/periods/{period}/paid-corrections",
                       path: "/services/oasis-hs/periods/\(period)/paid-corrections", body: {
                           #"{"cpliID":"cpli-oasis-1","week":"\#(week)","actual":"\#(6 - Double($0) / 10)","comment":"a visit was not made","documentID":"cn-\#($0)","reference":"CN-\#($0)"}"#
                       }, changes: true, allowed: claims),
+            RouteCase(method: .get, route: "/credit-notes", path: "/credit-notes", body: none),
             RouteCase(method: .get, route: "/credit-notes/{creditNoteID}", path: "/credit-notes/cn-tour", body: none),
             // One-off claims (R-OOC).
             RouteCase(method: .post, route: "/claims", path: "/claims", body: {
                 #"{"claimID":"claim-\#($0)","contractID":"oasis-contract","dateOfClaim":"\#(lastDay(test, period))","items":[{"cpliID":"cpli-oasis-1","absenceFrom":"\#(week)","absenceTo":"\#(week)","precedingStay":"hospital","hours":"2"}]}"#
-            }, allowed: claims),
+            }, allowed: claims, success: 201),
             RouteCase(method: .get, route: "/claims", path: "/claims", body: none),
             RouteCase(method: .get, route: "/claims/{claimID}", path: "/claims/claim-tour", body: none),
-            RouteCase(method: .post, route: "/claims/{claimID}/submit", path: "/claims/claim-tour/submit", body: none, changes: true, allowed: claims),
-            RouteCase(method: .post, route: "/claims/{claimID}/withdraw", path: "/claims/claim-other/withdraw", body: none, changes: true, allowed: claims),
+            RouteCase(method: .post, route: "/claims/{claimID}/submit", path: "/claims/claim-tour/submit", body: none, changes: true, allowed: claims, success: 409),
+            RouteCase(method: .post, route: "/claims/{claimID}/withdraw", path: "/claims/claim-other/withdraw", body: none, changes: true, allowed: claims, success: 409),
             RouteCase(method: .post, route: "/claims/{claimID}/approve", path: "/claims/claim-tour/approve", body: none, changes: true, allowed: paymentsTeam),
             RouteCase(method: .post, route: "/claims/{claimID}/reject", path: "/claims/claim-other/reject", body: { _ in #"{"reason":"no hospital record"}"# },
                       changes: true, allowed: paymentsTeam),
             RouteCase(method: .post, route: "/contract-invoices", path: "/contract-invoices", body: {
                 #"{"invoiceID":"cinv-\#($0)","contractID":"oasis-contract","reference":"CI-\#($0)","invoiceDate":"\#(today)","claimIDs":["claim-tour"]}"#
-            }, allowed: invoices),
+            }, allowed: invoices, success: 409, outcomes: ["super-user-actuals@oasis": 201]),
             // Conversations (R-CNV).
             RouteCase(method: .post, route: "/conversations", path: "/conversations", body: {
                 #"{"conversationID":"conv-\#($0)","organisationID":"oasis","type":"query","relatedTo":"service","entityID":"oasis-hs","team":"billing","subject":"Rates","body":"Which rate applies from April?"}"#
-            }, allowed: actions),
+            }, allowed: actions, success: 201, outcomes: Dictionary(uniqueKeysWithValues: Actors.teams.filter { $0 != "team:billing" }.map { ($0, 422) })),
             RouteCase(method: .get, route: "/conversations", path: "/conversations?team=billing", body: none),
             RouteCase(method: .get, route: "/conversations/{conversationID}", path: "/conversations/conv-tour", body: none),
             RouteCase(method: .post, route: "/conversations/{conversationID}/messages", path: "/conversations/conv-tour/messages",
@@ -207,7 +238,7 @@ enum RouteTour {
             RouteCase(method: .post, route: "/conversations/{conversationID}/reassign", path: "/conversations/conv-tour/reassign",
                       body: { _ in #"{"team":"payments"}"# }, changes: true, allowed: actions),
             RouteCase(method: .post, route: "/conversations/{conversationID}/close", path: "/conversations/conv-other/close", body: none,
-                      changes: true, allowed: actions),
+                      changes: true, allowed: actions, success: 409, outcomes: ["super-user-actuals@oasis": 200]),
             RouteCase(method: .get, route: "/conversations/{conversationID}/attachments/{sha256}",
                       path: "/conversations/conv-tour/attachments/\(facts.attachment)", body: none),
         ]
@@ -254,6 +285,10 @@ enum RouteTour {
         func must(_ answer: APIClient.Answer, _ status: Int = 200, _ what: String) throws {
             try #require(answer.status == status, "\(what): \(answer.status) \(answer.text)")
         }
+        // A second published ISO, for the matrix to reject (iso-oasis-3 is the one it agrees).
+        try must(try await client.send(.post, "/contract-documents", token: try await client.token("team:service-brokerage"), json:
+            #"{"isoID":"iso-tour-reject","organisationID":"oasis","serviceID":"oasis-hs","clientReference":"TR1","clientName":"Client TR1","cplis":[{"cpliID":"cpli-tour-reject","serviceType":"home-support-contract-rate","unit":"hours","plannedPerWeek":"5","rate":"19.25","startDate":"\#(week)"}]}"#),
+            201, "publish ISO")
         try must(try await client.send(.post, "/invoices", token: superUser, json:
             #"{"invoiceID":"inv-tour","serviceID":"oasis-hs","period":\#(period),"reference":"OAS-TOUR-1","invoiceDate":"\#(today)"}"#), 201, "create invoice")
         try must(try await client.send(.post, "/invoices/inv-tour/submit", token: superUser, headers: ["If-Match": "*"]), 200, "submit")

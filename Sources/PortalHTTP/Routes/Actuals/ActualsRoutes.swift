@@ -32,6 +32,7 @@ struct ActualsRoutes {
 
     func register(on router: Router<PortalRequestContext>) {
         router.get("/services/{serviceID}/periods") { _, context in try periods(context) }
+        router.get("/services/{serviceID}/period-board") { _, context in try await periodBoard(context) }
         router.get("/services/{serviceID}/periods/{period}/actuals") { _, context in try await periodActuals(context) }
         router.get("/services/{serviceID}/periods/{period}/actuals/csv") { _, context in try exportCSV(context) }
         router.get("/services/{serviceID}/weeks/{week}/actuals") { _, context in try await weekActuals(context) }
@@ -65,6 +66,20 @@ struct ActualsRoutes {
         }.sorted { $0.period < $1.period }
         return try api.json(PeriodLocksView(serviceID: service.serviceID, openPeriod: openPeriod(service, locks: snapshot.state),
                                             locks: locks, version: snapshot.version), etag: snapshot.version)
+    }
+
+    /// The service's periods from its first through today's, each with its lock status, whether it is the one
+    /// open for edits, and every lock step with its invoice, who and when (R-PER-2, R-PER-3); from the period
+    /// locks read model.
+    func periodBoard(_ context: PortalRequestContext) async throws -> Reply {
+        let actor = try context.requireActor()
+        let service = try visibleService(actor, context)
+        let models = try await api.readModelsAtHead()
+        let today = api.today
+        let board = try models.periodLocks.board(service.serviceID, today: today, calendar: api.portal.configuration.calendar, ReadScope(actor))
+        return try api.json(PeriodBoardView(
+            serviceID: service.serviceID, today: today, openPeriod: board.first { $0.isOpenForEdits }?.period,
+            periods: board.map(PeriodBoardView.Period.init)))
     }
 
     /// The actuals of the period (or of one week of it), with the actuals stream's version as ETag. Served from

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import PortalApplication
 import PortalDomain
+import PortalProjections
 
 /// One-off claims (R-OOC), their contract-level invoices (R-OOC-4), and corrections of paid periods that raise
 /// credit notes or supplementary invoices of exactly the difference (R-INV-4).
@@ -54,13 +55,14 @@ struct ClaimRoutes {
 
     func register(on router: Router<PortalRequestContext>) {
         router.post("/claims") { request, context in try await create(request, context) }
-        router.get("/claims") { request, context in try list(request, context) }
+        router.get("/claims") { request, context in try await list(request, context) }
         router.get("/claims/{claimID}") { _, context in try claim(context) }
         for step in [Step.submit, .withdraw, .approve, .reject] {
             router.post("/claims/{claimID}/\(step.rawValue)") { request, context in try await self.step(step, request, context) }
         }
         router.post("/contract-invoices") { request, context in try await createContractInvoice(request, context) }
         router.post("/services/{serviceID}/periods/{period}/paid-corrections") { request, context in try await correctPaid(request, context) }
+        router.get("/credit-notes") { request, context in try await creditNotes(request, context) }
         router.get("/credit-notes/{creditNoteID}") { _, context in try creditNote(context) }
     }
 
@@ -110,13 +112,14 @@ struct ClaimRoutes {
         return try api.json(view, etag: snapshot.version)
     }
 
-    func list(_ request: Request, _ context: PortalRequestContext) throws -> Reply {
+    /// The claims the actor may see (`?status=`, `?organisationID=` narrow), by organisation and id, from the
+    /// claims read model.
+    func list(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         let actor = try context.requireActor()
         let status = try request.query("status").map { text in try parsed { try Parse.choice(text, OneOffClaim.Status.self, field: "status") } }
-        let views = try api.allSnapshots(OneOffClaim.self).compactMap(ClaimView.init)
-            .filter { Authorisation.allows(actor, .read(.oneOffClaims), organisation: $0.claim.organisationID) }
-            .filter { status == nil || $0.status == status!.rawValue }
-        return try api.json(views)
+        let organisation = try api.organisationQuery(request)
+        let models = try await api.readModelsAtHead()
+        return try api.json(try models.claims.claims(of: organisation, status: status, ReadScope(actor)).compactMap(ClaimView.init))
     }
 
     func step(_ step: Step, _ request: Request, _ context: PortalRequestContext) async throws -> Reply {
@@ -177,14 +180,22 @@ struct ClaimRoutes {
         }
     }
 
+    /// The credit notes the actor may see (`?organisationID=` narrows), by organisation and id, from the
+    /// invoices read model (R-INV-4).
+    func creditNotes(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
+        let actor = try context.requireActor()
+        let organisation = try api.organisationQuery(request)
+        let models = try await api.readModelsAtHead()
+        return try api.json(try models.invoices.creditNotes(of: organisation, ReadScope(actor)).compactMap(CreditNoteView.init))
+    }
+
     func creditNote(_ context: PortalRequestContext) throws -> Reply {
         let actor = try context.requireActor()
         let id = try context.identifier("creditNoteID", as: CreditNoteID.self)
         let snapshot = try api.existing(CreditNote.self, id.rawValue, "credit note \(id)")
         try api.requireReadable(actor, .invoices, organisation: snapshot.state.raised?.organisationID, "credit note \(id)")
-        guard let raised = snapshot.state.raised else { throw Problem.notFound("there is no credit note \(id)") }
-        return try api.json(CreditNoteView(creditNote: raised, status: snapshot.state.status.rawValue, settlement: snapshot.state.settlement,
-                                           version: snapshot.version), etag: snapshot.version)
+        guard let view = CreditNoteView(snapshot.state, version: snapshot.version) else { throw Problem.notFound("there is no credit note \(id)") }
+        return try api.json(view, etag: snapshot.version)
     }
 }
 
@@ -197,12 +208,21 @@ struct ClaimView: Encodable {
     var version: UInt64
 
     init?(_ snapshot: StreamSnapshot<OneOffClaim.State>) {
-        guard let created = snapshot.state.created else { return nil }
+        self.init(snapshot.state, version: snapshot.version)
+    }
+
+    /// From the claims read model.
+    init?(_ entry: ClaimEntry) {
+        self.init(entry.claim, version: entry.version)
+    }
+
+    init?(_ state: OneOffClaim.State, version: UInt64) {
+        guard let created = state.created else { return nil }
         claim = created
-        status = snapshot.state.status.rawValue
-        rejectionReason = snapshot.state.rejectionReason
-        invoiceID = snapshot.state.invoiceID
-        version = snapshot.version
+        status = state.status.rawValue
+        rejectionReason = state.rejectionReason
+        invoiceID = state.invoiceID
+        self.version = version
     }
 }
 
@@ -220,4 +240,17 @@ struct CreditNoteView: Encodable {
     var status: String
     var settlement: CreditNoteSettled?
     var version: UInt64
+
+    init?(_ state: CreditNote.State, version: UInt64) {
+        guard let raised = state.raised else { return nil }
+        creditNote = raised
+        status = state.status.rawValue
+        settlement = state.settlement
+        self.version = version
+    }
+
+    /// From the invoices read model.
+    init?(_ entry: CreditNoteEntry) {
+        self.init(entry.note, version: entry.version)
+    }
 }

@@ -1,6 +1,8 @@
+import EventLog
 import Hummingbird
 import PortalApplication
 import PortalDomain
+import PortalProjections
 
 /// Contacts and accounts: providers' super users and administration request contacts, amendments and role
 /// removals; the helpdesk accepts or rejects them, registers council staff and auditors, resets passwords
@@ -38,7 +40,9 @@ struct ContactRoutes {
 
     func register(on router: Router<PortalRequestContext>) {
         router.post("/organisations/{organisationID}/contacts") { request, context in try await requestContact(request, context) }
-        router.get("/organisations/{organisationID}/contacts") { _, context in try contacts(context) }
+        router.get("/organisations/{organisationID}/contacts") { _, context in try await contacts(context) }
+        router.get("/helpdesk/queue") { _, context in try await helpdeskQueue(context) }
+        router.get("/council-users") { request, context in try await councilUsers(request, context) }
         router.get("/users/{userID}") { _, context in try account(context) }
         router.post("/users/{userID}/amendments") { request, context in try await requestAmend(request, context) }
         router.post("/users/{userID}/role-removals") { request, context in try await requestRoleRemoval(request, context) }
@@ -79,13 +83,63 @@ struct ContactRoutes {
         }
     }
 
-    func contacts(_ context: PortalRequestContext) throws -> Reply {
+    /// An organisation's contacts with their roles and security facts, by user id, from the contacts read model.
+    func contacts(_ context: PortalRequestContext) async throws -> Reply {
         let actor = try context.requireActor()
         let organisation = try context.identifier("organisationID", as: OrganisationID.self)
         try api.requireReadable(actor, .contacts, organisation: organisation, "organisation \(organisation)")
-        _ = try api.existing(Organisation.self, organisation.rawValue, "organisation \(organisation)")
-        let views = try api.allSnapshots(User.self).filter { $0.state.organisationID == organisation }.compactMap(AccountView.init)
-        return try api.json(views)
+        let models = try await api.readModelsAtHead()
+        let scope = ReadScope(actor)
+        guard try models.providers.organisation(organisation, scope) != nil else {
+            throw Problem.notFound("there is no organisation \(organisation)")
+        }
+        return try api.json(try models.contacts.contacts(of: organisation, scope).compactMap(AccountView.init))
+    }
+
+    /// Council staff and auditors (`?team=` narrows to one team's staff), from the contacts read model. Council
+    /// data: a provider is refused (403).
+    func councilUsers(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
+        let actor = try context.requireActor()
+        try api.requireCouncilRead(actor, .accountSecurity)
+        let team = try request.query("team").map { text in try parsed { try CouncilTeam.parse(text) } }
+        let models = try await api.readModelsAtHead()
+        return try api.json(try models.contacts.councilAccounts(team: team, ReadScope(actor)).compactMap(AccountView.init))
+    }
+
+    /// The helpdesk's queue: every change request waiting for a decision (R-CON-1) — contact creations,
+    /// amendments and role removals, organisation and service details — the oldest first, with who asked and
+    /// when and where to accept it. A provider sees its own organisation's requests.
+    func helpdeskQueue(_ context: PortalRequestContext) async throws -> Reply {
+        let actor = try context.requireActor()
+        let models = try await api.readModelsAtHead()
+        let scope = ReadScope(actor)
+        var queue: [ChangeRequestView] = []
+        for contact in try models.contacts.pendingRequests(scope) {
+            guard let user = contact.userID else { continue }
+            for pending in contact.pendingRequests {
+                queue.append(ChangeRequestView(
+                    kind: "contact-\(pending.kind.rawValue)", requestID: pending.requestID, organisationID: contact.organisationID, userID: user,
+                    person: pending.person, role: pending.role, requested: pending.requested,
+                    accept: "/users/\(user)/change-requests/\(pending.requestID)/accept"))
+            }
+        }
+        for organisation in try models.providers.organisations(scope) {
+            for pending in organisation.pendingChanges {
+                queue.append(ChangeRequestView(
+                    kind: "organisation-details", requestID: pending.requestID, organisationID: organisation.organisationID,
+                    proposed: pending.proposed, requested: pending.requested,
+                    accept: "/organisations/\(organisation.organisationID)/change-requests/\(pending.requestID)/accept"))
+            }
+        }
+        for service in try models.providers.services(scope) {
+            for pending in service.pendingChanges {
+                queue.append(ChangeRequestView(
+                    kind: "service-details", requestID: pending.requestID, organisationID: service.organisationID, serviceID: service.serviceID,
+                    proposed: pending.proposed, requested: pending.requested,
+                    accept: "/services/\(service.serviceID)/change-requests/\(pending.requestID)/accept"))
+            }
+        }
+        return try api.json(queue.sorted { $0.requested.position < $1.requested.position })
     }
 
     func account(_ context: PortalRequestContext) throws -> Reply {
@@ -120,8 +174,9 @@ struct ContactRoutes {
 
     /// The helpdesk accepts the pending change request of the contact: a creation (answering the first
     /// password once), an amendment, or a role removal (ending the contact's sessions at once, R-CON-2).
+    /// The answer may show a first password, so it is never kept for an idempotent replay (R-ACC-7).
     func accept(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
-        try await api.write(request, context, command: "accept-contact-change") { write in
+        try await api.write(request, context, command: "accept-contact-change", storesResponse: false) { write in
             let snapshot = try visibleAccount(write.actor, context)
             let user = try context.identifier("userID", as: UserID.self)
             let requestID = try context.identifier("requestID", as: ChangeRequestID.self)
@@ -136,10 +191,25 @@ struct ContactRoutes {
                 _ = try await api.portal.acceptRoleRemoval(user, requestID: requestID, command)
                 try await api.sessions.revokeAll(of: user)
             case nil:
-                // Let the domain say whether it was decided already or never existed.
-                _ = try await api.portal.acceptContactAmend(user, requestID: requestID, command)
+                // Let the domain say whether it was decided already or never existed. A retry (same
+                // Idempotency-Key) is recognised by the application and answered as the first time, without the
+                // first password (it was shown once, and is never stored).
+                let outcome = try await api.portal.acceptContactAmend(user, requestID: requestID, command)
+                if outcome.wasAlreadyApplied, try acceptedCreation(snapshot.streamID, requestID) {
+                    return try firstPassword(user, nil)
+                }
             }
             return try accountResponse(user)
+        }
+    }
+
+    /// Whether the user's stream records the acceptance of `requestID` as the contact's creation.
+    func acceptedCreation(_ streamID: String, _ requestID: ChangeRequestID) throws -> Bool {
+        try api.log.readStream(streamID).contains { event in
+            guard event.type == ContactCreationAccepted.eventType,
+                  let accepted = try? EventRegistry.decodePayload(type: event.type, schemaVersion: event.schemaVersion, payload: event.payload)
+                    as? ContactCreationAccepted else { return false }
+            return accepted.requestID == requestID
         }
     }
 
@@ -194,10 +264,13 @@ struct ContactRoutes {
         }
     }
 
-    /// The account with its first password (nil for a retried request: it was shown the first time).
+    /// The account with its first password (nil for a retried request: it was shown the first time). Never
+    /// kept for an idempotent replay.
     func firstPassword(_ user: UserID, _ password: String?, status: HTTPResponse.Status = .ok) throws -> Reply {
         let snapshot = try api.existing(User.self, user.rawValue, "user \(user)")
-        return try api.json(FirstPasswordView(userID: user, firstPassword: password, account: AccountView(snapshot)),
-                            status: status, etag: snapshot.version, location: status == .created ? "/users/\(user)" : nil)
+        var reply = try api.json(FirstPasswordView(userID: user, firstPassword: password, account: AccountView(snapshot)),
+                                 status: status, etag: snapshot.version, location: status == .created ? "/users/\(user)" : nil)
+        reply.mayBeStored = false
+        return reply
     }
 }

@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import PortalApplication
 import PortalDomain
+import PortalProjections
 
 /// Contract documents (ISOs) and their CPLIs (R-ISO): service brokerage publishes; the provider agrees or
 /// rejects with a reason; lists filter by status and "updated since"; each ISO renders as a PDF; the CPLI
@@ -37,12 +38,12 @@ struct ContractDocumentRoutes {
 
     func register(on router: Router<PortalRequestContext>) {
         router.post("/contract-documents") { request, context in try await publish(request, context) }
-        router.get("/contract-documents") { request, context in try list(request, context) }
+        router.get("/contract-documents") { request, context in try await list(request, context) }
         router.get("/contract-documents/{isoID}") { _, context in try document(context) }
         router.get("/contract-documents/{isoID}/pdf") { _, context in try pdf(context) }
         router.post("/contract-documents/{isoID}/agree") { request, context in try await decide(request, context, agree: true) }
         router.post("/contract-documents/{isoID}/reject") { request, context in try await decide(request, context, agree: false) }
-        router.get("/cplis") { request, context in try cplis(request, context) }
+        router.get("/cplis") { request, context in try await cplis(request, context) }
         router.get("/cplis/{cpliID}") { _, context in try cpli(context) }
     }
 
@@ -100,7 +101,10 @@ struct ContractDocumentRoutes {
         return snapshot
     }
 
-    func list(_ request: Request, _ context: PortalRequestContext) throws -> Reply {
+    /// The documents the actor may see, in order of their last change, filtered by status, "updated since"
+    /// and organisation (R-ISO-2), from the contract documents read model with each one's CPLIs from the
+    /// CPLIs read model.
+    func list(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         let actor = try context.requireActor()
         let status = try request.query("status").map { text in try parsed { try Parse.choice(text, ISO.Status.self, field: "status") } }
         let updatedSince = try request.query("updatedSince").map { text in
@@ -109,13 +113,19 @@ struct ContractDocumentRoutes {
             }
             return instant
         }
-        let organisation = try request.query("organisationID").map { text in try parsed { try OrganisationID.parse(text, field: "organisationID") } }
-        let views = try api.allSnapshots(ISO.self)
-            .filter { Authorisation.allows(actor, .read(.contractDocuments), organisation: $0.state.organisationID) }
-            .filter { organisation == nil || $0.state.organisationID == organisation }
-            .filter { status == nil || $0.state.status == status }
-            .filter { snapshot in updatedSince.map { since in (snapshot.updatedAt.map { $0 >= since } ?? false) } ?? true }
-            .compactMap(view)
+        let organisation = try api.organisationQuery(request)
+        let models = try await api.readModelsAtHead()
+        let scope = ReadScope(actor)
+        let documents = try models.contractDocuments.documents(of: organisation, status: status, updatedSince: updatedSince, scope)
+        let cplis = Dictionary(uniqueKeysWithValues: try models.cplis.cplis(of: organisation, scope).map { ($0.definition.cpliID, $0.cpli) })
+        let views = documents.compactMap { entry -> ContractDocumentView? in
+            guard let publication = entry.document.publication else { return nil }
+            return ContractDocumentView(
+                isoID: publication.isoID, organisationID: publication.organisationID, serviceID: publication.serviceID,
+                clientReference: publication.clientReference, clientName: publication.clientName, status: entry.status.rawValue,
+                rejectionReason: entry.document.rejectionReason, cplis: publication.cpliIDs.compactMap { cplis[$0].flatMap(CPLIView.init) },
+                updatedAt: entry.updated.at, version: entry.version)
+        }
         return try api.json(views)
     }
 
@@ -152,15 +162,19 @@ struct ContractDocumentRoutes {
 
     // MARK: CPLIs
 
-    func cplis(_ request: Request, _ context: PortalRequestContext) throws -> Reply {
+    /// The CPLIs the actor may see (`?organisationID=`, `?serviceID=` narrow), by organisation and id, from the
+    /// CPLIs read model; as JSON or as CSV with the cost breakdown (R-ISO-3).
+    func cplis(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         let actor = try context.requireActor()
-        let organisation = try request.query("organisationID").map { text in try parsed { try OrganisationID.parse(text, field: "organisationID") } }
+        let organisation = try api.organisationQuery(request)
         let service = try request.query("serviceID").map { text in try parsed { try ServiceID.parse(text, field: "serviceID") } }
-        let views = try api.allSnapshots(CPLI.self).compactMap { CPLIView($0.state) }
-            .filter { Authorisation.allows(actor, .read(.carePackageLineItems), organisation: $0.organisationID) }
-            .filter { organisation == nil || $0.organisationID == organisation }
-            .filter { service == nil || $0.serviceID == service }
-        switch request.query("format") {
+        let format = request.query("format")
+        if let format, format != "json", format != "csv" { throw Problem.invalid("format '\(format)' is not json or csv", field: "format") }
+        let models = try await api.readModelsAtHead()
+        let entries = try models.cplis.cplis(of: organisation, service: service, ReadScope(actor))
+        // A service narrows within the organisation asked for, if any.
+        let views = entries.compactMap { CPLIView($0.cpli) }.filter { organisation == nil || $0.organisationID == organisation }
+        switch format {
         case nil, "json"?:
             return try api.json(views)
         case "csv"?:

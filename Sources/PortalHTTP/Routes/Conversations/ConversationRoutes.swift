@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import PortalApplication
 import PortalDomain
+import PortalProjections
 
 /// Conversations ("actions", R-CNV) between providers and council teams, with attachments (sent base64 in
 /// JSON, stored content-addressed beside the log, downloaded by their SHA-256).
@@ -39,7 +40,7 @@ struct ConversationRoutes {
 
     func register(on router: Router<PortalRequestContext>) {
         router.post("/conversations") { request, context in try await start(request, context) }
-        router.get("/conversations") { request, context in try list(request, context) }
+        router.get("/conversations") { request, context in try await list(request, context) }
         router.get("/conversations/{conversationID}") { _, context in try conversation(context) }
         router.post("/conversations/{conversationID}/messages") { request, context in try await post(request, context) }
         router.post("/conversations/{conversationID}/reassign") { request, context in try await reassign(request, context) }
@@ -93,14 +94,20 @@ struct ConversationRoutes {
         return try api.json(view, etag: snapshot.version)
     }
 
-    /// Conversations the actor may see; `team` filters by the assigned team (a council team's inbox).
-    func list(_ request: Request, _ context: PortalRequestContext) throws -> Reply {
+    /// Conversations the actor may see, closed ones too, the most recently active last (per organisation);
+    /// `team` filters by the assigned team (a council team's inbox). From the conversations read model.
+    func list(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         let actor = try context.requireActor()
         let team = try request.query("team").map { text in try parsed { try CouncilTeam.parse(text) } }
-        let views = try api.allSnapshots(Conversation.self).compactMap(ConversationView.init)
-            .filter { Authorisation.allows(actor, .read(.actions), organisation: $0.conversation.organisationID) }
-            .filter { team == nil || $0.team == team }
-        return try api.json(views)
+        let models = try await api.readModelsAtHead()
+        let scope = ReadScope(actor)
+        let entries: [ConversationEntry]
+        if let team, scope == .council {
+            entries = try models.conversations.conversations(assignedTo: team, includingClosed: true, scope)
+        } else {
+            entries = try models.conversations.conversations(includingClosed: true, scope).filter { team == nil || $0.conversation.team == team }
+        }
+        return try api.json(entries.compactMap(ConversationView.init))
     }
 
     func post(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
@@ -157,11 +164,20 @@ struct ConversationView: Encodable {
     var version: UInt64
 
     init?(_ snapshot: StreamSnapshot<Conversation.State>) {
-        guard let started = snapshot.state.started else { return nil }
+        self.init(snapshot.state, version: snapshot.version)
+    }
+
+    /// From the conversations read model.
+    init?(_ entry: ConversationEntry) {
+        self.init(entry.conversation, version: entry.version)
+    }
+
+    init?(_ state: Conversation.State, version: UInt64) {
+        guard let started = state.started else { return nil }
         conversation = started
-        team = snapshot.state.team
-        isClosed = snapshot.state.isClosed
-        messages = snapshot.state.messages
-        version = snapshot.version
+        team = state.team
+        isClosed = state.isClosed
+        messages = state.messages
+        self.version = version
     }
 }

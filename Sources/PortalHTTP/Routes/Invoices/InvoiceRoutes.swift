@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import PortalApplication
 import PortalDomain
+import PortalProjections
 
 /// Invoices (R-INV): the wizard's proposal for a service's period, creation with a provider reference, line
 /// removal, submission (locking the period, R-PER-3), correction after a return; and the Payments Team's
@@ -37,8 +38,8 @@ struct InvoiceRoutes {
     func register(on router: Router<PortalRequestContext>) {
         router.get("/services/{serviceID}/periods/{period}/invoice-proposal") { _, context in try proposal(context) }
         router.post("/invoices") { request, context in try await create(request, context) }
-        router.get("/invoices") { request, context in try list(request, context) }
-        router.get("/payments/queue") { _, context in try queue(context) }
+        router.get("/invoices") { request, context in try await list(request, context) }
+        router.get("/payments/queue") { _, context in try await queue(context) }
         router.get("/invoices/{invoiceID}") { _, context in try invoice(context) }
         router.delete("/invoices/{invoiceID}/lines/{cpliID}") { request, context in try await removeLine(request, context) }
         for step in [Step.submit, .correct, .hold, .release, .approve, .returnToProvider] {
@@ -95,35 +96,44 @@ struct InvoiceRoutes {
         return try api.json(view, etag: snapshot.version)
     }
 
-    func list(_ request: Request, _ context: PortalRequestContext) throws -> Reply {
+    /// The invoices the actor may see, filtered by status (`a,b`), organisation, service and period, from the
+    /// invoices read model: oldest first (by service period when a service and period are named).
+    func list(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         let actor = try context.requireActor()
         let statuses = try request.query("status").map { text in
             try Set(text.split(separator: ",").map { item in try parsed { try Parse.choice(String(item), InvoiceStatus.self, field: "status") } })
         }
-        let organisation = try request.query("organisationID").map { text in try parsed { try OrganisationID.parse(text, field: "organisationID") } }
+        let organisation = try api.organisationQuery(request)
         let service = try request.query("serviceID").map { text in try parsed { try ServiceID.parse(text, field: "serviceID") } }
         let period = try request.query("period").map { text in
             guard let value = Int(text), value >= 1 else { throw Problem.invalid("period '\(text)' is not a period number from 1", field: "period") }
             return PeriodNumber(value)
         }
-        let views = try api.allSnapshots(Invoice.self).compactMap(InvoiceView.init)
-            .filter { Authorisation.allows(actor, .read(.invoices), organisation: $0.organisationID) }
+        let models = try await api.readModelsAtHead()
+        let scope = ReadScope(actor)
+        let entries: [InvoiceEntry]
+        if let service, let period {
+            entries = try models.invoices.invoices(service: service, period: period, scope)
+        } else {
+            entries = try models.invoices.invoices(of: organisation, status: statuses?.count == 1 ? statuses?.first : nil, scope)
+        }
+        let views = entries
             .filter { organisation == nil || $0.organisationID == organisation }
-            .filter { service == nil || $0.serviceID == service }
-            .filter { period == nil || $0.period == period }
+            .filter { service == nil || $0.invoice.serviceID == service }
+            .filter { period == nil || $0.invoice.period == period }
             .filter { statuses == nil || statuses!.contains($0.status) }
+            .compactMap(InvoiceView.init)
         return try api.json(views)
     }
 
-    /// The Payments Team's queue: submitted and on-hold invoices, oldest submission first.
-    func queue(_ context: PortalRequestContext) throws -> Reply {
+    /// The Payments Team's queue: submitted and on-hold invoices, the longest waiting first — by when each was
+    /// submitted, so a hold or a release does not move it (R-INV-3). Served from the invoices read model; a
+    /// council screen, so a provider is refused (403).
+    func queue(_ context: PortalRequestContext) async throws -> Reply {
         let actor = try context.requireActor()
-        let views = try api.allSnapshots(Invoice.self)
-            .filter { $0.state.status == .submitted || $0.state.status == .onHold }
-            .filter { Authorisation.allows(actor, .read(.invoices), organisation: $0.state.organisationID) }
-            .sorted { ($0.updatedAt ?? Timestamp(microsecondsSince1970: 0), $0.streamID) < ($1.updatedAt ?? Timestamp(microsecondsSince1970: 0), $1.streamID) }
-            .compactMap(InvoiceView.init)
-        return try api.json(views)
+        try api.requireCouncilRead(actor, .paymentProcessing)
+        let models = try await api.readModelsAtHead()
+        return try api.json(try models.invoices.paymentsQueue(ReadScope(actor)).compactMap(InvoiceView.init))
     }
 
     func removeLine(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
@@ -195,7 +205,15 @@ struct InvoiceView: Encodable {
     var version: UInt64
 
     init?(_ snapshot: StreamSnapshot<Invoice.State>) {
-        let state = snapshot.state
+        self.init(snapshot.state, updatedAt: snapshot.updatedAt, version: snapshot.version)
+    }
+
+    /// From the invoices read model (which folds the invoice with the domain's own `Invoice.evolve`).
+    init?(_ entry: InvoiceEntry) {
+        self.init(entry.invoice, updatedAt: entry.updatedAt, version: entry.version)
+    }
+
+    init?(_ state: Invoice.State, updatedAt: Timestamp?, version: UInt64) {
         guard let id = state.invoiceID, let kind = state.kind, let organisation = state.organisationID else { return nil }
         invoiceID = id
         self.kind = kind
@@ -214,7 +232,7 @@ struct InvoiceView: Encodable {
         returnReason = state.returnReason
         payment = state.payment
         adjustments = state.adjustments
-        updatedAt = snapshot.updatedAt
-        version = snapshot.version
+        self.updatedAt = updatedAt
+        self.version = version
     }
 }

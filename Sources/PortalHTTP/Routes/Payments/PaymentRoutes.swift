@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import PortalApplication
 import PortalDomain
+import PortalProjections
 
 /// Payment runs and remittance advice (R-PAY): the Payments Team runs a payment; each provider reads its own
 /// remittance as JSON, CSV (the bytes whose SHA-256 the run recorded, R-PAY-3) or printable text; scheduled
@@ -24,6 +25,9 @@ struct PaymentRoutes {
 
     func register(on router: Router<PortalRequestContext>) {
         router.post("/payment-runs") { request, context in try await run(request, context) }
+        router.get("/payment-runs") { _, context in try await paymentRuns(context) }
+        router.get("/organisations/{organisationID}/remittances") { _, context in try await remittances(context) }
+        router.get("/payments/scheduled-due") { request, context in try await scheduledDue(request, context) }
         router.get("/payment-runs/{paymentRunID}") { _, context in try paymentRun(context) }
         router.get("/payment-runs/{paymentRunID}/remittances/{organisationID}") { _, context in try remittance(context, as: .json) }
         router.get("/payment-runs/{paymentRunID}/remittances/{organisationID}/csv") { _, context in try remittance(context, as: .csv) }
@@ -65,6 +69,37 @@ struct PaymentRoutes {
                                                  total: $0.total, csvSHA256: $0.csvSHA256) },
             version: snapshot.version)
         return try api.json(view, status: status, etag: snapshot.version, location: status == .created ? "/payment-runs/\(id)" : nil)
+    }
+
+    /// Every payment run, by id, with what it paid and its total, from the remittances read model. A council
+    /// screen: a provider is refused (403) and reads its remittances at `/organisations/{id}/remittances`.
+    func paymentRuns(_ context: PortalRequestContext) async throws -> Reply {
+        let actor = try context.requireActor()
+        try api.requireCouncilRead(actor, .paymentProcessing)
+        let models = try await api.readModelsAtHead()
+        return try api.json(try models.remittances.runs(ReadScope(actor)).map(PaymentRunSummaryView.init))
+    }
+
+    /// A provider's remittance advices, by payment date (oldest first), from the remittances read model; 404
+    /// for another organisation's.
+    func remittances(_ context: PortalRequestContext) async throws -> Reply {
+        let actor = try context.requireActor()
+        let organisation = try context.identifier("organisationID", as: OrganisationID.self)
+        try api.requireReadable(actor, .invoices, organisation: organisation, "organisation \(organisation)")
+        let models = try await api.readModelsAtHead()
+        let scope = ReadScope(actor)
+        guard try models.providers.organisation(organisation, scope) != nil else { throw Problem.notFound("there is no organisation \(organisation)") }
+        return try api.json(try models.remittances.remittances(of: organisation, scope).map(RemittanceSummaryView.init))
+    }
+
+    /// Calculated scheduled payments not yet paid and due on or before `dueBy` (default today), by due date: what
+    /// a payment run on that date pays (R-PAY-2). A council screen: a provider is refused (403).
+    func scheduledDue(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
+        let actor = try context.requireActor()
+        try api.requireCouncilRead(actor, .paymentProcessing)
+        let dueBy = try request.query("dueBy").map { text in try parsed { try Parse.date(text, field: "dueBy") } } ?? api.today
+        let models = try await api.readModelsAtHead()
+        return try api.json(try models.scheduledPayments.unpaid(dueBy: dueBy, ReadScope(actor)).map(\.payment))
     }
 
     func paymentRun(_ context: PortalRequestContext) throws -> Reply {
@@ -143,6 +178,61 @@ struct PaymentRunView: Encodable {
     var total: Money?
     var remittances: [Remittance]
     var version: UInt64
+}
+
+/// A payment run in the council's list.
+struct PaymentRunSummaryView: Encodable {
+    var paymentRunID: PaymentRunID
+    var paymentDate: BusinessDate
+    var reference: String
+    /// The providers it sent a remittance to.
+    var organisationIDs: [OrganisationID]
+    var invoiceIDs: [InvoiceID]
+    var creditNoteIDs: [CreditNoteID]
+    var scheduledPayments: [ScheduledPaymentKey]
+    var total: Money
+    /// Who ran it and when.
+    var completed: StepRecord
+
+    init(_ entry: PaymentRunEntry) {
+        paymentRunID = entry.run.paymentRunID
+        paymentDate = entry.run.paymentDate
+        reference = entry.run.reference
+        organisationIDs = entry.run.organisationIDs
+        invoiceIDs = entry.run.invoiceIDs
+        creditNoteIDs = entry.run.creditNoteIDs
+        scheduledPayments = entry.run.scheduledPayments
+        total = entry.run.total
+        completed = entry.completed
+    }
+}
+
+/// One remittance advice in a provider's list; the advice itself is at
+/// `/payment-runs/{run}/remittances/{organisation}` (JSON, CSV, text).
+struct RemittanceSummaryView: Encodable {
+    var paymentRunID: PaymentRunID
+    var paymentDate: BusinessDate
+    var paymentReference: String
+    var organisationID: OrganisationID
+    var organisationName: String
+    var lines: Int
+    var total: Money
+    /// The SHA-256 of the CSV as the run recorded it (R-PAY-3).
+    var csvSHA256: String
+    /// Who issued it (the payment run's actor) and when.
+    var issued: StepRecord
+
+    init(_ entry: RemittanceEntry) {
+        paymentRunID = entry.advice.paymentRunID
+        paymentDate = entry.advice.paymentDate
+        paymentReference = entry.advice.paymentReference
+        organisationID = entry.advice.organisationID
+        organisationName = entry.advice.organisationName
+        lines = entry.advice.lines.count
+        total = entry.advice.total
+        csvSHA256 = entry.recordedCSVSHA256
+        issued = entry.issued
+    }
 }
 
 /// A scheduled contract's calculated payments (R-PAY-1).

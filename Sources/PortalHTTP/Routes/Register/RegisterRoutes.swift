@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import PortalApplication
 import PortalDomain
+import PortalProjections
 
 /// Organisations, contracts and services: registered by procurement; details changed by change requests
 /// that the helpdesk accepts or rejects (R-CON-1).
@@ -43,7 +44,7 @@ struct RegisterRoutes {
 
     func register(on router: Router<PortalRequestContext>) {
         router.post("/organisations") { request, context in try await registerOrganisation(request, context) }
-        router.get("/organisations") { _, context in try listOrganisations(context) }
+        router.get("/organisations") { _, context in try await listOrganisations(context) }
         router.get("/organisations/{organisationID}") { _, context in try organisation(context) }
         router.post("/organisations/{organisationID}/change-requests") { request, context in
             try await changeOrganisation(request, context, step: .request)
@@ -55,9 +56,10 @@ struct RegisterRoutes {
             try await changeOrganisation(request, context, step: .reject)
         }
         router.post("/contracts") { request, context in try await registerContract(request, context) }
+        router.get("/contracts") { request, context in try await listContracts(request, context) }
         router.get("/contracts/{contractID}") { _, context in try contract(context) }
         router.post("/services") { request, context in try await registerService(request, context) }
-        router.get("/organisations/{organisationID}/services") { _, context in try services(context) }
+        router.get("/organisations/{organisationID}/services") { _, context in try await services(context) }
         router.get("/services/{serviceID}") { _, context in try service(context) }
         router.post("/services/{serviceID}/change-requests") { request, context in
             try await changeService(request, context, step: .request)
@@ -90,11 +92,11 @@ struct RegisterRoutes {
         return try api.json(view, status: status, etag: snapshot.version, location: status == .created ? "/organisations/\(id)" : nil)
     }
 
-    func listOrganisations(_ context: PortalRequestContext) throws -> Reply {
+    /// The organisations the actor may see, by id (a provider: its own), from the providers read model.
+    func listOrganisations(_ context: PortalRequestContext) async throws -> Reply {
         let actor = try context.requireActor()
-        let views = try api.allSnapshots(Organisation.self).compactMap(OrganisationView.init)
-            .filter { Authorisation.allows(actor, .read(.organisationDetails), organisation: $0.organisationID) }
-        return try api.json(views)
+        let models = try await api.readModelsAtHead()
+        return try api.json(try models.providers.organisations(ReadScope(actor)).map(OrganisationView.init))
     }
 
     func organisation(_ context: PortalRequestContext) throws -> Reply {
@@ -156,6 +158,15 @@ struct RegisterRoutes {
                             location: status == .created ? "/contracts/\(id)" : nil)
     }
 
+    /// The contracts the actor may see (`?organisationID=` narrows), by organisation and id, from the providers
+    /// read model; a provider lists only its own.
+    func listContracts(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
+        let actor = try context.requireActor()
+        let organisation = try api.organisationQuery(request)
+        let models = try await api.readModelsAtHead()
+        return try api.json(try models.providers.contracts(of: organisation, ReadScope(actor)).map(ContractView.init))
+    }
+
     func contract(_ context: PortalRequestContext) throws -> Reply {
         let actor = try context.requireActor()
         let id = try context.identifier("contractID", as: ContractID.self)
@@ -196,13 +207,15 @@ struct RegisterRoutes {
         return try serviceResponse(id)
     }
 
-    func services(_ context: PortalRequestContext) throws -> Reply {
+    /// An organisation's services, by id, from the providers read model.
+    func services(_ context: PortalRequestContext) async throws -> Reply {
         let actor = try context.requireActor()
         let id = try context.identifier("organisationID", as: OrganisationID.self)
         try api.requireReadable(actor, .serviceDetails, organisation: id, "organisation \(id)")
-        _ = try api.existing(Organisation.self, id.rawValue, "organisation \(id)")
-        let views = try api.allSnapshots(Service.self).compactMap(ServiceView.init).filter { $0.organisationID == id }
-        return try api.json(views)
+        let models = try await api.readModelsAtHead()
+        let scope = ReadScope(actor)
+        guard try models.providers.organisation(id, scope) != nil else { throw Problem.notFound("there is no organisation \(id)") }
+        return try api.json(try models.providers.services(of: id, scope).map(ServiceView.init))
     }
 
     func changeService(_ request: Request, _ context: PortalRequestContext, step: Step) async throws -> Reply {
