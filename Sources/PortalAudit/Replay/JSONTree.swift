@@ -1,8 +1,9 @@
 import Foundation
 
-/// A JSON value as a tree, for comparing states field by field. Numbers keep their text, so nothing is
-/// rounded on the way (amounts are strings in this product anyway).
-public indirect enum JSONTree: Equatable, Sendable, Decodable {
+/// A JSON value as a tree, for comparing states field by field. Numbers keep their exact text as written
+/// (`10.50`, `1e3`, `-0`): nothing goes through a binary floating-point number, so nothing is rounded on the
+/// way (amounts are strings in this product anyway, and a number is never turned into one).
+public indirect enum JSONTree: Equatable, Sendable {
     case null
     case bool(Bool)
     case number(String)
@@ -10,9 +11,10 @@ public indirect enum JSONTree: Equatable, Sendable, Decodable {
     case array([JSONTree])
     case object([String: JSONTree])
 
-    /// Parses JSON bytes.
+    /// Parses JSON bytes (RFC 8259). A number keeps its text; an object's repeated key keeps its last value.
     public init(json data: Data) throws {
-        self = try JSONDecoder().decode(JSONTree.self, from: data)
+        var parser = JSONTreeParser(data)
+        self = try parser.document()
     }
 
     /// The tree of an `Encodable` value, through JSON.
@@ -62,25 +64,6 @@ public indirect enum JSONTree: Equatable, Sendable, Decodable {
         }
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .number(String(value))
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(String(value))
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONTree].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONTree].self))
-        }
-    }
-
     public subscript(key: String) -> JSONTree? {
         if case .object(let fields) = self { return fields[key] }
         return nil
@@ -101,17 +84,45 @@ public struct FieldChange: Equatable, Sendable, CustomStringConvertible {
         self.after = after
     }
 
+    /// `path: before → after`, with `∅` for a field that did not (or no longer does) exist and `""` for an
+    /// empty text.
     public var description: String {
-        "\(path): \(before ?? "∅") → \(after ?? "∅")"
+        func shown(_ value: String?) -> String { value.map { $0.isEmpty ? "\"\"" : $0 } ?? "∅" }
+        return "\(path): \(shown(before)) → \(shown(after))"
     }
 
-    /// The fields that differ between `before` and `after`, in path order.
+    /// The fields that differ between `before` and `after`, in path order (array indices in numeric order:
+    /// `lines[2]` before `lines[10]`).
     public static func between(_ before: JSONTree, _ after: JSONTree) -> [FieldChange] {
         let old = Dictionary(before.flattened().map { ($0.path, $0.value) }, uniquingKeysWith: { $1 })
         let new = Dictionary(after.flattened().map { ($0.path, $0.value) }, uniquingKeysWith: { $1 })
-        return Set(old.keys).union(new.keys).sorted().compactMap { path in
+        return Set(old.keys).union(new.keys).sorted(by: pathPrecedes).compactMap { path in
             old[path] == new[path] ? nil : FieldChange(path: path, before: old[path], after: new[path])
         }
+    }
+
+    /// Path order: text compared as is, except that runs of digits compare as numbers.
+    static func pathPrecedes(_ left: String, _ right: String) -> Bool {
+        var a = Substring(left).utf8[...]
+        var b = Substring(right).utf8[...]
+        func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+        while let x = a.first, let y = b.first {
+            if isDigit(x) && isDigit(y) {
+                let digitsA = a.prefix(while: isDigit)
+                let digitsB = b.prefix(while: isDigit)
+                let trimmedA = digitsA.drop(while: { $0 == 0x30 })
+                let trimmedB = digitsB.drop(while: { $0 == 0x30 })
+                if trimmedA.count != trimmedB.count { return trimmedA.count < trimmedB.count }
+                if !trimmedA.elementsEqual(trimmedB) { return trimmedA.lexicographicallyPrecedes(trimmedB) }
+                a = a.dropFirst(digitsA.count)
+                b = b.dropFirst(digitsB.count)
+            } else {
+                if x != y { return x < y }
+                a = a.dropFirst()
+                b = b.dropFirst()
+            }
+        }
+        return a.isEmpty && !b.isEmpty
     }
 }
 
