@@ -91,13 +91,46 @@ public struct FieldChange: Equatable, Sendable, CustomStringConvertible {
         return "\(path): \(shown(before)) → \(shown(after))"
     }
 
-    /// The fields that differ between `before` and `after`, in path order (array indices in numeric order:
-    /// `lines[2]` before `lines[10]`).
+    /// The leaves (see ``JSONTree/flattened(prefix:)``) that differ between `before` and `after`, in path order
+    /// (array indices in numeric order: `lines[2]` before `lines[10]`). Both trees are walked together, so the
+    /// parts that are the same cost one comparison each.
     public static func between(_ before: JSONTree, _ after: JSONTree) -> [FieldChange] {
-        let old = Dictionary(before.flattened().map { ($0.path, $0.value) }, uniquingKeysWith: { $1 })
-        let new = Dictionary(after.flattened().map { ($0.path, $0.value) }, uniquingKeysWith: { $1 })
-        return Set(old.keys).union(new.keys).sorted(by: pathPrecedes).compactMap { path in
-            old[path] == new[path] ? nil : FieldChange(path: path, before: old[path], after: new[path])
+        var changes: [FieldChange] = []
+        collect(before, after, prefix: "", into: &changes)
+        return changes
+    }
+
+    private static func collect(_ before: JSONTree, _ after: JSONTree, prefix: String, into changes: inout [FieldChange]) {
+        switch (before, after) {
+        case (.object(let old), .object(let new)) where !old.isEmpty && !new.isEmpty:
+            for key in Set(old.keys).union(new.keys).sorted() {
+                let path = prefix.isEmpty ? key : "\(prefix).\(key)"
+                switch (old[key], new[key]) {
+                case (let x?, let y?): collect(x, y, prefix: path, into: &changes)
+                case (let x?, nil): changes += x.flattened(prefix: path).map { FieldChange(path: $0.path, before: $0.value, after: nil) }
+                case (nil, let y?): changes += y.flattened(prefix: path).map { FieldChange(path: $0.path, before: nil, after: $0.value) }
+                case (nil, nil): break
+                }
+            }
+        case (.array(let old), .array(let new)) where !old.isEmpty && !new.isEmpty:
+            for index in 0..<max(old.count, new.count) {
+                let path = "\(prefix)[\(index)]"
+                if index >= new.count {
+                    changes += old[index].flattened(prefix: path).map { FieldChange(path: $0.path, before: $0.value, after: nil) }
+                } else if index >= old.count {
+                    changes += new[index].flattened(prefix: path).map { FieldChange(path: $0.path, before: nil, after: $0.value) }
+                } else {
+                    collect(old[index], new[index], prefix: path, into: &changes)
+                }
+            }
+        default:
+            // Leaves, or a leaf against a container: compare the leaves of both, path by path.
+            guard before != after else { return }
+            let old = Dictionary(before.flattened(prefix: prefix).map { ($0.path, $0.value) }, uniquingKeysWith: { $1 })
+            let new = Dictionary(after.flattened(prefix: prefix).map { ($0.path, $0.value) }, uniquingKeysWith: { $1 })
+            changes += Set(old.keys).union(new.keys).sorted(by: pathPrecedes).compactMap { path in
+                old[path] == new[path] ? nil : FieldChange(path: path, before: old[path], after: new[path])
+            }
         }
     }
 

@@ -80,8 +80,9 @@ public struct AuditSubjects: Sendable {
     }
 
     /// An invoice (a period, supplementary or contract-level invoice) by its id or by the provider's reference,
-    /// whatever its letter case. A reference is unique per provider only (R-INV-1): when several providers
-    /// used it, `provider` picks one, and without it the error lists them.
+    /// whatever its letter case. An id names one invoice and is taken as it is (of `provider`, when given);
+    /// otherwise the references are searched. A reference is unique per provider only (R-INV-1): when several
+    /// providers used it, `provider` picks one, and without it the error lists them.
     public func invoice(_ idOrReference: String, provider: String? = nil) throws -> AuditSubject {
         let document = try paymentDocument(idOrReference, provider: provider, noun: "invoice", stream: Invoice.self,
                                            kinds: [.invoice, .supplementaryInvoice, .contractInvoice], otherSubject: "credit-note")
@@ -130,13 +131,15 @@ public struct AuditSubjects: Sendable {
                 after = last
             }
         }
-        // The payload holds the reference as typed, JSON-escaped only for `"` and `\`: a reference without
-        // those is looked for in the payload text before the payload is decoded.
-        let prefilter = !wanted.contains("\"") && !wanted.contains("\\")
+        // The payload holds the reference as typed, JSON-escaped only for `"` and `\`: a reference of other
+        // ASCII characters is looked for in the payload's bytes (ASCII letters in either case) before the payload
+        // is decoded.
+        let needle = Array(wanted.utf8)
+        let prefilter = needle.allSatisfy { $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
         var found: [InvoiceReferenceReserved] = []
         for stream in streams {
             for event in try log.readStream(stream) where event.type == InvoiceReferenceReserved.eventType {
-                if prefilter && !String(decoding: event.payload, as: UTF8.self).lowercased().contains(wanted) { continue }
+                if prefilter && !Self.contains(event.payload, lowercasedASCII: needle) { continue }
                 let decoded: InvoiceReferencesEvent
                 do {
                     decoded = try EventRegistry.decode(InvoiceReferencesEvent.self, type: event.type, schemaVersion: event.schemaVersion, payload: event.payload)
@@ -148,6 +151,28 @@ public struct AuditSubjects: Sendable {
             }
         }
         return found
+    }
+
+    /// Whether `bytes` contain `needle` (lowercase ASCII), ASCII letters of `bytes` compared in either case.
+    static func contains(_ bytes: Data, lowercasedASCII needle: [UInt8]) -> Bool {
+        guard let first = needle.first, bytes.count >= needle.count else { return needle.isEmpty }
+        return bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Bool in
+            let last = raw.count - needle.count
+            var start = 0
+            while start <= last {
+                if lower(raw[start]) == first {
+                    var matched = 1
+                    while matched < needle.count && lower(raw[start + matched]) == needle[matched] { matched += 1 }
+                    if matched == needle.count { return true }
+                }
+                start += 1
+            }
+            return false
+        }
+    }
+
+    private static func lower(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
     }
 
     /// A payment document found by id or by reference.
@@ -165,22 +190,22 @@ public struct AuditSubjects: Sendable {
         if let provider, try log.streamVersion(Organisation.streamID(provider)) == 0 {
             throw AuditError.invalid("--provider \(provider): there is no organisation \(provider) in this log")
         }
-        var candidates: [FoundDocument] = []
         // By id: the document's own stream, whose first event names its organisation and reference.
         let byID = S.streamID(given)
         if StreamID.problem(with: byID) == nil, let first = try log.readStream(byID, limit: 1).first {
             let payload = try JSONTree(json: first.payload)
-            if case .string(let organisation)? = payload["organisationID"], case .string(let reference)? = payload["reference"] {
-                candidates.append(FoundDocument(id: given, organisation: organisation, reference: reference))
+            if case .string(let organisation)? = payload["organisationID"], case .string(let reference)? = payload["reference"],
+               provider == nil || provider == organisation {
+                return FoundDocument(id: given, organisation: organisation, reference: reference)
             }
         }
         // By reference.
         let referenced = try documents(referenced: given, provider: provider)
+        var candidates: [FoundDocument] = []
         for reservation in referenced where kinds.contains(reservation.kind) {
             let document = FoundDocument(id: reservation.documentID, organisation: reservation.organisationID.rawValue, reference: reservation.reference)
             if !candidates.contains(document) { candidates.append(document) }
         }
-        if let provider { candidates.removeAll { $0.organisation != provider } }
         guard let only = candidates.first else {
             let scope = provider.map { " of organisation \($0)" } ?? ""
             if let other = referenced.first(where: { !kinds.contains($0.kind) }) {
