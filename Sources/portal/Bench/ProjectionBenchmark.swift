@@ -41,25 +41,10 @@ extension Portal.Bench {
             let logFolder = folder.appendingPathComponent("log", isDirectory: true)
             print("portal bench projections — \(ProcessInfo.processInfo.activeProcessorCount) cores, folder \(folder.path)")
 
-            if !FileManager.default.fileExists(atPath: logFolder.appendingPathComponent("data.mdb").path) {
-                let log = try EventLog(directory: logFolder)
-                var county = CountyHistory(size: .init(organisations: organisations))
-                let started = ContinuousClock.now
-                let progress = ProgressLine(verb: "generated")
-                try await county.generate(into: log, events: events) { written in
-                    progress.report(RebuildProgress(done: UInt64(written), total: UInt64(events), elapsed: ContinuousClock.now - started))
-                }
-                progress.finish()
-                let elapsed = ContinuousClock.now - started
-                print("generated \(county.written) events in \(String(format: "%.1f", Measurement.seconds(elapsed))) s "
-                    + "(\(Measurement.rate(county.written, elapsed)), appended in multi-stream batches of about 4000)")
-                log.close()
-            }
+            try await CountyLog.ensure(at: logFolder, events: events, organisations: organisations)
             if generateOnly { return }
 
-            var options = EventLog.Options()
-            options.readOnly = true
-            let log = try EventLog(directory: logFolder, options: options)
+            let log = try CountyLog.openReadOnly(logFolder)
             defer { log.close() }
             let head = try log.head().position
             let stats = try log.statistics()
