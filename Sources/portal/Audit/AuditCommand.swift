@@ -281,7 +281,7 @@ extension Portal.Audit.Remittance {
         var provider: String?
 
         @Option(help: ArgumentHelp("Folder for the files (created when missing; default: the current folder).", valueName: "dir"))
-        var output: String = "."
+        var output: String?
 
         @Flag(help: "Replace files that exist with other content.")
         var overwrite = false
@@ -291,7 +291,7 @@ extension Portal.Audit.Remittance {
         func run() throws {
             let log = try options.openLog()
             let remittances = try RemittanceRegeneration.regenerate(run: paymentRun, provider: provider, in: log)
-            let folder = URL(fileURLWithPath: output, isDirectory: true).standardizedFileURL
+            let folder = URL(fileURLWithPath: output ?? ".", isDirectory: true).standardizedFileURL
             let files = try RemittanceFiles.write(remittances, to: folder, overwrite: overwrite)
             print(try AuditOutput.remittances(remittances, files: files, run: paymentRun, format: options.format.format), terminator: "")
             if remittances.contains(where: { !$0.isIdentical }) { throw ExitCode(1) }
