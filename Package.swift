@@ -111,6 +111,7 @@ let package = Package(
                 "PortalDomain",
                 "EventLog",
                 "Chronology",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),
             ],
             swiftSettings: swiftSettings
@@ -201,7 +202,7 @@ let package = Package(
         // Runs the real `portal` binary (crash safety, command line).
         .testTarget(
             name: "PortalCommandTests",
-            dependencies: ["portal", "EventLog"],
+            dependencies: ["portal", "EventLog", "LMDB", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -16,6 +16,7 @@ final class AuditFixture: @unchecked Sendable {
     var helpdesk: Actor = .council(user: "helpdesk-1", team: .helpdesk)
     var procurement: Actor = .council(user: "procurement-1", team: .procurement)
     var brokerage: Actor = .council(user: "brokerage-1", team: .serviceBrokerage)
+    var payments: Actor = .council(user: "payments-1", team: .payments)
     var provider: Actor = .provider(user: "oasis-su", organisation: "oasis", role: .superUserActuals)
     static let password = "Portal2026x"
 
@@ -52,6 +53,7 @@ final class AuditFixture: @unchecked Sendable {
         try await fixture.staff(fixture.helpdesk, .helpdesk)
         try await fixture.staff(fixture.procurement, .procurement)
         try await fixture.staff(fixture.brokerage, .serviceBrokerage)
+        try await fixture.staff(fixture.payments, .payments)
         let details = ContactDetails(name: "Oasis Care and Support", addressLines: ["1 Oasis Street"], postcode: "IP1 2TN")
         _ = try await fixture.portal.registerOrganisation(fixture.organisation, details: details, fixture.request(fixture.procurement))
         _ = try await fixture.portal.registerContract(ContractRegistered(
@@ -68,8 +70,11 @@ final class AuditFixture: @unchecked Sendable {
         return fixture
     }
 
-    /// Publishes and agrees an ISO with one CPLI of 10.5 hours a week at £18.50.
-    func agreedCPLI(_ id: CPLIID) async throws {
+    /// Publishes and agrees an ISO with one CPLI of 10.5 hours a week at £18.50 (of the fixture's provider and
+    /// service unless told).
+    func agreedCPLI(_ id: CPLIID, organisation: OrganisationID? = nil, service: ServiceID? = nil, agreedBy: Actor? = nil) async throws {
+        let organisation = organisation ?? self.organisation
+        let service = service ?? self.service
         let iso = ISOID("iso-\(id.rawValue)")
         let definition = CPLIDefinition(
             cpliID: id, isoID: iso, organisationID: organisation, serviceID: service, clientReference: "C-\(id.rawValue)",
@@ -80,14 +85,14 @@ final class AuditFixture: @unchecked Sendable {
             isoID: iso, organisationID: organisation, serviceID: service, clientReference: definition.clientReference,
             clientName: definition.clientName, cpliIDs: [id]), cplis: [definition], request(brokerage))
         tick()
-        _ = try await portal.agreeISO(iso, request(provider))
+        _ = try await portal.agreeISO(iso, request(agreedBy ?? provider))
     }
 
     var period9: Actuals.Key { Actuals.Key(serviceID: service, period: PeriodNumber(9)) }
 
-    /// Records an actual for week 2026-11-16 of `cpli`.
-    func record(_ cpli: CPLIID, actual: String, comment: String = "", correlation: UUID = UUID()) async throws {
-        let entry = ActualEntry(cpliID: cpli, week: try Week.parse("2026-11-16"), actual: try Quantity.parseSigned(actual, field: "actual"),
+    /// Records an actual for week 2026-11-16 (unless told) of `cpli`.
+    func record(_ cpli: CPLIID, actual: String, comment: String = "", week: String = "2026-11-16", correlation: UUID = UUID()) async throws {
+        let entry = ActualEntry(cpliID: cpli, week: try Week.parse(week), actual: try Quantity.parseSigned(actual, field: "actual"),
                                 comment: comment)
         _ = try await portal.recordActual(period9, entry, request(provider, correlation: correlation))
     }

@@ -2,6 +2,7 @@ import CSV
 import Chronology
 import EventLog
 import Foundation
+import PortalDomain
 
 /// How audit answers are printed: a readable table, one JSON object per line, or CSV.
 public enum AuditFormat: String, CaseIterable, Sendable {
@@ -72,6 +73,69 @@ public enum AuditOutput {
             return state.json + "\n"
         case .csv:
             return try csv(header: ["field", "value"], rows: fields.map { [$0.path, $0.value] })
+        }
+    }
+
+    /// A payment run's remittances rebuilt from the log: per provider whether the CSV is byte-identical to the one
+    /// issued (its SHA-256 against the recorded one), and the files written (`files` in the same order, or empty
+    /// when nothing was written).
+    public static func remittances(_ remittances: [RegeneratedRemittance], files: [RemittanceFiles.Written], run: String,
+                                   format: AuditFormat) throws -> String {
+        let columns = ["paymentRun", "organisation", "organisationName", "position", "lines", "total", "identical",
+                       "recordedSHA256", "regeneratedSHA256", "csvFile", "textFile", "files"]
+        func values(_ index: Int) -> [String] {
+            let remittance = remittances[index]
+            let written = index < files.count ? files[index] : nil
+            return [remittance.paymentRunID.rawValue, remittance.organisationID.rawValue, remittance.advice.organisationName,
+                    String(remittance.event.position), String(remittance.advice.lines.count), remittance.advice.total.description,
+                    remittance.isIdentical ? "true" : "false", remittance.recordedSHA256, remittance.regeneratedSHA256,
+                    written?.csv.path ?? "", written?.text.path ?? "",
+                    written.map { $0.csvOutcome == $0.textOutcome ? $0.csvOutcome.rawValue : "csv \($0.csvOutcome.rawValue), text \($0.textOutcome.rawValue)" } ?? ""]
+        }
+        switch format {
+        case .table:
+            let differing = remittances.filter { !$0.isIdentical }.count
+            var lines = ["payment run \(run): \(remittances.count) remittance\(remittances.count == 1 ? "" : "s") rebuilt from the log; "
+                + (differing == 0 ? "every CSV is byte-identical to the one issued" : "\(differing) differ\(differing == 1 ? "s" : "") from the one issued"), ""]
+            let header = ["ORGANISATION", "LINES", "TOTAL", "CSV", "FILES"]
+            var rows: [[String]] = []
+            for index in remittances.indices {
+                let remittance = remittances[index]
+                let written = index < files.count ? files[index] : nil
+                rows.append([remittance.organisationID.rawValue, String(remittance.advice.lines.count), remittance.advice.total.description,
+                             remittance.isIdentical ? "identical" : "DIFFERS",
+                             written.map { "\($0.csv.lastPathComponent), \($0.text.lastPathComponent) (\(values(index)[11]))" } ?? "-"])
+            }
+            var widths = header.map(\.count)
+            for row in rows { for (column, cell) in row.enumerated() { widths[column] = max(widths[column], cell.count) } }
+            func render(_ cells: [String]) -> String {
+                cells.enumerated().map { column, cell in
+                    column == cells.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                }.joined(separator: "  ")
+            }
+            lines.append(render(header))
+            for (index, row) in rows.enumerated() {
+                lines.append(render(row))
+                let remittance = remittances[index]
+                lines.append("    \(remittance.advice.organisationName), position \(remittance.event.position), recorded \(remittance.event.recordedAt.iso8601)")
+                lines.append("    recorded SHA-256     \(remittance.recordedSHA256)")
+                lines.append("    regenerated SHA-256  \(remittance.regeneratedSHA256)")
+            }
+            if let folder = files.first?.csv.deletingLastPathComponent().path { lines += ["", "files in \(folder)"] }
+            return lines.joined(separator: "\n") + "\n"
+        case .json:
+            return remittances.indices.map { index in
+                let row = values(index)
+                return "{" + zip(columns, row).map { name, value in
+                    switch name {
+                    case "position", "lines": "\(JSONText.quoted(name)):\(value)"
+                    case "identical": "\(JSONText.quoted(name)):\(value)"
+                    default: "\(JSONText.quoted(name)):\(JSONText.quoted(value))"
+                    }
+                }.joined(separator: ",") + "}"
+            }.joined(separator: "\n") + (remittances.isEmpty ? "" : "\n")
+        case .csv:
+            return try csv(header: columns, rows: remittances.indices.map(values))
         }
     }
 

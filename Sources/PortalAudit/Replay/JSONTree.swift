@@ -1,8 +1,9 @@
 import Foundation
 
-/// A JSON value as a tree, for comparing states field by field. Numbers keep their text, so nothing is
-/// rounded on the way (amounts are strings in this product anyway).
-public indirect enum JSONTree: Equatable, Sendable, Decodable {
+/// A JSON value as a tree, for comparing states field by field. Numbers keep their exact text as written
+/// (`10.50`, `1e3`, `-0`): nothing goes through a binary floating-point number, so nothing is rounded on the
+/// way (amounts are strings in this product anyway, and a number is never turned into one).
+public indirect enum JSONTree: Equatable, Sendable {
     case null
     case bool(Bool)
     case number(String)
@@ -10,9 +11,10 @@ public indirect enum JSONTree: Equatable, Sendable, Decodable {
     case array([JSONTree])
     case object([String: JSONTree])
 
-    /// Parses JSON bytes.
+    /// Parses JSON bytes (RFC 8259). A number keeps its text; an object's repeated key keeps its last value.
     public init(json data: Data) throws {
-        self = try JSONDecoder().decode(JSONTree.self, from: data)
+        var parser = JSONTreeParser(data)
+        self = try parser.document()
     }
 
     /// The tree of an `Encodable` value, through JSON.
@@ -62,25 +64,6 @@ public indirect enum JSONTree: Equatable, Sendable, Decodable {
         }
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .number(String(value))
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(String(value))
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONTree].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONTree].self))
-        }
-    }
-
     public subscript(key: String) -> JSONTree? {
         if case .object(let fields) = self { return fields[key] }
         return nil
@@ -101,17 +84,78 @@ public struct FieldChange: Equatable, Sendable, CustomStringConvertible {
         self.after = after
     }
 
+    /// `path: before → after`, with `∅` for a field that did not (or no longer does) exist and `""` for an
+    /// empty text.
     public var description: String {
-        "\(path): \(before ?? "∅") → \(after ?? "∅")"
+        func shown(_ value: String?) -> String { value.map { $0.isEmpty ? "\"\"" : $0 } ?? "∅" }
+        return "\(path): \(shown(before)) → \(shown(after))"
     }
 
-    /// The fields that differ between `before` and `after`, in path order.
+    /// The leaves (see ``JSONTree/flattened(prefix:)``) that differ between `before` and `after`, in path order
+    /// (array indices in numeric order: `lines[2]` before `lines[10]`). Both trees are walked together, so the
+    /// parts that are the same cost one comparison each.
     public static func between(_ before: JSONTree, _ after: JSONTree) -> [FieldChange] {
-        let old = Dictionary(before.flattened().map { ($0.path, $0.value) }, uniquingKeysWith: { $1 })
-        let new = Dictionary(after.flattened().map { ($0.path, $0.value) }, uniquingKeysWith: { $1 })
-        return Set(old.keys).union(new.keys).sorted().compactMap { path in
-            old[path] == new[path] ? nil : FieldChange(path: path, before: old[path], after: new[path])
+        var changes: [FieldChange] = []
+        collect(before, after, prefix: "", into: &changes)
+        return changes
+    }
+
+    private static func collect(_ before: JSONTree, _ after: JSONTree, prefix: String, into changes: inout [FieldChange]) {
+        switch (before, after) {
+        case (.object(let old), .object(let new)) where !old.isEmpty && !new.isEmpty:
+            for key in Set(old.keys).union(new.keys).sorted() {
+                let path = prefix.isEmpty ? key : "\(prefix).\(key)"
+                switch (old[key], new[key]) {
+                case (let x?, let y?): collect(x, y, prefix: path, into: &changes)
+                case (let x?, nil): changes += x.flattened(prefix: path).map { FieldChange(path: $0.path, before: $0.value, after: nil) }
+                case (nil, let y?): changes += y.flattened(prefix: path).map { FieldChange(path: $0.path, before: nil, after: $0.value) }
+                case (nil, nil): break
+                }
+            }
+        case (.array(let old), .array(let new)) where !old.isEmpty && !new.isEmpty:
+            for index in 0..<max(old.count, new.count) {
+                let path = "\(prefix)[\(index)]"
+                if index >= new.count {
+                    changes += old[index].flattened(prefix: path).map { FieldChange(path: $0.path, before: $0.value, after: nil) }
+                } else if index >= old.count {
+                    changes += new[index].flattened(prefix: path).map { FieldChange(path: $0.path, before: nil, after: $0.value) }
+                } else {
+                    collect(old[index], new[index], prefix: path, into: &changes)
+                }
+            }
+        default:
+            // Leaves, or a leaf against a container: compare the leaves of both, path by path.
+            guard before != after else { return }
+            let old = Dictionary(before.flattened(prefix: prefix).map { ($0.path, $0.value) }, uniquingKeysWith: { $1 })
+            let new = Dictionary(after.flattened(prefix: prefix).map { ($0.path, $0.value) }, uniquingKeysWith: { $1 })
+            changes += Set(old.keys).union(new.keys).sorted(by: pathPrecedes).compactMap { path in
+                old[path] == new[path] ? nil : FieldChange(path: path, before: old[path], after: new[path])
+            }
         }
+    }
+
+    /// Path order: text compared as is, except that runs of digits compare as numbers.
+    static func pathPrecedes(_ left: String, _ right: String) -> Bool {
+        var a = Substring(left).utf8[...]
+        var b = Substring(right).utf8[...]
+        func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+        while let x = a.first, let y = b.first {
+            if isDigit(x) && isDigit(y) {
+                let digitsA = a.prefix(while: isDigit)
+                let digitsB = b.prefix(while: isDigit)
+                let trimmedA = digitsA.drop(while: { $0 == 0x30 })
+                let trimmedB = digitsB.drop(while: { $0 == 0x30 })
+                if trimmedA.count != trimmedB.count { return trimmedA.count < trimmedB.count }
+                if !trimmedA.elementsEqual(trimmedB) { return trimmedA.lexicographicallyPrecedes(trimmedB) }
+                a = a.dropFirst(digitsA.count)
+                b = b.dropFirst(digitsB.count)
+            } else {
+                if x != y { return x < y }
+                a = a.dropFirst()
+                b = b.dropFirst()
+            }
+        }
+        return a.isEmpty && !b.isEmpty
     }
 }
 

@@ -54,7 +54,8 @@ enum StreamReplay {
 enum EventSummary {
     /// Payload fields shown first when present, in this order.
     static let salient = ["reference", "status", "reason", "total", "amount", "week", "period", "role", "team",
-                          "actual", "frustrated", "comment", "name", "release", "paymentDate", "invoiceID", "cpliID"]
+                          "actual", "frustrated", "comment", "name", "release", "organisationID", "paymentDate", "paymentRunID",
+                          "invoiceID", "cpliID"]
 
     static func line(_ event: RecordedEvent, _ payload: JSONTree) -> String {
         guard case .object(let fields) = payload else { return event.type }

@@ -2,7 +2,8 @@ import EventLog
 import Foundation
 import PortalDomain
 
-/// Finds the streams behind the things an auditor names: a stream, a contact, a CPLI, a service period.
+/// Finds the streams behind the things an auditor names: a stream, a contact, a CPLI, a service period, an
+/// invoice or credit note (by id or by the provider's reference), a one-off claim, a payment run.
 public struct AuditSubjects: Sendable {
     public let log: EventLog
 
@@ -76,5 +77,146 @@ public struct AuditSubjects: Sendable {
             .init(label: "actuals", streamID: actuals, kind: Actuals.self),
             .init(label: "locks", streamID: locks, kind: PeriodLocks.self, include: { $0["period"] == .number(String(period)) }),
         ])
+    }
+
+    /// An invoice (a period, supplementary or contract-level invoice) by its id or by the provider's reference,
+    /// whatever its letter case. An id names one invoice and is taken as it is (of `provider`, when given);
+    /// otherwise the references are searched. A reference is unique per provider only (R-INV-1): when several
+    /// providers used it, `provider` picks one, and without it the error lists them.
+    public func invoice(_ idOrReference: String, provider: String? = nil) throws -> AuditSubject {
+        let document = try paymentDocument(idOrReference, provider: provider, noun: "invoice", stream: Invoice.self,
+                                           kinds: [.invoice, .supplementaryInvoice, .contractInvoice], otherSubject: "credit-note")
+        return AuditSubject(name: "invoice \(document.reference) (\(document.id)) of \(document.organisation)",
+                            sources: [.init(label: "invoice", streamID: Invoice.streamID(document.id), kind: Invoice.self)])
+    }
+
+    /// A credit note by its id or by the provider's reference, like ``invoice(_:provider:)``.
+    public func creditNote(_ idOrReference: String, provider: String? = nil) throws -> AuditSubject {
+        let document = try paymentDocument(idOrReference, provider: provider, noun: "credit note", stream: CreditNote.self,
+                                           kinds: [.creditNote], otherSubject: "invoice")
+        return AuditSubject(name: "credit note \(document.reference) (\(document.id)) of \(document.organisation)",
+                            sources: [.init(label: "creditnote", streamID: CreditNote.streamID(document.id), kind: CreditNote.self)])
+    }
+
+    /// A one-off claim by its id.
+    public func claim(_ id: String) throws -> AuditSubject {
+        try single(OneOffClaim.self, id, noun: "one-off claim", label: "claim")
+    }
+
+    /// A payment run by its id: its remittances and its completion.
+    public func paymentRun(_ id: String) throws -> AuditSubject {
+        try single(PaymentRun.self, id, noun: "payment run", label: "paymentrun")
+    }
+
+    private func single<S: EventStream>(_ kind: S.Type, _ id: String, noun: String, label: String) throws -> AuditSubject {
+        let streamID = S.streamID(id)
+        guard StreamID.problem(with: streamID) == nil, try log.streamVersion(streamID) > 0 else { throw AuditError.notFound("\(noun) \(id)") }
+        return AuditSubject(name: "\(noun) \(id)", sources: [.init(label: label, streamID: streamID, kind: S.self)])
+    }
+
+    /// The documents whose reference is `reference` (letter case aside), read from the `invoicerefs-<organisation>`
+    /// streams through the stream index: every provider's, or only `provider`'s. Never a scan of the whole log.
+    public func documents(referenced reference: String, provider: String? = nil) throws -> [InvoiceReferenceReserved] {
+        let wanted = reference.trimmingCharacters(in: .whitespaces).lowercased()
+        guard !wanted.isEmpty else { return [] }
+        var streams: [String] = []
+        if let provider {
+            streams = [InvoiceReferences.streamID(provider)]
+        } else {
+            var after: String?
+            while true {
+                let ids = try log.streamIDs(category: InvoiceReferences.category, after: after, limit: 1000)
+                guard let last = ids.last else { break }
+                streams += ids
+                after = last
+            }
+        }
+        // The payload holds the reference as typed, JSON-escaped only for `"` and `\`: a reference of other
+        // ASCII characters is looked for in the payload's bytes (ASCII letters in either case) before the payload
+        // is decoded.
+        let needle = Array(wanted.utf8)
+        let prefilter = needle.allSatisfy { $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        var found: [InvoiceReferenceReserved] = []
+        for stream in streams {
+            for event in try log.readStream(stream) where event.type == InvoiceReferenceReserved.eventType {
+                if prefilter && !Self.contains(event.payload, lowercasedASCII: needle) { continue }
+                let decoded: InvoiceReferencesEvent
+                do {
+                    decoded = try EventRegistry.decode(InvoiceReferencesEvent.self, type: event.type, schemaVersion: event.schemaVersion, payload: event.payload)
+                } catch {
+                    throw AuditError.undecodable(position: event.position, type: event.type, reason: "\(error)")
+                }
+                guard case .reserved(let reserved) = decoded, reserved.reference.lowercased() == wanted else { continue }
+                found.append(reserved)
+            }
+        }
+        return found
+    }
+
+    /// Whether `bytes` contain `needle` (lowercase ASCII), ASCII letters of `bytes` compared in either case.
+    static func contains(_ bytes: Data, lowercasedASCII needle: [UInt8]) -> Bool {
+        guard let first = needle.first, bytes.count >= needle.count else { return needle.isEmpty }
+        return bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Bool in
+            let last = raw.count - needle.count
+            var start = 0
+            while start <= last {
+                if lower(raw[start]) == first {
+                    var matched = 1
+                    while matched < needle.count && lower(raw[start + matched]) == needle[matched] { matched += 1 }
+                    if matched == needle.count { return true }
+                }
+                start += 1
+            }
+            return false
+        }
+    }
+
+    private static func lower(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+    }
+
+    /// A payment document found by id or by reference.
+    private struct FoundDocument: Equatable {
+        var id: String
+        var organisation: String
+        var reference: String
+    }
+
+    private func paymentDocument<S: EventStream>(
+        _ text: String, provider: String?, noun: String, stream: S.Type, kinds: Set<DocumentKind>, otherSubject: String
+    ) throws -> FoundDocument {
+        let given = text.trimmingCharacters(in: .whitespaces)
+        guard !given.isEmpty else { throw AuditError.invalid("\(noun): give its id or the provider's reference") }
+        if let provider, try log.streamVersion(Organisation.streamID(provider)) == 0 {
+            throw AuditError.invalid("--provider \(provider): there is no organisation \(provider) in this log")
+        }
+        // By id: the document's own stream, whose first event names its organisation and reference.
+        let byID = S.streamID(given)
+        if StreamID.problem(with: byID) == nil, let first = try log.readStream(byID, limit: 1).first {
+            let payload = try JSONTree(json: first.payload)
+            if case .string(let organisation)? = payload["organisationID"], case .string(let reference)? = payload["reference"],
+               provider == nil || provider == organisation {
+                return FoundDocument(id: given, organisation: organisation, reference: reference)
+            }
+        }
+        // By reference.
+        let referenced = try documents(referenced: given, provider: provider)
+        var candidates: [FoundDocument] = []
+        for reservation in referenced where kinds.contains(reservation.kind) {
+            let document = FoundDocument(id: reservation.documentID, organisation: reservation.organisationID.rawValue, reference: reservation.reference)
+            if !candidates.contains(document) { candidates.append(document) }
+        }
+        guard let only = candidates.first else {
+            let scope = provider.map { " of organisation \($0)" } ?? ""
+            if let other = referenced.first(where: { !kinds.contains($0.kind) }) {
+                throw AuditError.invalid("\(given) is the reference of \(other.kind) \(other.documentID)\(scope); audit it as `\(otherSubject) \(given)`")
+            }
+            throw AuditError.invalid("there is no \(noun) with the id or reference \(given)\(scope) in this log")
+        }
+        guard candidates.count == 1 else {
+            let listed = candidates.map { "\($0.organisation) (\(noun) \($0.id), reference \($0.reference))" }.joined(separator: ", ")
+            throw AuditError.ambiguous("\(noun) \(given) names several documents: \(listed); give --provider ORG to pick one")
+        }
+        return only
     }
 }

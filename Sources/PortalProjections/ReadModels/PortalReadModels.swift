@@ -29,12 +29,7 @@ public final class PortalReadModels: Sendable {
     ]
 
     /// The categories the domain owns: an unknown event type there stops the engine instead of being skipped.
-    public static var domainCategories: Set<String> {
-        EventRegistry.categories.union([
-            Invoice.category, InvoiceReferences.category, CreditNote.category, OneOffClaim.category, Conversation.category,
-            ScheduledPayments.category, PaymentRun.category,
-        ])
-    }
+    public static var domainCategories: Set<String> { EventRegistry.categories }
 
     /// The engine options the portal runs with: its domain categories, and, when given, `batchSize` events
     /// per transaction whether following, catching up or rebuilding.

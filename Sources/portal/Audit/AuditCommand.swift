@@ -14,12 +14,16 @@ extension Portal {
                 Every answer comes from the event log alone (no read models), opened read-only: safe against a
                 live server's data folder and against a backup copy made with mdb_copy.
                 """,
-            subcommands: [History.self, AsOf.self, Who.self, Trace.self, Digest.self, Verify.self])
+            subcommands: [History.self, AsOf.self, Who.self, Trace.self, Digest.self, Verify.self, Remittance.self])
     }
 }
 
 /// What an audit question is about.
 enum AuditSubjectKind: String, ExpressibleByArgument, CaseIterable {
+    case invoice
+    case creditNote = "credit-note"
+    case claim
+    case paymentRun = "payment-run"
     case cpli
     case servicePeriod = "service-period"
     case contact
@@ -43,17 +47,34 @@ enum AuditFormatArgument: String, ExpressibleByArgument, CaseIterable {
     var format: AuditFormat { AuditFormat(rawValue: rawValue)! }
 }
 
-/// The subject named on the command line: KIND ID, where a service period is `SERVICE/PERIOD`.
+/// The subject named on the command line: KIND ID, where a service period is `SERVICE/PERIOD` and an invoice or
+/// credit note is its id or the provider's reference.
 struct SubjectArguments: ParsableArguments {
-    @Argument(help: "What to audit: cpli, service-period, contact (user id or email) or stream (any stream id).")
+    @Argument(help: """
+        What to audit: invoice or credit-note (id or the provider's reference), claim (a one-off claim), payment-run, \
+        cpli, service-period, contact (user id or email) or stream (any stream id).
+        """)
     var kind: AuditSubjectKind
 
-    @Argument(help: "Its id; a service period is SERVICE/PERIOD, e.g. svc-1/12.")
+    @Argument(help: "Its id; a service period is SERVICE/PERIOD, e.g. svc-1/12; an invoice or credit note also its reference, e.g. INV-P9.")
     var id: String
+
+    @Option(help: ArgumentHelp("The organisation whose invoice or credit note reference is meant, when several providers used it.", valueName: "org"))
+    var provider: String?
+
+    func validate() throws {
+        if provider != nil && kind != .invoice && kind != .creditNote {
+            throw ValidationError("--provider picks the organisation of an invoice or credit-note reference; \(kind.rawValue) ids are unique")
+        }
+    }
 
     func resolve(in log: EventLog) throws -> AuditSubject {
         let subjects = AuditSubjects(log: log)
         switch kind {
+        case .invoice: return try subjects.invoice(id, provider: provider)
+        case .creditNote: return try subjects.creditNote(id, provider: provider)
+        case .claim: return try subjects.claim(id)
+        case .paymentRun: return try subjects.paymentRun(id)
         case .cpli: return try subjects.cpli(id)
         case .contact: return try subjects.contact(id)
         case .stream: return try subjects.stream(id)
@@ -228,6 +249,52 @@ extension Portal.Audit {
             }
             let elapsed = Measurement.seconds(ContinuousClock.now - started)
             print("OK: \(verified) events verified\(note) (\(elapsed > 0 ? Int(Double(verified) / elapsed) : 0) events/s)")
+        }
+    }
+}
+
+extension Portal.Audit {
+    /// `portal audit remittance …`: payment runs' remittance advice, from the log alone.
+    struct Remittance: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remittance advice of payment runs, rebuilt from the log alone.",
+            subcommands: [Regenerate.self])
+    }
+}
+
+extension Portal.Audit.Remittance {
+    struct Regenerate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rebuild each provider's remittance advice of a payment run from the log and check it is byte-identical to the one issued.",
+            discussion: """
+                Reads the run's RemittanceIssued events (no read model), renders each provider's CSV and printable \
+                advice as the portal does, writes <output>/<run>-<organisation>.csv and .txt, and compares the CSV's \
+                SHA-256 with the one the run recorded. A file that already holds exactly those bytes is left alone; \
+                a file with other content is not replaced (nothing is written) unless --overwrite is given. Exits \
+                with status 0 when every CSV is identical, 1 when any differs (or on an error).
+                """)
+
+        @Argument(help: ArgumentHelp("The payment run id, e.g. run-1218.", valueName: "run"))
+        var paymentRun: String
+
+        @Option(help: ArgumentHelp("Only this organisation's remittance.", valueName: "org"))
+        var provider: String?
+
+        @Option(help: ArgumentHelp("Folder for the files (created when missing; default: the current folder).", valueName: "dir"))
+        var output: String?
+
+        @Flag(help: "Replace files that exist with other content.")
+        var overwrite = false
+
+        @OptionGroup var options: AuditOptions
+
+        func run() throws {
+            let log = try options.openLog()
+            let remittances = try RemittanceRegeneration.regenerate(run: paymentRun, provider: provider, in: log)
+            let folder = URL(fileURLWithPath: output ?? ".", isDirectory: true).standardizedFileURL
+            let files = try RemittanceFiles.write(remittances, to: folder, overwrite: overwrite)
+            print(try AuditOutput.remittances(remittances, files: files, run: paymentRun, format: options.format.format), terminator: "")
+            if remittances.contains(where: { !$0.isIdentical }) { throw ExitCode(1) }
         }
     }
 }

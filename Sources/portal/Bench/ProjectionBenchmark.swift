@@ -1,5 +1,4 @@
 import ArgumentParser
-import CountyWorkload
 import EventLog
 import Foundation
 import PortalDomain
@@ -43,25 +42,10 @@ extension Portal.Bench {
             let logFolder = folder.appendingPathComponent("log", isDirectory: true)
             print("portal bench projections — \(ProcessInfo.processInfo.activeProcessorCount) cores, folder \(folder.path)")
 
-            if !FileManager.default.fileExists(atPath: logFolder.appendingPathComponent("data.mdb").path) {
-                let log = try EventLog(directory: logFolder)
-                let county = CountyWorkload(scale: CountyScale(factor: Double(organisations) / 200, periods: 1_000))
-                let started = ContinuousClock.now
-                let progress = ProgressLine(verb: "generated")
-                let summary = try await county.generate(stopAfter: events, progress: { _, written in
-                    progress.report(RebuildProgress(done: UInt64(written), total: UInt64(max(events, written)), elapsed: ContinuousClock.now - started))
-                }) { batch in try await log.append(LogStore.appends(batch) { _ in .any }) }
-                progress.finish()
-                let elapsed = ContinuousClock.now - started
-                print("generated \(summary.events) events (\(summary.periods) periods) in \(String(format: "%.1f", Measurement.seconds(elapsed))) s "
-                    + "(\(Measurement.rate(summary.events, elapsed)), appended in multi-stream batches of about 4000)")
-                log.close()
-            }
+            try await CountyLog.ensure(at: logFolder, events: events, organisations: organisations)
             if generateOnly { return }
 
-            var options = EventLog.Options()
-            options.readOnly = true
-            let log = try EventLog(directory: logFolder, options: options)
+            let log = try CountyLog.openReadOnly(logFolder)
             defer { log.close() }
             let head = try log.head().position
             let stats = try log.statistics()

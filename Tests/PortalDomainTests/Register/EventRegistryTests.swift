@@ -32,4 +32,20 @@ struct EventRegistryTests {
                                      payload: Data(#"{"invoiceID":"inv-1","period":3,"serviceID":"s-1"}"#.utf8))
         }
     }
+
+    /// The event enum of a stream kind.
+    static func events<S: EventStream>(of kind: S.Type) -> any StreamEvent.Type { S.Event.self }
+
+    @Test("every stream kind is listed once, with its own category, and their event enums are exactly the registry's")
+    func streamKinds() {
+        let categories = EventRegistry.streamKinds.map { $0.category }
+        #expect(Set(categories).count == categories.count, "\(categories)")
+        #expect(EventRegistry.categories == Set(categories))
+        let kinds = EventRegistry.streamKinds.map { ObjectIdentifier(Self.events(of: $0)) }
+        #expect(kinds == EventRegistry.streamEvents.map { ObjectIdentifier($0) }, "streamKinds and streamEvents list the same kinds in the same order")
+        for category in ["invoice", "invoicerefs", "creditnote", "claim", "conversation", "scheduledpayments", "paymentrun", "actuals", "user"] {
+            #expect(EventRegistry.streamKind(ofCategory: category)?.category == category, "category \(category)")
+        }
+        #expect(EventRegistry.streamKind(ofCategory: "bench") == nil)
+    }
 }

@@ -1,6 +1,7 @@
 extension EventRegistry {
-    /// Every kind of stream, one per category. The audit tool folds any stream by its category; the
-    /// projection engine treats these categories as the domain's own.
+    /// Every kind of stream, one per category, in the order of ``streamEvents``. The audit tool folds any
+    /// stream by its category; the projection engine treats these categories as the domain's own. A new
+    /// stream kind adds itself here and its event enum to ``streamEvents``.
     public static let streamKinds: [any EventStream.Type] = [
         Organisation.self,
         Contract.self,
@@ -11,6 +12,14 @@ extension EventRegistry {
         Actuals.self,
         PeriodLocks.self,
         Imports.self,
+        // Part 2: invoices, credit notes, claims, conversations, payments.
+        Invoice.self,
+        InvoiceReferences.self,
+        CreditNote.self,
+        OneOffClaim.self,
+        Conversation.self,
+        ScheduledPayments.self,
+        PaymentRun.self,
         Deployment.self,
     ]
 
