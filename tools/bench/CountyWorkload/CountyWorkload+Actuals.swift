@@ -13,28 +13,28 @@ extension CountyWorkload {
         let step: Int64 = definition.unit == .nights ? 10_000 : 2_500
         var roll = random.next() % 1000
         // Aborted visits are listed in the calendar only; a CSV row of that share is an ordinary variation.
-        if !calendar, (170..<200).contains(roll) { roll = 500 }
+        if !calendar, (80..<110).contains(roll) { roll = 500 }
         switch roll {
-        case ..<150:
+        case ..<60:
             return nil
-        case ..<170:
+        case ..<80:
             return ActualEntry(cpliID: definition.cpliID, week: week, actual: .zero, comment: "No service this week: client in hospital")
-        case ..<200 where definition.unit == .hours && planned > 10_000:
+        case ..<110 where definition.unit == .hours && planned > 10_000:
             // A visit cancelled on the doorstep, with less (or, now and then, more) than 24 hours' notice (R-ABT).
             let day = week.monday.adding(days: random.int(0...4))
             let visit = AbortedVisit(date: day, length: Quantity(tenThousandths: 7_500), noticeHours: Quantity(random.int(2...30)),
                                      time: .day, cause: .cancelled)
             return ActualEntry(cpliID: definition.cpliID, week: week, actual: Quantity(tenThousandths: planned - 7_500),
                                comment: "Visit cancelled on the doorstep on \(day.iso8601)", abortedVisits: [visit])
-        case ..<200 where definition.unit == .nights:
+        case ..<110 where definition.unit == .nights:
             let day = week.monday.adding(days: random.int(0...6))
             let visit = AbortedVisit(date: day, length: Quantity(1), noticeHours: Quantity(random.int(1...12)), time: .night,
                                      cause: random.chance(30) ? .hospitalisation : .cancelled)
             return ActualEntry(cpliID: definition.cpliID, week: week, actual: Quantity(tenThousandths: max(0, planned - 10_000)),
                                comment: "Night sit cancelled on \(day.iso8601)", abortedVisits: [visit])
-        case ..<200:
+        case ..<110:
             return nil
-        case ..<215:
+        case ..<125:
             // More than 20% over the plan: the exception flag (R-ACT-6), resolved before the invoice.
             return ActualEntry(cpliID: definition.cpliID, week: week, actual: Quantity(tenThousandths: planned * 3 / 2 + step),
                                comment: "Extra care agreed with the family")
