@@ -39,6 +39,7 @@ public enum ComparisonPhases {
     public static func run(_ store: any ComparedStore, _ plan: ComparisonPlan, say: @escaping @Sendable (String) -> Void) async throws -> StoreFigures {
         let clock = ContinuousClock()
         let name = store.name
+        let memory = AnonymousMemoryPeak()
 
         // 1. Load.
         say("\(name): loading \(plan.workload)")
@@ -165,12 +166,14 @@ public enum ComparisonPhases {
             try await EventDump.write(store, to: URL(fileURLWithPath: dump))
         }
         let peak = Measure.peakResidentBytes()
+        let anonymous = memory.stop()
         say("\(name): done")
         return StoreFigures(
             store: name, diskAccounting: store.diskAccounting, load: load, bytesOnDisk: bytes,
             bytesPerEvent: loaded > 0 ? Double(bytes) / Double(loaded) : 0, readAll: readAll, invoiceHistory: history,
             rebuild: rebuild, readModels: summary, singleWriterAppends: single, concurrentWriters: plan.concurrentWriters,
             concurrentAppends: concurrent, importAppend: importAppend, importThroughProduct: nil, peakResidentBytes: peak,
+            peakAnonymousBytes: anonymous,
             eventsAtEnd: loaded + plan.singleWriterAppends + plan.concurrentWriters * perWriter + imported)
     }
 }
