@@ -12,6 +12,19 @@ struct ProjectionCommandTests {
         return data
     }
 
+    /// Sends SIGKILL to `process` after `delay` of wall-clock time measured off Swift's cooperative threads,
+    /// and waits for it to end.
+    static func kill(_ process: Process, after delay: Duration) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+                Foundation.kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
+    }
+
     /// `portal projections digest` of a data folder: read model name → "digest checkpoint".
     static func digests(_ data: TemporaryFolder) throws -> [String: String] {
         let output = try PortalBinary.run(["projections", "digest", "--data", data.url.path])
@@ -59,9 +72,9 @@ struct ProjectionCommandTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            try await Task.sleep(for: .milliseconds(Int.random(in: 150...900, using: &generator)))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            // The kill's moment is timed on a thread of its own: Swift Testing runs other suites on the same
+            // cooperative threads, and a task sleeping there may wake long after the catch-up has finished.
+            await Self.kill(process, after: .milliseconds(Int.random(in: 150...900, using: &generator)))
             if process.terminationReason == .uncaughtSignal { killedMidway += 1 }
             // The folder opens after every kill, and no read model went backwards.
             let checkpoints = try Self.checkpoints(data)
