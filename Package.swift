@@ -154,6 +154,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Child processes for the tests, without Foundation.Process's crash on Linux (see its documentation).
+        .target(name: "ChildProcess", path: "Tests/ChildProcess", swiftSettings: swiftSettings),
         .testTarget(
             name: "ChronologyTests",
             dependencies: ["Chronology"],
@@ -161,12 +163,12 @@ let package = Package(
         ),
         .testTarget(
             name: "EventLogTests",
-            dependencies: ["EventLog", "LMDB", "CLMDB"],
+            dependencies: ["ChildProcess", "EventLog", "LMDB", "CLMDB"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PortalDomainTests",
-            dependencies: ["PortalDomain", "Chronology"],
+            dependencies: ["ChildProcess", "PortalDomain", "Chronology"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -187,6 +189,7 @@ let package = Package(
         .testTarget(
             name: "PortalHTTPTests",
             dependencies: [
+                "ChildProcess",
                 "PortalHTTP", "PortalApplication", "PortalProjections", "PortalDomain", "EventLog", "Chronology",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -202,7 +205,7 @@ let package = Package(
         // Runs the real `portal` binary (crash safety, command line).
         .testTarget(
             name: "PortalCommandTests",
-            dependencies: ["portal", "EventLog", "LMDB", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ChildProcess", "portal", "EventLog", "LMDB", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
     ]

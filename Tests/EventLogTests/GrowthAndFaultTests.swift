@@ -1,3 +1,4 @@
+import ChildProcess
 import CLMDB
 import Foundation
 import LMDB
@@ -66,7 +67,7 @@ struct GrowthAndFaultTests {
         log.close()
         let tool = try #require(["/usr/bin/mdb_stat", "/usr/local/bin/mdb_stat"].first { FileManager.default.isExecutableFile(atPath: $0) },
                                 "mdb_stat is missing: run the README's test command, which installs lmdb-utils")
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = ["-s", "events", folder.url.path]
         let output = Pipe()

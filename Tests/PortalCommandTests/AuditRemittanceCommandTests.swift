@@ -1,3 +1,4 @@
+import ChildProcess
 import Crypto
 import Foundation
 import LMDB
@@ -77,7 +78,7 @@ struct AuditRemittanceCommandTests {
         // A restore from a consistent copy made with mdb_copy gives the same bytes.
         let backup = TemporaryFolder()
         try FileManager.default.createDirectory(at: backup.url.appendingPathComponent("log"), withIntermediateDirectories: true)
-        let copy = Process()
+        let copy = ChildProcess()
         copy.executableURL = URL(fileURLWithPath: "/usr/bin/mdb_copy")
         copy.arguments = [data.url.appendingPathComponent("log").path, backup.url.appendingPathComponent("log").path]
         try copy.run()

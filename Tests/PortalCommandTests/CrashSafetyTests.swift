@@ -1,3 +1,4 @@
+import ChildProcess
 import EventLog
 import Foundation
 import Testing
@@ -17,7 +18,7 @@ struct CrashSafetyTests {
         var roundsWithAcknowledgements = 0
         var generator = SystemRandomNumberGenerator()
         for round in 0..<25 {
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = PortalBinary.url
             process.arguments = ["log", "append-loop", "--data", data.url.path, "--writers", "4"]
             let output = Pipe()

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 
 /// Runs the real `portal` executable built beside the test bundle.
@@ -30,7 +31,7 @@ struct PortalBinary {
     /// Runs any executable to completion (e.g. `script`, to give `portal` a pseudo-terminal).
     @discardableResult
     static func runExecutable(_ executable: URL, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Output {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = executable
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Testing
 
@@ -14,7 +15,7 @@ struct ProjectionCommandTests {
 
     /// Sends SIGKILL to `process` after `delay` of wall-clock time measured off Swift's cooperative threads,
     /// and waits for it to end.
-    static func kill(_ process: Process, after delay: Duration) async {
+    static func kill(_ process: ChildProcess, after delay: Duration) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             DispatchQueue.global().async {
                 Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
@@ -66,7 +67,7 @@ struct ProjectionCommandTests {
         var previous: [String: UInt64] = [:]
         var advanced = 0
         for round in 0..<12 {
-            let process = Process()
+            let process = ChildProcess()
             process.executableURL = PortalBinary.url
             process.arguments = ["projections", "catch-up", "--data", data.url.path, "--batch-size", "150"]
             process.standardOutput = FileHandle.nullDevice

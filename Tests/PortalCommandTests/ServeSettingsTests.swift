@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Testing
 
@@ -13,7 +14,7 @@ struct ServeSettingsTests {
 
     /// Runs `portal serve --port 0` on `data` with `flags` until it listens (then stops it) or exits by itself.
     static func serve(_ data: TemporaryFolder, _ flags: [String]) throws -> Start {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = PortalBinary.url
         process.arguments = ["serve", "--data", data.url.path, "--port", "0", "--bcrypt-cost", "4"] + flags
         let output = Pipe()

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Testing
 #if canImport(FoundationNetworking)
@@ -6,7 +7,7 @@ import FoundationNetworking
 
 /// The real `portal serve --demo` on a loopback port, driven over HTTP as a provider and the council would.
 final class RunningServer: @unchecked Sendable {
-    let process = Process()
+    let process = ChildProcess()
     let folder = TemporaryFolder()
     let base: URL
     private let output: Pipe

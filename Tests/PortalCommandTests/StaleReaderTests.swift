@@ -1,3 +1,4 @@
+import ChildProcess
 import EventLog
 import Foundation
 import Testing
@@ -18,7 +19,7 @@ struct StaleReaderTests {
         }
         // Build the fixture with the toolchain's C compiler.
         let binary = data.url.appendingPathComponent("stale-reader")
-        let compiler = Process()
+        let compiler = ChildProcess()
         compiler.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         compiler.arguments = ["clang", Self.packageRoot.appendingPathComponent("tools/testing/stale-reader.c").path, "-llmdb", "-o", binary.path]
         try compiler.run()
@@ -43,8 +44,8 @@ struct StaleReaderTests {
     }
 
     /// Starts the fixture and waits until it holds its read transaction.
-    private func startReader(_ binary: URL, _ folder: URL) throws -> Process {
-        let reader = Process()
+    private func startReader(_ binary: URL, _ folder: URL) throws -> ChildProcess {
+        let reader = ChildProcess()
         reader.executableURL = binary
         reader.arguments = [folder.path]
         let output = Pipe()

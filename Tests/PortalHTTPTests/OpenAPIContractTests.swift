@@ -1,3 +1,4 @@
+import ChildProcess
 import HTTPTypes
 import Hummingbird
 import Foundation
@@ -13,7 +14,7 @@ struct OpenAPIContractTests {
 
     /// Runs the independent validator (Python: PyYAML + jsonschema, installed by tools/test).
     static func validator(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let python = ProcessInfo.processInfo.environment["PORTAL_PYTHON"] ?? "python3"
         process.arguments = [python, validator.path] + arguments

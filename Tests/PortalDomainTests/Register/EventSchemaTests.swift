@@ -1,3 +1,4 @@
+import ChildProcess
 import Chronology
 import Foundation
 import PortalDomain
@@ -95,7 +96,7 @@ struct EventSchemaTests {
         for (name, data) in samples {
             try data.write(to: folder.appendingPathComponent("\(name).json"))
         }
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // tools/test sets PORTAL_PYTHON to a Python that has jsonschema (installing it when missing).
         let python = ProcessInfo.processInfo.environment["PORTAL_PYTHON"] ?? "python3"
