@@ -143,6 +143,8 @@ EVENTS = {
     # cpli-<id>
     "CPLICommissioned": ({"definition": ref("CPLIDefinition")}, {}),
     "CPLIActivated": ({"cpliID": ID, "isoID": ID}, {}),
+    # servicecplis-<serviceId>
+    "CPLIListed": ({"serviceID": ID, "cpliID": ID, "organisationID": ID}, {}),
     # actuals-<serviceId>-<period>
     "ActualRecorded": ({"serviceID": ID, "period": PERIOD, "cpliID": ID, "week": DATE, "planned": QUANTITY,
                         "isProRata": BOOL, "actual": QUANTITY, "frustrated": QUANTITY, "missed": QUANTITY,

@@ -9,12 +9,12 @@ import Testing
 struct ActualsApplicationTests {
     typealias T = TestPortal
 
-    @Test("R-ISO-1/R-ISO-3: publishing commissions the CPLIs atomically; agreeing activates them; only then are they in actuals")
+    @Test("R-ISO-1/R-ISO-3: publishing commissions the CPLIs (listed under their service) atomically; agreeing activates them; only then are they in actuals")
     func isoToActuals() async throws {
         let test = try await T.make()
         try await test.cpli("cpli-1", agree: false)
-        let published = try test.log.readAll(from: 1, limit: 10_000).suffix(2)
-        #expect(published.map(\.type) == ["ISOPublished", "CPLICommissioned"])
+        let published = try test.log.readAll(from: 1, limit: 10_000).suffix(3)
+        #expect(published.map(\.type) == ["ISOPublished", "CPLICommissioned", "CPLIListed"])
         #expect(Set(published.map(\.correlationID)).count == 1)
         let entry = ActualEntry(cpliID: "cpli-1", week: test.week1, actual: T.q("9"), comment: "less care")
         let inactive = await #expect(throws: DomainError.self) {

@@ -111,10 +111,17 @@ extension Portal {
         return ActualsFile.export(lines, clients: clients)
     }
 
-    /// The CPLIs of a service, by reading every CPLI stream (a read model will replace this scan).
+    /// The CPLIs of a service in id order, loaded in `attempt` through the service's CPLI list: the list and
+    /// each of its CPLIs become conditions of the append, and no other CPLI is read.
     func cplis(of service: ServiceID, in attempt: CommandAttempt) throws -> [CPLI.State] {
-        try everyStream(CPLI.self, in: attempt).filter { $0.definition?.serviceID == service }
-            .sorted { ($0.definition?.cpliID.rawValue ?? "") < ($1.definition?.cpliID.rawValue ?? "") }
+        let listed = try attempt.load(ServiceCPLIs.self, service.rawValue).cpliIDs
+        return try listed.sorted { $0.rawValue < $1.rawValue }.map { cpli in
+            let state = try attempt.load(CPLI.self, cpli.rawValue)
+            guard state.definition?.serviceID == service else {
+                throw PortalError.unreadableStream(ServiceCPLIs.streamID(service.rawValue), "it lists CPLI \(cpli), which is not a CPLI of the service")
+            }
+            return state
+        }
     }
 
     // MARK: Period locks (written by the invoice lifecycle of part 2)

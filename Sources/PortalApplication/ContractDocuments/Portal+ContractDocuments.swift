@@ -3,7 +3,8 @@ import PortalDomain
 /// Contract documents (R-ISO): brokerage publishes an ISO with its CPLIs; the provider agrees (activating
 /// the CPLIs in the same atomic append) or rejects it with a reason.
 extension Portal {
-    /// Publishes `publication` and commissions `cplis` (whose ids must be the ISO's `cpliIDs`).
+    /// Publishes `publication` and commissions `cplis` (whose ids must be the ISO's `cpliIDs`), listing each
+    /// under its service (`servicecplis-<serviceId>`) in the same append.
     public func publishISO(_ publication: ISOPublished, cplis: [CPLIDefinition], _ request: CommandRequest) async throws -> CommandOutcome<[ISOEvent]> {
         try await perform(request) { attempt, context in
             let service = try attempt.load(Service.self, publication.serviceID.rawValue)
@@ -22,6 +23,7 @@ extension Portal {
                 let original = try definition.temporaryOf.map { try attempt.load(CPLI.self, $0.rawValue) }
                 do {
                     try attempt.decide(CPLI.self, definition.cpliID.rawValue, .commission(definition, original: original), context)
+                    try attempt.decide(ServiceCPLIs.self, definition.serviceID.rawValue, .list(definition), context)
                 } catch let error as DomainError {
                     throw error.located("cplis[\(index)]: ")
                 }

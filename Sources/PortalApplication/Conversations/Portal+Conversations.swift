@@ -101,9 +101,13 @@ extension Portal {
             guard isIdentifier, let cpli = try attempt.load(CPLI.self, text).definition else { return .notFound }
             return .found(organisation: cpli.organisationID)
         case .client:
-            // Clients are known through CPLIs; read without making every CPLI a condition of the append.
-            let known = try everyStream(CPLI.self, in: CommandAttempt(log: log)).contains {
-                $0.definition?.organisationID == organisation && $0.definition?.clientReference == text
+            // Clients are known through the CPLIs of the organisation's services; read without making them
+            // conditions of the append.
+            let scratch = CommandAttempt(log: log)
+            let services = try everyStream(Service.self, in: scratch).compactMap(\.registration)
+                .filter { $0.organisationID == organisation }.map(\.serviceID)
+            let known = try services.contains { service in
+                try cplis(of: service, in: scratch).contains { $0.definition?.clientReference == text }
             }
             return known ? .found(organisation: organisation) : .notFound
         case .service:

@@ -20,6 +20,10 @@ extension Portal {
             bcryptCost: bcryptCost)
         do {
             let settings = try await provisional.settleDeploymentSettings(requested, defaults: defaults, request)
+            var listing = request
+            listing.commandID = UUID()
+            listing.idempotencyKey = nil
+            try await provisional.listCPLIsOfEarlierHistory(listing)
             let configuration = Configuration(
                 policy: settings.policy, calendar: try PeriodCalendar(anchor: settings.periodAnchor), time: time,
                 maximumAttempts: provisional.configuration.maximumAttempts)
@@ -49,6 +53,27 @@ extension Portal {
             throw PortalError.unreadableStream(Deployment.streamID(Deployment.settingsID), "no settings are recorded after recording them")
         }
         return try recorded.settings()
+    }
+
+    /// Lists every CPLI under its service (``ServiceCPLIs``) when the log was written by a build that kept no
+    /// such lists: it has CPLI streams but no `servicecplis-` stream. One atomic append of `CPLIListed`
+    /// events, so a crash leaves the log as it was and the next start lists them again; nothing already in
+    /// the log changes. Returns how many CPLIs it listed (0 when the log needs none). A system job's work.
+    @discardableResult
+    public func listCPLIsOfEarlierHistory(_ request: CommandRequest) async throws -> Int {
+        guard try log.streamIDs(category: ServiceCPLIs.category, limit: 1).isEmpty,
+              !(try log.streamIDs(category: CPLI.category, limit: 1)).isEmpty else { return 0 }
+        let outcome = try await perform(request) { attempt, context in
+            try authorise(request.actor, .edit(.deploymentSettings), organisation: nil)
+            var listed = 0
+            for cpli in try everyStream(CPLI.self, in: CommandAttempt(log: log)) {
+                guard let definition = cpli.definition else { continue }
+                try attempt.decide(ServiceCPLIs.self, definition.serviceID.rawValue, .list(definition), context)
+                listed += 1
+            }
+            return listed
+        }
+        return outcome.value ?? 0
     }
 
     /// The settings recorded in the log, nil when none are yet.

@@ -14,15 +14,13 @@ extension Portal {
             let organisation = try require(contract?.organisationID, field: "contractID", "contract \(contractID)")
             let command = ScheduledPayments.Command.calculate(period, contract: contract, cplis: [])
             try authorise(request.actor, command.requiredPermission, organisation: organisation)
-            // The services under the contract, then their CPLIs, each loaded as a condition of the append.
+            // The services under the contract, then their CPLIs through each service's list, each loaded as a
+            // condition of the append.
             let scratch = CommandAttempt(log: log)
-            let services = Set(try everyStream(Service.self, in: scratch).compactMap { $0.registration }
-                .filter { $0.contractID == contractID }.map(\.serviceID))
+            let services = try everyStream(Service.self, in: scratch).compactMap { $0.registration }
+                .filter { $0.contractID == contractID }.map(\.serviceID).sorted()
             var cplis: [CPLI.State] = []
-            for state in try everyStream(CPLI.self, in: scratch) {
-                guard let definition = state.definition, services.contains(definition.serviceID) else { continue }
-                cplis.append(try attempt.load(CPLI.self, definition.cpliID.rawValue))
-            }
+            for service in services { cplis += try self.cplis(of: service, in: attempt) }
             return try attempt.decide(ScheduledPayments.self, contractID.rawValue, .calculate(period, contract: contract, cplis: cplis), context)
         }
     }

@@ -20,14 +20,7 @@ extension Portal.Bench {
                 new process, and verifies the whole chain.
                 """)
 
-        @Option(help: ArgumentHelp("Data folder holding (or to hold) the log (default: a new temporary folder, removed after).", valueName: "dir"))
-        var data: String?
-
-        @Option(help: "Events to generate when the folder has no log.")
-        var events: Int = 1_000_000
-
-        @Option(help: "Provider organisations in the generated county.")
-        var organisations: Int = 200
+        @OptionGroup var county: CountyLogOptions
 
         @Option(help: "Timed histories per way of naming the invoice.")
         var runs: Int = 200
@@ -37,16 +30,13 @@ extension Portal.Bench {
 
         func validate() throws {
             if runs < 1 { throw ValidationError("--runs must be at least 1") }
-            if events < 1 { throw ValidationError("--events must be at least 1") }
         }
 
         func run() async throws {
-            let folder = data.map { URL(fileURLWithPath: $0, isDirectory: true).standardizedFileURL }
-                ?? FileManager.default.temporaryDirectory.appendingPathComponent("portal-bench-\(UUID().uuidString)", isDirectory: true)
-            defer { if data == nil { try? FileManager.default.removeItem(at: folder) } }
-            let logFolder = folder.appendingPathComponent("log", isDirectory: true)
+            let folder = county.folder()
+            defer { county.removeIfTemporary(folder) }
             print("portal bench audit — \(ProcessInfo.processInfo.activeProcessorCount) cores, folder \(folder.path)")
-            try await CountyLog.ensure(at: logFolder, events: events, organisations: organisations)
+            let logFolder = try await county.ensureLog(in: folder)
 
             let log = try CountyLog.openReadOnly(logFolder)
             defer { log.close() }

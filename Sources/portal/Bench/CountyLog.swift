@@ -1,3 +1,4 @@
+import ArgumentParser
 import CountyWorkload
 import EventLog
 import Foundation
@@ -29,5 +30,40 @@ enum CountyLog {
         var options = EventLog.Options()
         options.readOnly = true
         return try EventLog(directory: logFolder, options: options)
+    }
+}
+
+/// The options of the benchmarks that measure a generated county log: where it is, and how large to make it
+/// when it is not there yet.
+struct CountyLogOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Data folder holding (or to hold) the log (default: a new temporary folder, removed after).", valueName: "dir"))
+    var data: String?
+
+    @Option(help: "Events to generate when the folder has no log.")
+    var events: Int = 1_000_000
+
+    @Option(help: "Provider organisations in the generated county (200 is scale 1).")
+    var organisations: Int = 200
+
+    func validate() throws {
+        if events < 1 { throw ValidationError("--events must be at least 1") }
+        if organisations < 1 { throw ValidationError("--organisations must be at least 1") }
+    }
+
+    /// The data folder: `--data`, or a new temporary one that ``removeIfTemporary(_:)`` removes.
+    func folder() -> URL {
+        data.map { URL(fileURLWithPath: $0, isDirectory: true).standardizedFileURL }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("portal-bench-\(UUID().uuidString)", isDirectory: true)
+    }
+
+    func removeIfTemporary(_ folder: URL) {
+        if data == nil { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    /// The log folder inside `folder`, generated first unless it holds a log.
+    func ensureLog(in folder: URL) async throws -> URL {
+        let logFolder = folder.appendingPathComponent("log", isDirectory: true)
+        try await CountyLog.ensure(at: logFolder, events: events, organisations: organisations)
+        return logFolder
     }
 }

@@ -20,14 +20,7 @@ extension Portal.Bench {
                 rebuild's own.
                 """)
 
-        @Option(help: ArgumentHelp("Data folder for the log and read models (default: a new temporary folder, removed after).", valueName: "dir"))
-        var data: String?
-
-        @Option(help: "Events to generate when the folder has no log.")
-        var events: Int = 1_000_000
-
-        @Option(help: "Provider organisations in the generated county (200 is scale 1).")
-        var organisations: Int = 200
+        @OptionGroup var county: CountyLogOptions
 
         @Option(help: "Events read and applied per transaction (default: the engine's, 8000 for a rebuild).")
         var batchSize: Int?
@@ -36,13 +29,10 @@ extension Portal.Bench {
         var generateOnly = false
 
         func run() async throws {
-            let folder = data.map { URL(fileURLWithPath: $0, isDirectory: true) }
-                ?? FileManager.default.temporaryDirectory.appendingPathComponent("portal-bench-\(UUID().uuidString)", isDirectory: true)
-            defer { if data == nil { try? FileManager.default.removeItem(at: folder) } }
-            let logFolder = folder.appendingPathComponent("log", isDirectory: true)
+            let folder = county.folder()
+            defer { county.removeIfTemporary(folder) }
             print("portal bench projections — \(ProcessInfo.processInfo.activeProcessorCount) cores, folder \(folder.path)")
-
-            try await CountyLog.ensure(at: logFolder, events: events, organisations: organisations)
+            let logFolder = try await county.ensureLog(in: folder)
             if generateOnly { return }
 
             let log = try CountyLog.openReadOnly(logFolder)

@@ -207,6 +207,20 @@ struct ContactAndDocumentTests {
         #expect(throws: DomainError.self) { try run(CPLI.self, [(.activate("iso-2"), admin)], from: cpli) }
     }
 
+    @Test("R-ISO-3: a service lists each CPLI commissioned for it once, in commission order, and only its own")
+    func serviceCPLIList() throws {
+        let first = F.definition("cpli-1"), second = F.definition("cpli-2")
+        let listed = try run(ServiceCPLIs.self, [(.list(second), brokerage), (.list(first), brokerage)])
+        #expect(listed.cpliIDs == ["cpli-2", "cpli-1"])
+        #expect(listed.serviceID == first.serviceID)
+        let again = #expect(throws: DomainError.self) { try run(ServiceCPLIs.self, [(.list(first), brokerage)], from: listed) }
+        #expect(again?.field == "cpliID")
+        var elsewhere = F.definition("cpli-3")
+        elsewhere.serviceID = "s-other"
+        let wrong = #expect(throws: DomainError.self) { try run(ServiceCPLIs.self, [(.list(elsewhere), brokerage)], from: listed) }
+        #expect(wrong?.field == "serviceID")
+    }
+
     @Test("R-INV-5: a temporary CPLI tops up a CPLI of the same client and service")
     func temporaryCPLI() throws {
         let original = F.activeCPLI()

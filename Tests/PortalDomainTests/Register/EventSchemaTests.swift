@@ -61,6 +61,7 @@ struct EventSchemaTests {
             return definition
         }()),
         CPLIActivated(cpliID: "cpli-1", isoID: "iso-1"),
+        CPLIListed(serviceID: "s-1", cpliID: "cpli-1", organisationID: "oasis"),
         ActualRecorded(serviceID: "s-1", period: PeriodNumber(9), cpliID: "cpli-1", week: try! Week.parse("2026-11-16"), planned: F.q("4.2857"),
                        isProRata: true, actual: F.q("5"), frustrated: F.q("0.5"), missed: .zero, extra: F.q("3.5"), visits: 4,
                        comment: "Aborted 17/11|INV001", invoiceReference: "INV001",

@@ -44,6 +44,7 @@ extension CountyWorkload {
         for definition in definitions {
             let original = definition.temporaryOf.map { ledger.state(CPLI.self, $0.rawValue) }
             try ledger.decide(CPLI.self, definition.cpliID.rawValue, .commission(definition, original: original), by: brokerage)
+            try ledger.decide(ServiceCPLIs.self, serviceID.rawValue, .list(definition), by: brokerage)
         }
         pendingISOs.append(PendingISO(iso: iso, provider: provider, service: service, definitions: definitions))
     }

@@ -34,6 +34,7 @@ public enum EventRegistry {
         UserEvent.self,
         ISOEvent.self,
         CPLIEvent.self,
+        ServiceCPLIsEvent.self,
         ActualsEvent.self,
         PeriodLocksEvent.self,
         ImportsEvent.self,

@@ -9,6 +9,7 @@ extension EventRegistry {
         User.self,
         ISO.self,
         CPLI.self,
+        ServiceCPLIs.self,
         Actuals.self,
         PeriodLocks.self,
         Imports.self,
