@@ -42,7 +42,7 @@ struct BadInputTests {
         }
     }
 
-    @Test("R-ACT-2: over-precise, negative and mistyped quantities on an actual edit are 422 or 400 naming the field")
+    @Test("R-ACT-2: over-precise, too large, negative and mistyped quantities on an actual edit are 422 or 400 naming the field")
     func actualValues() async throws {
         let test = try await HTTPTestPortal.demo()
         try await test.run { client in
@@ -55,6 +55,9 @@ struct BadInputTests {
                 (#"{"actual":"-1"}"#, 422, "actual"),
                 (#"{"actual":"4","missed":"0.00001"}"#, 422, "missed"),
                 (#"{"actual":"lots"}"#, 422, "actual"),
+                // 15 digits times 10^4 overflowed Int64 before the limit was checked, and crashed the server.
+                (#"{"actual":"999999999999999"}"#, 422, "actual"),
+                (#"{"actual":"4","extra":"99999999999999999999"}"#, 422, "extra"),
                 (#"{"actual":4.5}"#, 400, "actual"),
                 (#"{"actual":"4","visits":"seven"}"#, 400, "visits"),
                 (#"{"actual":"4","abortedVisits":[{"date":"2026-13-01","length":"1","noticeHours":"2","time":"day","cause":"cancelled"}]}"#, 422,

@@ -29,9 +29,35 @@ struct AmountTests {
         #expect(error?.message.contains("4 decimal places") == true)
     }
 
-    @Test("malformed decimals are refused", arguments: ["", "abc", "1e3", "1,5", "1.", ".5", "+2", "--1", "1.2.3"])
+    @Test("malformed decimals are refused", arguments: ["", "abc", "1e3", "1,5", "1.", ".5", "+2", "--1", "1.2.3", "1\u{303}", "\u{663}", "1 2", "-", "- 1"])
     func malformedQuantity(text: String) {
         #expect(throws: DomainError.self) { try Quantity.parse(text, field: "actual") }
+    }
+
+    @Test("R-ACT-2: a value too large is refused, naming the field, up to the longest whole part; never a crash", arguments: [
+        "1000000000", "999999999999999", "999999999999999.9999", "000999999999999999", "9999999999999999", "99999999999999999999999",
+    ])
+    func tooLargeQuantity(text: String) {
+        for signed in [false, true] {
+            let error = #expect(throws: DomainError.self) {
+                signed ? try Quantity.parseSigned(text, field: "actual") : try Quantity.parse(text, field: "actual")
+            }
+            #expect(error?.field == "actual")
+            #expect(error?.message.contains("too large") == true, "\(error?.message ?? "")")
+        }
+        #expect(throws: DomainError.self) { try Rate.parse(text, field: "rate") }
+        #expect(throws: DomainError.self) { try Quantity.parseSigned("-" + text, field: "actual") }
+    }
+
+    @Test("R-ACT-2: the largest values below each limit parse exactly, with and without surrounding whitespace")
+    func largestValues() throws {
+        #expect(try Quantity.parse("999999999.9999", field: "actual").tenThousandths == 9_999_999_999_999)
+        #expect(try Quantity.parse(" 999999999.9999\t", field: "actual").tenThousandths == 9_999_999_999_999)
+        #expect(try Quantity.parseSigned("-999999999.99990", field: "actual").tenThousandths == -9_999_999_999_999)
+        #expect(try Money.parse("999999999999999.99", field: "amount").pence == 99_999_999_999_999_999)
+        #expect(try Money.parse("-0.5", field: "amount").pence == -50)
+        #expect(try Quantity.parse("0000.5", field: "actual").tenThousandths == 5_000)
+        #expect(throws: DomainError.self) { try Money.parse("1000000000000000", field: "amount") }
     }
 
     @Test("R-ACT-5: quantity × rate rounds half-up to the penny per line")
