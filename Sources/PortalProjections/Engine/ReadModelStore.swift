@@ -98,6 +98,7 @@ final class ReadModelStore: Sendable {
                                             eventType: event.type, reason: "\(error)")
                 }
             }
+            try model.flush()
             try txn.put(meta, Self.checkpointKey, .bigEndian(through))
         }
     }
