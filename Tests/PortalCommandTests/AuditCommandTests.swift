@@ -4,7 +4,7 @@ import Testing
 
 @Suite("portal audit (end to end)")
 struct AuditCommandTests {
-    @Test("digest, then verify --from-digest after the log grew; history and who through the real binary")
+    @Test("digest (table, JSON, CSV), then verify --from-digest after the log grew; history and who through the real binary")
     func digestAndVerify() async throws {
         let data = TemporaryFolder()
         let log = try EventLog(directory: data.url.appendingPathComponent("log"))
@@ -18,6 +18,14 @@ struct AuditCommandTests {
         let digest = try PortalBinary.run(["audit", "digest", "--data", data.url.path, "--output", digestFile.path])
         #expect(digest.status == 0, "\(digest.standardError)")
         #expect(digest.standardOutput.contains("position 5"))
+        let hash = try #require(digest.standardOutput.split(separator: "\n").first { $0.hasPrefix("hash") }?.split(separator: " ").last)
+        let digestJSON = try PortalBinary.run(["audit", "digest", "--data", data.url.path, "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(digestJSON.standardOutput.utf8)) as? [String: Any], "\(digestJSON.standardOutput)")
+        #expect((object["position"] as? NSNumber)?.intValue == 5)
+        #expect(object["hash"] as? String == String(hash))
+        let digestCSV = try PortalBinary.run(["audit", "digest", "--data", data.url.path, "--format", "csv"])
+        #expect(digestCSV.standardOutput.split(separator: "\n").map(String.init).prefix(2).first == "position,hash,recordedAt")
+        #expect(digestCSV.standardOutput.split(separator: "\n").dropFirst().first?.hasPrefix("5,\(hash),") == true)
         try await log.append(to: "user-u0", events: [ProposedEvent(type: "AccountSuspended", payload: Data(#"{"userID":"u0","at":"2027-01-01T00:00:00.000000Z"}"#.utf8),
                                                                    actor: EventActor(who: "account-suspension", actingAs: "system:account-suspension"))])
         let verify = try PortalBinary.run(["audit", "verify", "--data", data.url.path, "--from-digest", digestFile.path])

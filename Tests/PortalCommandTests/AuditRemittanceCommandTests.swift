@@ -180,7 +180,7 @@ struct AuditRemittanceCommandTests {
         #expect(nowhere.standardError.contains("there is no invoice with the id or reference INV-404 in this log"))
     }
 
-    @Test("audit verify: OK on a clean log; after a payload or a stored hash is changed in LMDB, FAILED at exactly that position (exit 1), also with --from-digest")
+    @Test("audit verify: OK on a clean log; after a payload or a stored hash is changed in LMDB, FAILED at exactly that position (exit 1), also with --from-digest, and in JSON and CSV")
     func verifyTampered() async throws {
         let data = try ProjectionCommandTests.county(events: 3_000, organisations: 4)
         let log = data.url.appendingPathComponent("log")
@@ -201,10 +201,28 @@ struct AuditRemittanceCommandTests {
             let fromDigest = try PortalBinary.run(["audit", "verify", "--data", data.url.path, "--from-digest", digestFile.path])
             #expect(fromDigest.status == 1, "\(change)")
             #expect(fromDigest.standardOutput.hasPrefix("FAILED at position \(position):"), "\(change): \(fromDigest.standardOutput)")
+            // The same facts for a script: one JSON object, and CSV.
+            let json = try PortalBinary.run(["audit", "verify", "--data", data.url.path, "--format", "json"])
+            #expect(json.status == 1)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any], "\(json.standardOutput)")
+            #expect(object["verified"] as? Bool == false)
+            #expect((object["failedPosition"] as? NSNumber)?.uint64Value == position)
+            #expect((object["eventsVerified"] as? NSNumber)?.uint64Value == position - 1)
+            #expect((object["reason"] as? String)?.isEmpty == false)
+            let csv = try PortalBinary.run(["audit", "verify", "--data", data.url.path, "--from-digest", digestFile.path, "--format", "csv"])
+            #expect(csv.status == 1)
+            let rows = csv.standardOutput.split(separator: "\n")
+            #expect(rows.first == "verified,eventsVerified,failedPosition,reason,digestPosition,grownBy")
+            #expect(rows.count == 2 && rows[1].hasPrefix("false,\(position - 1),\(position),"), "\(csv.standardOutput)")
             try Self.tamper(log, at: position) { $0 = original }
         }
         let restored = try PortalBinary.run(["audit", "verify", "--data", data.url.path, "--from-digest", digestFile.path])
         #expect(restored.status == 0, "\(restored.standardOutput)")
+        let restoredJSON = try PortalBinary.run(["audit", "verify", "--data", data.url.path, "--from-digest", digestFile.path, "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(restoredJSON.standardOutput.utf8)) as? [String: Any], "\(restoredJSON.standardOutput)")
+        #expect(object["verified"] as? Bool == true)
+        #expect(object["failedPosition"] == nil)
+        #expect((object["grownBy"] as? NSNumber)?.intValue == 0)
     }
 
     @Test("against a live server's data folder: the demo's remittance regenerated from the log is the bytes the API serves from its read model")

@@ -66,3 +66,24 @@ public struct DigestCheck: Sendable, Equatable {
         return DigestCheck(verifiedCount: upToDigest.verifiedCount + after.verifiedCount, failure: after.failure, grownBy: head - digest.position)
     }
 }
+
+/// What `portal audit verify` found: how many events verified, the first failure if any, and, when checked
+/// against a kept digest, that digest and how much the log grew after it.
+public struct VerificationReport: Sendable, Equatable {
+    public var verifiedCount: Int
+    public var failure: ChainFailure?
+    public var digest: LogDigest?
+    public var grownBy: UInt64?
+    /// Events verified per second, for the reader; nil when too fast to tell.
+    public var eventsPerSecond: Int?
+
+    public init(verifiedCount: Int, failure: ChainFailure?, digest: LogDigest? = nil, grownBy: UInt64? = nil, eventsPerSecond: Int? = nil) {
+        self.verifiedCount = verifiedCount
+        self.failure = failure
+        self.digest = digest
+        self.grownBy = grownBy
+        self.eventsPerSecond = eventsPerSecond
+    }
+
+    public var isVerified: Bool { failure == nil }
+}

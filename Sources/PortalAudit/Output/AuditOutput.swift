@@ -139,6 +139,45 @@ public enum AuditOutput {
         }
     }
 
+    /// The log's head as a digest to keep.
+    public static func digest(_ digest: LogDigest, format: AuditFormat) throws -> String {
+        let at = digest.recordedAt?.iso8601
+        switch format {
+        case .table:
+            return "position \(digest.position)\nhash     \(digest.hash)\n" + (at.map { "at       \($0)\n" } ?? "")
+        case .json:
+            return "{\"position\":\(digest.position),\"hash\":\(JSONText.quoted(digest.hash))"
+                + (at.map { ",\"recordedAt\":\(JSONText.quoted($0))" } ?? "") + "}\n"
+        case .csv:
+            return try csv(header: ["position", "hash", "recordedAt"], rows: [[String(digest.position), digest.hash, at ?? ""]])
+        }
+    }
+
+    /// What a verification found.
+    public static func verification(_ report: VerificationReport, format: AuditFormat) throws -> String {
+        let columns = ["verified", "eventsVerified", "failedPosition", "reason", "digestPosition", "grownBy"]
+        let values = [report.isVerified ? "true" : "false", String(report.verifiedCount), report.failure.map { String($0.position) } ?? "",
+                      report.failure?.reason ?? "", report.digest.map { String($0.position) } ?? "", report.grownBy.map(String.init) ?? ""]
+        switch format {
+        case .table:
+            if let failure = report.failure {
+                return "FAILED at position \(failure.position): \(failure.reason)\n\(report.verifiedCount) events verified before it\n"
+            }
+            let note = report.digest.map { "; the digest at position \($0.position) is unchanged and the log grew by \(report.grownBy ?? 0) events after it" } ?? ""
+            return "OK: \(report.verifiedCount) events verified\(note) (\(report.eventsPerSecond ?? 0) events/s)\n"
+        case .json:
+            return "{" + zip(columns, values).compactMap { name, value in
+                switch name {
+                case "verified": "\"verified\":\(value)"
+                case "reason": value.isEmpty ? nil : "\"reason\":\(JSONText.quoted(value))"
+                default: value.isEmpty ? nil : "\(JSONText.quoted(name)):\(value)"
+                }
+            }.joined(separator: ",") + "}\n"
+        case .csv:
+            return try csv(header: columns, rows: [values])
+        }
+    }
+
     static func summary(_ event: RecordedEvent) -> String {
         guard let payload = try? JSONTree(json: event.payload) else { return event.type }
         return EventSummary.line(event, payload)

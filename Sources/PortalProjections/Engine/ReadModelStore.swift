@@ -86,16 +86,18 @@ final class ReadModelStore: Sendable {
             let checkpoint = try txn.get(meta, Self.checkpointKey).map { $0.loadBigEndianUInt64(at: 0) } ?? 0
             guard through > checkpoint else { return }
             let model = ReadModelWriter(transaction: txn, tables: tables)
-            for event in events where event.position > checkpoint && event.position <= through
-                && projection.eventTypes.contains(event.type) {
+            let eventTypes = projection.eventTypes
+            // By index: a `for event in events` loop would copy every event for every projection.
+            for index in events.indices where events[index].position > checkpoint && events[index].position <= through
+                && eventTypes.contains(events[index].type) {
                 do {
-                    try projection.apply(event, to: model)
+                    try projection.apply(events[index], to: model)
                 } catch let status as LMDBStatus where status.isMapFull {
                     // Not the projection's fault: the writer thread grows the map and runs the batch again.
                     throw status
                 } catch {
-                    throw ProjectionStopped(projection: projection.name, position: event.position,
-                                            eventType: event.type, reason: "\(error)")
+                    throw ProjectionStopped(projection: projection.name, position: events[index].position,
+                                            eventType: events[index].type, reason: "\(error)")
                 }
             }
             try model.flush()

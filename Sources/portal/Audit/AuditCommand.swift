@@ -196,59 +196,51 @@ extension Portal.Audit {
         static let configuration = CommandConfiguration(
             abstract: "Print the head position and its chain hash, to keep outside the system.")
 
-        @OptionGroup var dataFolder: DataFolderOptions
+        @OptionGroup var options: AuditOptions
 
         @Option(help: ArgumentHelp("Also write the digest to this file (JSON), for `verify --from-digest`.", valueName: "file"))
         var output: String?
 
         func run() throws {
-            let log = try dataFolder.openLogReadOnly()
+            let log = try options.openLog()
             let digest = try LogDigest(of: log)
             if let output { try digest.json().write(to: URL(fileURLWithPath: output)) }
-            print("position \(digest.position)")
-            print("hash     \(digest.hash)")
-            if let at = digest.recordedAt { print("at       \(at.iso8601)") }
+            print(try AuditOutput.digest(digest, format: options.format.format), terminator: "")
         }
     }
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-check the whole chain, or that the log still holds a kept digest unchanged and only grew after it.",
-            discussion: "Exits with status 0 when the log verifies and 1 when it does not.")
+            discussion: "Exits with status 0 when the log verifies and 1 when it does not. Progress goes to standard error.")
 
-        @OptionGroup var dataFolder: DataFolderOptions
+        @OptionGroup var options: AuditOptions
 
         @Option(help: ArgumentHelp("A digest written by `portal audit digest --output`.", valueName: "file"))
         var fromDigest: String?
 
         func run() throws {
-            let log = try dataFolder.openLogReadOnly()
+            let log = try options.openLog()
             let started = ContinuousClock.now
             let progress: (UInt64) -> Void = { position in
                 FileHandle.standardError.write(Data("verified through position \(position)\n".utf8))
             }
-            let verified: Int
-            let failure: ChainFailure?
-            var note = ""
+            var report: VerificationReport
             if let fromDigest {
                 guard let data = FileManager.default.contents(atPath: fromDigest) else {
                     throw ValidationError("cannot read --from-digest \(fromDigest)")
                 }
                 let digest = try LogDigest.read(data)
                 let check = try DigestCheck.check(log, against: digest, progress: progress)
-                (verified, failure) = (check.verifiedCount, check.failure)
-                note = "; the digest at position \(digest.position) is unchanged and the log grew by \(check.grownBy) events after it"
+                report = VerificationReport(verifiedCount: check.verifiedCount, failure: check.failure, digest: digest, grownBy: check.grownBy)
             } else {
                 let result = try log.verify(progress: progress)
-                (verified, failure) = (result.verifiedCount, result.failure)
-            }
-            if let failure {
-                print("FAILED at position \(failure.position): \(failure.reason)")
-                print("\(verified) events verified before it")
-                throw ExitCode(1)
+                report = VerificationReport(verifiedCount: result.verifiedCount, failure: result.failure)
             }
             let elapsed = Measurement.seconds(ContinuousClock.now - started)
-            print("OK: \(verified) events verified\(note) (\(elapsed > 0 ? Int(Double(verified) / elapsed) : 0) events/s)")
+            report.eventsPerSecond = elapsed > 0 ? Int(Double(report.verifiedCount) / elapsed) : nil
+            print(try AuditOutput.verification(report, format: options.format.format), terminator: "")
+            if !report.isVerified { throw ExitCode(1) }
         }
     }
 }
