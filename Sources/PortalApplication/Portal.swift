@@ -34,6 +34,8 @@ public final class Portal: Sendable {
     /// command has decided and before its append, with the request and the attempt's number (from 1), so that a
     /// test can land another command in between and see the append conflict. Nil in production.
     let injectedBeforeAppend = Mutex<(@Sendable (CommandRequest, Int) async -> Void)?>(nil)
+    /// Long streams' states as last folded, so that loading one again reads only its new events.
+    let folds = StreamStates()
 
     public init(log: EventLog, credentials: CredentialStore, configuration: Configuration, attachments: AttachmentStore? = nil) {
         self.log = log
@@ -91,7 +93,7 @@ public final class Portal: Sendable {
         var lastConflict = ""
         for number in 0..<configuration.maximumAttempts {
             let context = context(for: request.actor)
-            let attempt = CommandAttempt(log: log, expectedVersions: request.expectedVersions)
+            let attempt = CommandAttempt(log: log, folds: folds, expectedVersions: request.expectedVersions)
             try checkActorAccount(request.actor, attempt, context, allowingPasswordChange: allowingPasswordChange)
             let value = try body(attempt, context)
             guard attempt.hasEvents else { return CommandOutcome(value: value, positions: [], wasAlreadyApplied: false) }
@@ -150,7 +152,7 @@ public final class Portal: Sendable {
     /// The state of one stream folded from the log now, with the version it was read at (the HTTP ETag) and
     /// the time of its last event.
     public func snapshot<S: EventStream>(of kind: S.Type, _ id: String) throws -> StreamSnapshot<S.State> {
-        let attempt = CommandAttempt(log: log)
+        let attempt = CommandAttempt(log: log, folds: folds)
         let state = try attempt.load(kind, id)
         let streamID = S.streamID(id)
         return StreamSnapshot(state: state, streamID: streamID, version: attempt.version(of: streamID) ?? 0,
@@ -159,7 +161,7 @@ public final class Portal: Sendable {
 
     /// The state of one stream, folded from the log now.
     public func state<S: EventStream>(of kind: S.Type, _ id: String) throws -> S.State {
-        try CommandAttempt(log: log).load(kind, id)
+        try CommandAttempt(log: log, folds: folds).load(kind, id)
     }
 }
 

@@ -92,7 +92,7 @@ extension Portal {
 
     /// Every actual of a service's period as it stands: recorded edits, else generated lines of its active CPLIs.
     public func actualLines(_ key: Actuals.Key, for actor: Actor) throws -> [ActualRecorded] {
-        let attempt = CommandAttempt(log: log)
+        let attempt = CommandAttempt(log: log, folds: folds)
         let service = try loadService(key.serviceID, in: attempt)
         try authorise(actor, .read(.actuals), organisation: service.registration.organisationID)
         let cplis = try self.cplis(of: key.serviceID, in: attempt)
@@ -103,7 +103,7 @@ extension Portal {
     /// The period's actuals of a service as the CSV file the import reads back (R-ACT-2).
     public func exportActuals(_ key: Actuals.Key, for actor: Actor) throws -> String {
         let lines = try actualLines(key, for: actor)
-        let attempt = CommandAttempt(log: log)
+        let attempt = CommandAttempt(log: log, folds: folds)
         var clients: [CPLIID: (reference: String, name: String)] = [:]
         for cpli in try cplis(of: key.serviceID, in: attempt) {
             if let definition = cpli.definition { clients[definition.cpliID] = (definition.clientReference, definition.clientName) }

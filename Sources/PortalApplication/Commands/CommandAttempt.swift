@@ -15,9 +15,12 @@ public final class CommandAttempt {
     private var events: [String: [any EventPayload]] = [:]
     /// Versions the request expects of some streams (`CommandRequest.expectedVersions`).
     private let expectedVersions: [String: UInt64]
+    /// Earlier folds to go on from, shared by the portal's commands; nil folds every stream from its start.
+    private let folds: StreamStates?
 
-    init(log: EventLog, expectedVersions: [String: UInt64] = [:]) {
+    init(log: EventLog, folds: StreamStates? = nil, expectedVersions: [String: UInt64] = [:]) {
         self.log = log
+        self.folds = folds
         self.expectedVersions = expectedVersions
     }
 
@@ -29,8 +32,10 @@ public final class CommandAttempt {
     /// The state of the stream with this full id.
     public func load<S: EventStream>(_ kind: S.Type, streamID: String) throws -> S.State {
         if let state = states[streamID] as? S.State { return state }
-        let recorded = try log.readStream(streamID)
-        var state = S.initialState
+        // From the last fold of the stream, when there is one: only the events after it are read.
+        let earlier = folds?.folded(streamID, as: S.State.self)
+        let recorded = try log.readStream(streamID, from: (earlier?.version ?? 0) + 1)
+        var state = earlier?.state ?? S.initialState
         for event in recorded {
             do {
                 state = S.evolve(state, try EventRegistry.decode(S.Event.self, type: event.type, schemaVersion: event.schemaVersion, payload: event.payload))
@@ -38,13 +43,15 @@ public final class CommandAttempt {
                 throw PortalError.unreadableStream(streamID, "event \(event.streamVersion): \(error)")
             }
         }
-        let version = recorded.last?.streamVersion ?? 0
+        let version = recorded.last?.streamVersion ?? earlier?.version ?? 0
+        let recordedAt = recorded.last?.recordedAt ?? earlier?.lastRecordedAt
+        if !recorded.isEmpty { folds?.keep(streamID, state, version: version, lastRecordedAt: recordedAt) }
         if let expected = expectedVersions[streamID], expected != version {
             throw PortalError.versionMismatch(streamID, expected: expected, actual: version)
         }
         if versions[streamID] == nil { order.append(streamID) }
         versions[streamID] = version
-        if let last = recorded.last { lastRecordedAt[streamID] = last.recordedAt }
+        if let recordedAt { lastRecordedAt[streamID] = recordedAt }
         states[streamID] = state
         return state
     }

@@ -103,7 +103,7 @@ extension Portal {
         case .client:
             // Clients are known through the CPLIs of the organisation's services; read without making them
             // conditions of the append.
-            let scratch = CommandAttempt(log: log)
+            let scratch = CommandAttempt(log: log, folds: folds)
             let services = try everyStream(Service.self, in: scratch).compactMap(\.registration)
                 .filter { $0.organisationID == organisation }.map(\.serviceID)
             let known = try services.contains { service in

@@ -66,7 +66,7 @@ extension Portal {
         let outcome = try await perform(request) { attempt, context in
             try authorise(request.actor, .edit(.deploymentSettings), organisation: nil)
             var listed = 0
-            for cpli in try everyStream(CPLI.self, in: CommandAttempt(log: log)) {
+            for cpli in try everyStream(CPLI.self, in: CommandAttempt(log: log, folds: folds)) {
                 guard let definition = cpli.definition else { continue }
                 try attempt.decide(ServiceCPLIs.self, definition.serviceID.rawValue, .list(definition), context)
                 listed += 1

@@ -10,7 +10,7 @@ extension Portal {
 
     /// The wizard's pre-invoice template for a service's period: one line per CPLI with actuals (R-INV-1).
     public func proposeInvoice(service: ServiceID, period: PeriodNumber, for actor: Actor) throws -> [ChargeLine] {
-        let attempt = CommandAttempt(log: log)
+        let attempt = CommandAttempt(log: log, folds: folds)
         let facts = try servicePeriodFacts(service, period, in: attempt)
         try authorise(actor, .read(.invoices), organisation: facts.service?.organisationID)
         return facts.proposal

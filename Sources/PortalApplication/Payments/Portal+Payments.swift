@@ -16,7 +16,7 @@ extension Portal {
             try authorise(request.actor, command.requiredPermission, organisation: organisation)
             // The services under the contract, then their CPLIs through each service's list, each loaded as a
             // condition of the append.
-            let scratch = CommandAttempt(log: log)
+            let scratch = CommandAttempt(log: log, folds: folds)
             let services = try everyStream(Service.self, in: scratch).compactMap { $0.registration }
                 .filter { $0.contractID == contractID }.map(\.serviceID).sorted()
             var cplis: [CPLI.State] = []
@@ -33,7 +33,7 @@ extension Portal {
     public func runPayment(_ run: PaymentRunRequest, _ request: CommandRequest) async throws -> CommandOutcome<PaymentRunPlan> {
         try await perform(request) { attempt, context in
             try authorise(request.actor, .edit(.paymentProcessing), organisation: nil)
-            let scratch = CommandAttempt(log: log)
+            let scratch = CommandAttempt(log: log, folds: folds)
             var invoices: [InvoiceID: Invoice.State] = [:]
             if let named = run.invoiceIDs {
                 for id in named { invoices[id] = try attempt.load(Invoice.self, id.rawValue) }
