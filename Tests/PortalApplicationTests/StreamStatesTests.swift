@@ -12,13 +12,8 @@ struct StreamStatesTests {
 
     @Test("R-ACT-1: a period's actuals edited again and again: each command goes on from the last fold, and the state equals a fold from the start")
     func goesOnFromTheLastFold() async throws {
-        let test = try await T.make()
-        try await test.cpli("c-1")
+        let test = try await Self.edited(times: 10)
         let key = test.period9
-        for hours in 1...10 {
-            _ = try await test.portal.recordActual(key, ActualEntry(cpliID: "c-1", week: test.week1, actual: T.q("\(hours)"), comment: "edit \(hours)"),
-                                                   test.request(test.superUser))
-        }
         // Each command kept the fold it decided on: the stream before its own event.
         #expect(test.portal.folds.folded(key.streamID, as: Actuals.State.self)?.version == 9)
         _ = try test.portal.state(of: Actuals.self, key.id)
@@ -44,13 +39,8 @@ struct StreamStatesTests {
 
     @Test("a stream changed by a command of another portal on the same log (another process) is read on from the last fold, not served stale")
     func otherWritersAreSeen() async throws {
-        let test = try await T.make()
-        try await test.cpli("c-1")
+        let test = try await Self.edited(times: 9)
         let key = test.period9
-        for hours in 1...9 {
-            _ = try await test.portal.recordActual(key, ActualEntry(cpliID: "c-1", week: test.week1, actual: T.q("\(hours)"), comment: "edit \(hours)"),
-                                                   test.request(test.superUser))
-        }
         _ = try test.portal.state(of: Actuals.self, key.id)
         #expect(test.portal.folds.folded(key.streamID, as: Actuals.State.self)?.version == 9)
         // Another writer: the same log, a portal with folds of its own.
@@ -60,6 +50,17 @@ struct StreamStatesTests {
         let seen = try test.portal.state(of: Actuals.self, key.id)
         #expect(seen.recorded("c-1", test.week1)?.comment == "by the other")
         #expect(test.portal.folds.folded(key.streamID, as: Actuals.State.self)?.version == 10)
+    }
+
+    /// A test portal whose CPLI `c-1` had its first week of period 9 edited `times` times.
+    static func edited(times: Int) async throws -> TestPortal {
+        let test = try await T.make()
+        try await test.cpli("c-1")
+        for hours in 1...times {
+            _ = try await test.portal.recordActual(test.period9, ActualEntry(cpliID: "c-1", week: test.week1, actual: T.q("\(hours)"), comment: "edit \(hours)"),
+                                                   test.request(test.superUser))
+        }
+        return test
     }
 
     @Test("only streams of at least the minimum length are kept; a later fold is never replaced by an earlier one; when full, the least recently loaded half goes")
