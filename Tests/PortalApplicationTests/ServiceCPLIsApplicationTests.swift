@@ -88,7 +88,7 @@ struct ServiceCPLIsApplicationTests {
         #expect(try test.portal.invoice("inv-1", for: test.superUser).lines.map(\.cpliID) == ["c-1"], "c-2 is not agreed, so it has no actuals")
     }
 
-    @Test("a log written before services listed their CPLIs gets every CPLI listed once, by the deployment job, at the first start; later starts add nothing")
+    @Test("a log written before services listed their CPLIs gets every CPLI listed once, by the deployment job, at the first start; later starts add nothing but a CPLI an older build commissioned since")
     func earlierHistoryListedAtStart() async throws {
         let test = try await T.make()
         let other: ServiceID = "oasis-nights"
@@ -116,9 +116,23 @@ struct ServiceCPLIsApplicationTests {
         first.close()
 
         let second = try await start()
-        defer { second.close() }
         #expect(try second.log.head().position == head, "nothing more to list")
         #expect(try await second.listCPLIsOfEarlierHistory(CommandRequest(actor: .system(job: "deployment"))) == 0)
+
+        // An older build run on the folder since commissions a CPLI without listing it: the next start lists it.
+        let commissioned = try #require(try test.log.readStream(CPLI.streamID("c-1")).first)
+        var definition = try #require(try EventRegistry.decode(CPLIEvent.self, type: commissioned.type, schemaVersion: 1, payload: commissioned.payload)
+            .payload as? CPLICommissioned).definition
+        definition.cpliID = "c-9"
+        _ = try await second.log.append(to: CPLI.streamID("c-9"), expectedVersion: .noStream, events: [ProposedEvent(
+            type: CPLICommissioned.eventType, payload: try EventCoding.encode(CPLICommissioned(definition: definition)),
+            actor: EventActor(who: "brokerage-1", actingAs: "team:service-brokerage"))])
+        second.close()
+        let third = try await start()
+        defer { third.close() }
+        let listed = try third.log.readStream(ServiceCPLIs.streamID(test.service.rawValue))
+        #expect(listed.count == 3)
+        #expect(listed.last.map { String(decoding: $0.payload, as: UTF8.self).contains(#""cpliID":"c-9""#) } == true)
     }
 
     @Test("R-ROLE: listing the CPLIs of earlier history is the deployment job's; a provider asking is refused and nothing is written")

@@ -55,23 +55,28 @@ extension Portal {
         return try recorded.settings()
     }
 
-    /// Lists every CPLI under its service (``ServiceCPLIs``) when the log was written by a build that kept no
-    /// such lists: it has CPLI streams but no `servicecplis-` stream. One atomic append of `CPLIListed`
-    /// events, so a crash leaves the log as it was and the next start lists them again; nothing already in
-    /// the log changes. Returns how many CPLIs it listed (0 when the log needs none). A system job's work.
+    /// Lists under its service (``ServiceCPLIs``) every CPLI that no list holds: every CPLI of a log written
+    /// before the lists existed, or those an older build commissioned in the folder since. Run at every start;
+    /// it costs a scan of the CPLI stream ids when there is nothing to do (the lists hold as many CPLIs as
+    /// there are CPLI streams). One atomic append of `CPLIListed` events, so a crash leaves the log as it was
+    /// and the next start lists them again; nothing already in the log changes. Returns how many CPLIs it
+    /// listed. A system job's work.
     @discardableResult
     public func listCPLIsOfEarlierHistory(_ request: CommandRequest) async throws -> Int {
-        guard try log.streamIDs(category: ServiceCPLIs.category, limit: 1).isEmpty,
-              !(try log.streamIDs(category: CPLI.category, limit: 1)).isEmpty else { return 0 }
+        let cpliStreams = try log.streamIDs(category: CPLI.category, limit: .max)
+        var listed: UInt64 = 0
+        for list in try log.streamIDs(category: ServiceCPLIs.category, limit: .max) { listed += try log.streamVersion(list) }
+        guard listed < UInt64(cpliStreams.count) else { return 0 }
         let outcome = try await perform(request) { attempt, context in
             try authorise(request.actor, .edit(.deploymentSettings), organisation: nil)
-            var listed = 0
+            var added = 0
             for cpli in try everyStream(CPLI.self, in: CommandAttempt(log: log, folds: folds)) {
-                guard let definition = cpli.definition else { continue }
+                guard let definition = cpli.definition,
+                      !(try attempt.load(ServiceCPLIs.self, definition.serviceID.rawValue).cpliIDs.contains(definition.cpliID)) else { continue }
                 try attempt.decide(ServiceCPLIs.self, definition.serviceID.rawValue, .list(definition), context)
-                listed += 1
+                added += 1
             }
-            return listed
+            return added
         }
         return outcome.value ?? 0
     }
