@@ -14,7 +14,7 @@ import Synchronization
 /// is a few kilobytes (a service period's actuals at most about 100 KB), so the defaults hold well under
 /// 200 MB.
 final class StreamStates: Sendable {
-    struct Folded: @unchecked Sendable {
+    struct Folded: Sendable {
         /// A stream kind's `State` (checked by a cast when taken).
         var state: any Sendable
         var version: UInt64
