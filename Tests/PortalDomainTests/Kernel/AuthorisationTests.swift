@@ -131,5 +131,21 @@ struct AuthorisationTests {
         #expect(Actor.council(user: "c-1", team: .serviceBrokerage).actingAs == "team:service-brokerage")
         #expect(Actor.auditor(user: "a-1").actingAs == "auditor")
         #expect(Actor.system(job: "authentication").who == "system:authentication")
+        #expect(Actor.operator(osUser: "itadmin").who == "system:operator:itadmin")
+        #expect(Actor.operator(osUser: "itadmin").actingAs == "system:operator")
+    }
+
+    @Test("an operator at the shell edits the deployment, staff accounts and onboarding data, never a provider's work or payments")
+    func operatorAtTheShell() {
+        let shell = Actor.operator(osUser: "itadmin")
+        for area: PortalArea in [.deploymentSettings, .accountSecurity, .providerRegister, .commissioning, .contacts] {
+            #expect(Authorisation.allows(shell, .edit(area), organisation: nil))
+        }
+        for area: PortalArea in [.actuals, .invoices, .oneOffClaims, .paymentProcessing, .periodLocks, .changeRequestDecisions] {
+            let error = #expect(throws: AccessRefused.self) { try Authorisation.check(shell, .edit(area), organisation: own) }
+            #expect(error?.missingPermission == .edit(area))
+        }
+        #expect(Authorisation.allows(shell, .read(.invoices), organisation: other))
+        #expect(shell.userID == nil && shell.organisation == nil)
     }
 }

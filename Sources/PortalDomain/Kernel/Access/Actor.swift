@@ -64,12 +64,16 @@ public enum Actor: Sendable, Hashable, Codable, CustomStringConvertible {
     case auditor(user: UserID)
     /// A scheduled or internal job of the portal, e.g. `authentication` or `account-suspension`.
     case system(job: String)
+    /// A person operating the deployment from its shell (`portal init`, adding council staff, importing reference
+    /// data, fixes to history), named by their operating-system user. The log records them as
+    /// `system:operator:<os user>` acting as `system:operator`.
+    case `operator`(osUser: String)
 
     /// The user behind the actor, or nil for a system job.
     public var userID: UserID? {
         switch self {
         case .provider(let user, _, _), .council(let user, _), .auditor(let user): user
-        case .system: nil
+        case .system, .operator: nil
         }
     }
 
@@ -79,8 +83,14 @@ public enum Actor: Sendable, Hashable, Codable, CustomStringConvertible {
         return nil
     }
 
-    /// `who` of the log's envelope: the user id, or `system:<job>`.
-    public var who: String { userID?.rawValue ?? "system:\(jobName)" }
+    /// `who` of the log's envelope: the user id, `system:<job>`, or `system:operator:<os user>`.
+    public var who: String {
+        switch self {
+        case .provider(let user, _, _), .council(let user, _), .auditor(let user): user.rawValue
+        case .system(let job): "system:\(job)"
+        case .operator(let osUser): "system:operator:\(osUser)"
+        }
+    }
 
     /// `actingAs` of the log's envelope: `<role>@<organisation>`, `team:<team>`, `auditor` or `system:<job>`.
     public var actingAs: String {
@@ -89,12 +99,8 @@ public enum Actor: Sendable, Hashable, Codable, CustomStringConvertible {
         case .council(_, let team): "team:\(team.rawValue)"
         case .auditor: "auditor"
         case .system(let job): "system:\(job)"
+        case .operator: "system:operator"
         }
-    }
-
-    private var jobName: String {
-        if case .system(let job) = self { return job }
-        return ""
     }
 
     public var isCouncil: Bool {
@@ -105,6 +111,7 @@ public enum Actor: Sendable, Hashable, Codable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .system: actingAs
+        case .operator: who
         default: "\(who) as \(actingAs)"
         }
     }

@@ -114,6 +114,12 @@ public enum Authorisation {
     /// jobs, and the deployment's settings recorded at a data folder's first start.
     public static let systemEditableAreas: Set<PortalArea> = [.accountSecurity, .paymentProcessing, .scheduledPayments, .periodLocks, .deploymentSettings]
 
+    /// The areas an operator at the deployment's shell may edit: the deployment's settings, council staff accounts
+    /// (the first helpdesk user, recovery when no helpdesk login is left), and the register, commissioning and
+    /// contacts that onboarding from the council's old system brings in. Never a provider's own work (actuals,
+    /// invoices, claims) nor the Payments Team's.
+    public static let operatorEditableAreas: Set<PortalArea> = [.deploymentSettings, .accountSecurity, .providerRegister, .commissioning, .contacts]
+
     /// Whether `actor` may have `permission` on data of `organisation` (nil: data of no one organisation,
     /// such as council staff accounts).
     ///
@@ -152,6 +158,12 @@ public enum Authorisation {
                 throw AccessRefused(
                     missingPermission: permission, organisation: organisation, rule: "R-ROLE",
                     message: "system job \(job) may not edit \(permission.area); it needs \(permission)")
+            }
+        case .operator(let osUser):
+            guard permission.access == .read || operatorEditableAreas.contains(permission.area) else {
+                throw AccessRefused(
+                    missingPermission: permission, organisation: organisation, rule: "R-ROLE",
+                    message: "operator \(osUser) may not edit \(permission.area) from the shell; it needs \(permission)")
             }
         }
     }
