@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import PortalApplication
 import PortalDomain
+import PortalProjections
 
 /// One offending input of a problem: the field (or CSV row and column), what is wrong, and the rule.
 public struct ProblemField: Codable, Sendable, Equatable {
@@ -36,12 +37,27 @@ public struct Problem: Error, HTTPResponseError, Codable, Sendable, Equatable, C
     public var detail: String
     public var rule: String?
     public var errors: [ProblemField]
+    /// The read model a 503 is about: which one, and its progress or where it stopped.
+    public var readModel: ReadModelState?
     /// Extra response headers (not encoded).
     public var extraHeaders: [String: String] = [:]
 
     enum CodingKeys: String, CodingKey {
-        case type, title, detail, rule, errors
+        case type, title, detail, rule, errors, readModel
         case statusCode = "status"
+    }
+
+    /// A read model that cannot serve now, as a problem and `/health` show it.
+    public struct ReadModelState: Codable, Sendable, Equatable {
+        public var name: String
+        /// `catching-up`, `rebuilding` or `stopped`.
+        public var phase: String
+        public var checkpoint: UInt64
+        public var logHead: UInt64
+        public var percent: Int
+        /// Where it stopped: the position and type of the event it cannot apply.
+        public var stoppedAt: UInt64?
+        public var eventType: String?
     }
 
     public init(_ status: HTTPResponse.Status, kind: String, title: String, detail: String, rule: String? = nil, errors: [ProblemField] = []) {
@@ -169,6 +185,14 @@ public struct ProblemMiddleware: RouterMiddleware {
             return Problem(.internalServerError, kind: "internal", title: "Internal error", detail: "the portal could not serve this request")
         case let decoding as DecodingError:
             return malformed(decoding)
+        case let unavailable as ReadModelUnavailable:
+            var problem = Problem(.serviceUnavailable, kind: "read-model-unavailable", title: "Read model unavailable", detail: unavailable.description)
+            problem.readModel = Problem.ReadModelState(
+                name: unavailable.readModel, phase: unavailable.phase, checkpoint: unavailable.checkpoint, logHead: unavailable.head,
+                percent: unavailable.percent, stoppedAt: unavailable.stop?.position, eventType: unavailable.stop?.eventType)
+            let wait = unavailable.stop != nil ? 300 : Int(min(60, max(1, (unavailable.secondsLeft ?? 5).rounded(.up))))
+            problem.extraHeaders["Retry-After"] = String(wait)
+            return problem
         case let http as HTTPError:
             let status = http.status
             return Problem(status, kind: status == .notFound ? "not-found" : "http-\(status.code)", title: status.reasonPhrase,
