@@ -21,6 +21,8 @@ public struct PortalRequestContext: RequestContext {
     public var maxUploadSize: Int
     /// Hummingbird's request id (`hb.request.id` on the request's log lines), sent back as `X-Request-ID`.
     public var requestID: String?
+    /// The address of the peer that connected (the reverse proxy, when there is one); nil in-process.
+    public var peerAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
@@ -30,6 +32,7 @@ public struct PortalRequestContext: RequestContext {
         accessProblem = nil
         maxUploadSize = PortalRequestContext.defaultMaximumBodySize
         requestID = nil
+        peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// 1 MiB: more than any JSON command or a period's actuals CSV of a large provider.
