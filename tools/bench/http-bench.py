@@ -44,6 +44,20 @@ def call(base, method, path, token=None, body=None, headers=None):
         raise SystemExit(f"{method} {path}: {error.code} {error.read().decode()[:400]}")
 
 
+def wait_until_ready(base, seconds=120):
+    """The server listens before its read models have caught up (they do in the background): wait for /health."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/health") as response:
+                if json.loads(response.read()).get("ready"):
+                    return
+        except urllib.error.URLError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("the read models were not ready in time")
+
+
 def log_in(base, email):
     _, _, first = call(base, "POST", "/auth/login", body={"email": email, "password": PASSWORD})
     _, _, second = call(base, "POST", "/auth/login/passcode", body={"challengeToken": first["challengeToken"], "passcode": PASSCODE})
@@ -79,6 +93,7 @@ def main():
                 break
         if not base:
             raise SystemExit("the server did not start")
+        wait_until_ready(base)
         procurement = log_in(base, "procurement@council.example")
         brokerage = log_in(base, "service-brokerage@council.example")
         provider = log_in(base, "super-user-actuals@oasis.example")
