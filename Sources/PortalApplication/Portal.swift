@@ -47,8 +47,11 @@ public final class Portal: Sendable {
     /// Opens the portal's data folder: the event log in `<data>/log`, the credential store in
     /// `<data>/credentials` and conversation attachments in `<data>/attachments`, with the log's recorded-at
     /// times from the deployment's clock. Secrets a crash left staged in the credential store are settled
-    /// against the log first.
-    public static func open(dataDirectory: URL, configuration: Configuration, bcryptCost: UInt8 = 12) throws -> Portal {
+    /// against the log first, unless `settlesStagedSecrets` is false: a shell command beside a running server
+    /// (`portal staff add`) must leave the server's secrets staged for commands still in flight alone.
+    public static func open(
+        dataDirectory: URL, configuration: Configuration, bcryptCost: UInt8 = 12, settlesStagedSecrets: Bool = true
+    ) throws -> Portal {
         var options = EventLog.Options()
         options.clock = configuration.time.clock
         let log = try EventLog(directory: dataDirectory.appendingPathComponent("log"), options: options)
@@ -57,7 +60,7 @@ public final class Portal: Sendable {
         // A secret staged by a command that a crash interrupted takes effect if the command's events are in the
         // log, and is dropped if they are not (see `CredentialStore`).
         do {
-            try credentials.resolveStaged { try log.event(withID: $0.eventID) != nil }
+            if settlesStagedSecrets { try credentials.resolveStaged { try log.event(withID: $0.eventID) != nil } }
         } catch {
             credentials.close()
             log.close()
