@@ -64,12 +64,26 @@ ensure_python_jsonschema() {
     export PORTAL_PYTHON=/usr/bin/python3
 }
 
-# Everything the test suite uses besides the build: mdb_stat, a C compiler for one fixture, jsonschema.
+# Everything the test suite uses besides the build: mdb_stat, a C compiler for one fixture, jsonschema, and
+# nginx, openssl and curl for the test of the portal behind TLS (tools/deploy/nginx).
 ensure_test_prerequisites() {
     ensure_build_prerequisites
-    ensure_debian_packages lmdb-utils
+    ensure_debian_packages lmdb-utils openssl curl
     command -v clang >/dev/null 2>&1 || command -v cc >/dev/null 2>&1 || ensure_debian_packages clang
+    ensure_nginx
     ensure_python_jsonschema
+}
+
+# Debian's nginx, installed without starting its default site: the test runs its own nginx on a loopback port.
+# (A policy-rc.d that answers 101 tells the package's scripts not to start the service.)
+ensure_nginx() {
+    dpkg-query -W -f='${Status}' nginx 2>/dev/null | grep -q "install ok installed" && return
+    local policy=/usr/sbin/policy-rc.d placed=""
+    if [ ! -e "$policy" ] && [ "$(id -u)" -eq 0 ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && placed=1
+    fi
+    ensure_debian_packages nginx
+    [ -z "$placed" ] || rm -f "$policy"
 }
 
 # The store comparison (tools/bench/compare): PostgreSQL's server and client library, SQLite's, and Python's
