@@ -575,7 +575,7 @@ public final class ProjectionEngine: Sendable {
     private func adoptRebuiltGenerations() async throws {
         let pending = state.withLock { $0.adoptions }
         guard !pending.isEmpty else { return }
-        let through = try lowestCheckpoint()
+        let through = try lowestCheckpoint(of: servingStores())
         for (name, store) in pending {
             // A read model caught up in the background is the one in place: if it cannot apply an event, it
             // stops alone. A rebuilt generation that fails is dropped; the serving one stays.
