@@ -197,7 +197,10 @@ public final class ProjectionEngine: Sendable {
         var next = try lowestCheckpoint(of: servingStores()) + 1
         var lastGenerationCheck = ContinuousClock.now
         while !Task.isCancelled {
-            try await adoptRebuiltGenerations()
+            if try await adoptRebuiltGenerations() {
+                // The newly ready read models are at least where the others are: readers may wait for them now.
+                applied.advance(to: try lowestCheckpoint(of: servingStores()))
+            }
             if ContinuousClock.now - lastGenerationCheck > options.generationCheckInterval {
                 lastGenerationCheck = ContinuousClock.now
                 try adoptGenerationsSwitchedElsewhere()
@@ -572,9 +575,10 @@ public final class ProjectionEngine: Sendable {
     }
 
     /// Called by the following loop: catches rebuilt generations up to the live position and switches them in.
-    private func adoptRebuiltGenerations() async throws {
+    /// Returns whether any was waiting.
+    private func adoptRebuiltGenerations() async throws -> Bool {
         let pending = state.withLock { $0.adoptions }
-        guard !pending.isEmpty else { return }
+        guard !pending.isEmpty else { return false }
         let through = try lowestCheckpoint(of: servingStores())
         for (name, store) in pending {
             // A read model caught up in the background is the one in place: if it cannot apply an event, it
@@ -601,6 +605,7 @@ public final class ProjectionEngine: Sendable {
                 state.rebuilding.remove(name)
             }
         }
+        return true
     }
 
     /// Adopts generations that another process (a command-line rebuild) made current.
