@@ -104,11 +104,11 @@ final class ServeProcess: @unchecked Sendable {
 
     /// Waits until `/health` says every read model is ready.
     func waitUntilReady() async throws {
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(180)
         while Date() < deadline {
             if let health = try? await send("GET", "/health"), health.json?["ready"] as? Bool == true { return }
             try await Task.sleep(for: .milliseconds(50))
         }
-        Issue.record("the read models were not ready within 60 s")
+        Issue.record("the read models were not ready within 180 s")
     }
 }

@@ -24,9 +24,9 @@ struct ReadModelAvailabilityTests {
         answer.json?["readModel"] as? [String: any Sendable]
     }
 
-    /// Polls `/health` until `done` holds for it, for at most a minute.
+    /// Polls `/health` until `done` holds for it, for at most three minutes (a loaded machine).
     static func waitForHealth(_ client: APIClient, _ done: ([String: any Sendable]) -> Bool) async throws -> [String: any Sendable] {
-        let deadline = ContinuousClock.now + .seconds(60)
+        let deadline = ContinuousClock.now + .seconds(180)
         while ContinuousClock.now < deadline {
             if let health = try await client.send(.get, "/health").json, done(health) { return health }
             try await Task.sleep(for: .milliseconds(20))
