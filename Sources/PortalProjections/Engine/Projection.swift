@@ -10,7 +10,7 @@ import PortalDomain
 public protocol Projection: Sendable {
     /// Stable name: the folder under `projections/` and the name in status reports.
     static var name: String { get }
-    /// The version of what `apply` writes. A stored read model of another version is rebuilt at start.
+    /// The version of what `apply` writes. A stored read model of another version is rebuilt at start, in the background.
     static var version: Int { get }
     /// The projection's named tables.
     static var tables: [String] { get }
