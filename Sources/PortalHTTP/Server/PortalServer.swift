@@ -5,11 +5,13 @@ import PortalApplication
 /// The portal's HTTP server: the router with every route, its middleware (metrics, request logs with the
 /// request id, problem+json errors, sessions), and the Hummingbird application on a host and port.
 public enum PortalServer {
-    /// The router of the API. Middleware order: metrics (outermost, so it sees the final status), the request
-    /// id header, request logging (method and path only, never a header or body), problems, sessions.
+    /// The router of the API. Middleware order: metrics (outermost, so it sees the final status), the security
+    /// headers of every response, the request id header, request logging (method and path only, never a header
+    /// or body), problems, sessions.
     public static func router(_ api: PortalAPI) -> Router<PortalRequestContext> {
         let router = Router(context: PortalRequestContext.self)
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: ProblemMiddleware())
