@@ -89,6 +89,9 @@ public final class CommandAttempt {
 
     var hasEvents: Bool { events.values.contains { !$0.isEmpty } }
 
+    /// The streams this attempt read (its append is conditional on each), in the order first read.
+    var streamsRead: [String] { order }
+
     /// The atomic append of this attempt.
     func streamAppends(for request: CommandRequest) throws -> [StreamAppend] {
         var index = 0
