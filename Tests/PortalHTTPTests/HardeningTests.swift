@@ -159,4 +159,46 @@ struct HardeningTests {
             }
         }
     }
+
+    @Test("Exports: comments and names that start a formula open as text in the period's actuals CSV and the CPLI CSV (checked on the bytes)")
+    func exportsNeutraliseFormulas() async throws {
+        let test = try await HTTPTestPortal.demo()
+        try await test.run { client in
+            let provider = try await client.token("super-user-actuals@oasis")
+            let (week, period) = RouteTour.openWeek(test)
+            let monday = try #require(BusinessDate(iso8601: week))
+            let weeks = (0..<4).map { monday.adding(days: 7 * $0).iso8601 }
+            func edit(_ week: String, _ comment: String) async throws {
+                let answer = try await client.send(.put, "/services/oasis-hs/weeks/\(week)/actuals/cpli-oasis-1", token: provider,
+                                                   json: #"{"actual":"1.5","comment":"\#(comment)"}"#, headers: ["If-Match": "*"])
+                #expect(answer.status == 200, "\(comment): \(answer.text)")
+            }
+            func exported() async throws -> [String] {
+                let csv = try await client.send(.get, "/services/oasis-hs/periods/\(period)/actuals/csv", token: provider)
+                #expect(csv.status == 200)
+                return csv.text.components(separatedBy: "\r\n")
+            }
+            func expectComment(_ rows: [String], _ week: String, _ expected: String) throws {
+                let row = try #require(rows.first { $0.hasPrefix("oasis-hs,cpli-oasis-1,") && $0.contains(",\(week),") }, "\(rows)")
+                #expect(row.hasSuffix("," + expected), "\(row)")
+                #expect(row.contains(",1.5000,"), "quantities stay numbers: \(row)")
+            }
+            let comments = ["=1+1", "+SUM(A1)", "-2", "@x"]
+            for (week, comment) in zip(weeks, comments) { try await edit(week, comment) }
+            let rows = try await exported()
+            for (week, comment) in zip(weeks, comments) { try expectComment(rows, week, "'" + comment) }
+            // A tab before the formula: trimmed at input like all text, and what is left opens as text.
+            try await edit(weeks[0], "\\t=1")
+            try expectComment(try await exported(), weeks[0], "'=1")
+
+            let brokerage = try await client.token("team:service-brokerage")
+            let published = try await client.send(.post, "/contract-documents", token: brokerage, json: #"""
+                {"isoID":"iso-formula","organisationID":"oasis","serviceID":"oasis-hs","clientReference":"-2","clientName":"=1+1","cplis":[{"cpliID":"cpli-formula","serviceType":"home-support-contract-rate","unit":"hours","plannedPerWeek":"7.5","rate":"19.25","startDate":"2026-04-06"}]}
+                """#)
+            #expect(published.status == 201, "\(published.text)")
+            let cplis = try await client.send(.get, "/cplis?format=csv", token: try await client.token("auditor"))
+            let row = try #require(cplis.text.split(separator: "\n").first { $0.hasPrefix("cpli-formula,") }, "\(cplis.text)")
+            #expect(row.contains(",'-2,'=1+1,"), "\(row)")
+        }
+    }
 }
