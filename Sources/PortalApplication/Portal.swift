@@ -1,6 +1,7 @@
 import Chronology
 import EventLog
 import Foundation
+import LMDB
 import PortalDomain
 import Synchronization
 
@@ -54,6 +55,8 @@ public final class Portal: Sendable {
     /// times from the deployment's clock. Secrets a crash left staged in the credential store are settled
     /// against the log first.
     public static func open(dataDirectory: URL, configuration: Configuration, bcryptCost: UInt8 = 12) throws -> Portal {
+        // The data folder is its owner's alone (0700, files 0600): made so, or tightened with a warning.
+        try PrivateFiles.prepareFolder(dataDirectory.path)
         var options = EventLog.Options()
         options.clock = configuration.time.clock
         let log = try EventLog(directory: dataDirectory.appendingPathComponent("log"), options: options)
