@@ -113,17 +113,21 @@ public final class Portal: Sendable {
         while true {
             number += 1
             let context = context(for: request.actor)
-            let attempt = CommandAttempt(log: log, folds: folds, expectedVersions: request.expectedVersions)
-            try checkActorAccount(request.actor, attempt, context, allowingPasswordChange: allowingPasswordChange)
-            let value = try body(attempt, context)
-            guard attempt.hasEvents else { return CommandOutcome(value: value, positions: [], wasAlreadyApplied: false) }
-            if let injected = injectedBeforeAppend.withLock({ $0 }) { await injected(request, number) }
-            // Streams read that another command holds: queue for them and decide again, rather than race it.
-            let busy = Set(attempt.streamsRead.filter { !turns.contains($0) && streamLocks.isHeld($0) })
-            if !busy.isEmpty {
-                turns = await takeTurns(turns, adding: busy)
+            let held = turns
+            let attempt = CommandAttempt(log: log, folds: folds, expectedVersions: request.expectedVersions) { [streamLocks] streamID in
+                !held.contains(streamID) && streamLocks.isHeld(streamID)
+            }
+            let value: Value
+            do {
+                try checkActorAccount(request.actor, attempt, context, allowingPasswordChange: allowingPasswordChange)
+                value = try body(attempt, context)
+            } catch let busy as StreamBusy {
+                // A stream another command holds: queue for it and decide then, rather than race the holder.
+                turns = await takeTurns(turns, adding: [busy.streamID])
                 continue
             }
+            guard attempt.hasEvents else { return CommandOutcome(value: value, positions: [], wasAlreadyApplied: false) }
+            if let injected = injectedBeforeAppend.withLock({ $0 }) { await injected(request, number) }
             do {
                 let appends = try attempt.streamAppends(for: request)
                 let result = try await AppendTiming.observe(request.appendObserver) { try await log.append(appends) }
