@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""A bounded, seeded fuzz of every route of Schemas/openapi.yaml against a real `portal serve --demo`.
+"""A bounded, deterministic fuzz of every route of Schemas/openapi.yaml against a real `portal serve --demo`.
 
     tools/testing/fuzz-api.py --binary .build/debug/portal --schemathesis ~/.cache/portal-fuzz-venv/bin/schemathesis
 
 Starts `portal serve --demo` on a free loopback port in a new temporary data folder, logs in by the two steps
 (demo password and passcode) as a council payments user and as a provider super user, and runs schemathesis
 (pinned in tools/lib/prerequisites.sh) once per login: the examples, coverage and fuzzing phases, positive and
-negative data, a fixed seed and a fixed number of examples per operation, with checks that fail on any 5xx
+negative data, schemathesis' deterministic generation (the same requests every run; `--seed N` explores
+instead) and a fixed number of examples per operation, one worker, with checks that fail on any 5xx
 (`not_a_server_error`), a response whose body breaks its schema (`response_schema_conformance`) or its declared
 content type (`content_type_conformance`). After each run the server must still answer GET /health. Exits 1
 on any failure, printing schemathesis' report; the server's own output is kept in the data folder's parent.
@@ -152,7 +153,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/debug/portal"))
     parser.add_argument("--schemathesis", default="schemathesis")
-    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--seed", type=int, help="explore: random generation from this seed instead of the deterministic mode")
     parser.add_argument("--max-examples", type=int, default=12, help="per operation and phase (default 12)")
     parser.add_argument("--workers", type=int, default=1, help="1 (the default) keeps the order of requests, so a run repeats")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (data, server log, reports)")
@@ -173,7 +174,8 @@ def main():
                 arguments.schemathesis, "--config-file", settings, "run", os.path.join(ROOT, "Schemas/openapi.yaml"), "--url", base,
                 "--header", f"Authorization: Bearer {token}",
                 "--checks", CHECKS, "--mode", "all", "--phases", "examples,coverage,fuzzing",
-                "--seed", str(arguments.seed), "--max-examples", str(arguments.max_examples), "--generation-deterministic",
+                "--max-examples", str(arguments.max_examples),
+                *(["--seed", str(arguments.seed)] if arguments.seed is not None else ["--generation-deterministic"]),
                 "--workers", str(arguments.workers), "--no-shrink",
                 "--exclude-path-regex", EXCLUDED, "--request-timeout", "30", "--suppress-health-check", "all",
                 "--no-color", "--output-truncate", "true", "--report", "junit", "--report-dir", reports,
