@@ -84,7 +84,7 @@ ensure_bench_prerequisites() {
 # the API fuzz of tools/test (tools/testing/fuzz-api.py). Sets PORTAL_SCHEMATHESIS to its command.
 SCHEMATHESIS_VERSION=4.32.5
 ensure_schemathesis() {
-    local venv="${PORTAL_FUZZ_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/portal-fuzz-venv}"
+    local venv="${PORTAL_FUZZ_VENV:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/portal-fuzz-venv}"
     if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "version $SCHEMATHESIS_VERSION\$"; then
         command -v python3 >/dev/null 2>&1 || ensure_debian_packages python3
         say "installing schemathesis $SCHEMATHESIS_VERSION with pip in $venv"
