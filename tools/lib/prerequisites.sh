@@ -93,3 +93,22 @@ ensure_bench_prerequisites() {
     ensure_debian_packages postgresql libpq-dev libsqlite3-dev
     ensure_python_jsonschema
 }
+
+# schemathesis, pinned, in its own virtual environment (so its dependencies meet no other Python package), for
+# the API fuzz of tools/test (tools/testing/fuzz-api.py). Sets PORTAL_SCHEMATHESIS to its command.
+SCHEMATHESIS_VERSION=4.32.5
+ensure_schemathesis() {
+    local venv="${PORTAL_FUZZ_VENV:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/portal-fuzz-venv}"
+    if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "version $SCHEMATHESIS_VERSION\$"; then
+        command -v python3 >/dev/null 2>&1 || ensure_debian_packages python3
+        say "installing schemathesis $SCHEMATHESIS_VERSION with pip in $venv"
+        rm -rf "$venv"
+        if ! python3 -m venv "$venv" >/tmp/portal-pip.log 2>&1; then
+            ensure_debian_packages python3-venv
+            python3 -m venv "$venv" >>/tmp/portal-pip.log 2>&1 || { tail -5 /tmp/portal-pip.log >&2; fail "could not make a Python virtual environment in $venv"; }
+        fi
+        "$venv/bin/python3" -m pip install -q "schemathesis==$SCHEMATHESIS_VERSION" >>/tmp/portal-pip.log 2>&1 \
+            || { tail -20 /tmp/portal-pip.log >&2; fail "could not install schemathesis $SCHEMATHESIS_VERSION (log: /tmp/portal-pip.log)"; }
+    fi
+    export PORTAL_SCHEMATHESIS="$venv/bin/schemathesis"
+}

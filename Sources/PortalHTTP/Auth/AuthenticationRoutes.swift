@@ -57,13 +57,28 @@ struct AuthenticationRoutes {
         return try WriteRequest.decode(type, from: try await request.collectBody(upTo: context.maxUploadSize))
     }
 
+    /// The longest password accepted at login (bcrypt reads only the first 72 bytes; a longer body is refused
+    /// rather than hashed).
+    static let maximumPasswordLength = 1_024
+
     /// Step 1: email and password. A wrong password counts towards the lock (R-ACC-4) without saying which
-    /// secret was wrong.
+    /// secret was wrong. Every well-formed attempt costs one bcrypt verification of the same cost, whether the
+    /// email has an account, the account is locked or suspended, or the password is wrong, so the answer's time
+    /// does not tell who has an account. An empty, blank or over-long email or password is a 422 naming it.
     func logIn(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         let step = try await body(PasswordStep.self, request, context)
+        try Self.check(step)
         let credentials = api.portal.credentials
-        guard let user = try credentials.user(forUsername: step.email) else { throw PortalError.wrongCredentials }
-        try refuseBlockedAccount(user)
+        guard let user = try credentials.user(forUsername: step.email) else {
+            credentials.spendOneVerification(step.password)
+            throw PortalError.wrongCredentials
+        }
+        do {
+            try refuseBlockedAccount(user)
+        } catch {
+            credentials.spendOneVerification(step.password)
+            throw error
+        }
         let passwordMatched = try credentials.verifyPassword(step.password, of: user)
         guard passwordMatched else {
             _ = try await refusingAccount { try await api.portal.completeLogIn(user, secretsMatched: false) }
@@ -83,6 +98,19 @@ struct AuthenticationRoutes {
         // itself and log out (R-ACC-1, R-ACC-3); every other route answers 403 until both are done.
         let login = try await refusingAccount { try await api.portal.completeLogIn(user, secretsMatched: true) }
         return try await startSession(login, context)
+    }
+
+    /// Refuses an email or password no account can have, naming the field (422), before any look-up or hash.
+    static func check(_ step: PasswordStep) throws {
+        let email = step.email.trimmingCharacters(in: .whitespacesAndNewlines)
+        if email.isEmpty { throw Problem.invalid("email is empty; give the email address you log in with", field: "email") }
+        if email.count > CredentialStore.maximumUsernameLength || email.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw Problem.invalid("email is not an email address of at most \(CredentialStore.maximumUsernameLength) characters", field: "email")
+        }
+        if step.password.isEmpty { throw Problem.invalid("password is empty", field: "password") }
+        if step.password.utf8.count > maximumPasswordLength {
+            throw Problem.invalid("password is longer than \(maximumPasswordLength) bytes", field: "password")
+        }
     }
 
     /// Step 2: the passcode, with the challenge of step 1 (used once).

@@ -1,6 +1,8 @@
+import EventLog
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LMDB
 import Logging
 import NIOCore
 import PortalApplication
@@ -120,6 +122,13 @@ public struct Problem: Error, HTTPResponseError, Codable, Sendable, Equatable, C
         Problem(.serviceUnavailable, kind: "unavailable", title: "Service unavailable", detail: detail)
     }
 
+    /// The disk is full (507 Insufficient Storage): nothing of the request was written; the same request can
+    /// be sent again once the operators have freed space, without a restart.
+    public static var outOfDisk: Problem {
+        Problem(.init(code: 507, reasonPhrase: "Insufficient Storage"), kind: "out-of-disk", title: "The server is out of disk space",
+                detail: "the server is out of disk space, so nothing of this request was written; try again once the operators have freed space")
+    }
+
     /// `If-Match` does not hold (412).
     public static func preconditionFailed(_ detail: String) -> Problem {
         Problem(.preconditionFailed, kind: "precondition-failed", title: "The resource changed", detail: detail)
@@ -183,6 +192,14 @@ public struct ProblemMiddleware: RouterMiddleware {
             }
             if portal.isTooManyConflicts { return Problem(.conflict, kind: "conflict", title: "Conflict", detail: portal.message) }
             return Problem(.internalServerError, kind: "internal", title: "Internal error", detail: "the portal could not serve this request")
+        case let log as EventLogError where log.isOutOfSpace:
+            return .outOfDisk
+        case let status as LMDBStatus where status.isOutOfSpace:
+            return .outOfDisk
+        case let posix as POSIXError where posix.code == .ENOSPC || posix.code == .EDQUOT:
+            return .outOfDisk
+        case let cocoa as CocoaError where cocoa.code == .fileWriteOutOfSpace:
+            return .outOfDisk
         case let decoding as DecodingError:
             return malformed(decoding)
         case let unavailable as ReadModelUnavailable:

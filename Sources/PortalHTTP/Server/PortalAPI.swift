@@ -42,6 +42,8 @@ public final class PortalAPI: Sendable {
         self.readModels = readModels
         self.metrics = metrics
         self.settings = settings
+        // The hash a refused login is verified against, made before the first login rather than during it.
+        portal.credentials.prepareDummyHash()
     }
 
     var log: EventLog { portal.log }

@@ -6,12 +6,13 @@ import ServiceLifecycle
 /// The portal's HTTP server: the router with every route, its middleware (metrics, request logs with the
 /// request id, problem+json errors, sessions), and the Hummingbird application on a host and port.
 public enum PortalServer {
-    /// The router of the API. Middleware order: metrics (outermost, so it sees the final status), the request
-    /// id header, the request line (method, route pattern, status, duration, client; never a header or body),
-    /// problems, sessions.
+    /// The router of the API. Middleware order: metrics (outermost, so it sees the final status), the security
+    /// headers of every response, the request id header, the request line (method, route pattern, status,
+    /// duration, client; never a header or body), problems, sessions.
     public static func router(_ api: PortalAPI) -> Router<PortalRequestContext> {
         let router = Router(context: PortalRequestContext.self)
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: RequestLogMiddleware(trustsProxy: api.settings.trustsProxy))
         router.add(middleware: ProblemMiddleware())
