@@ -161,8 +161,10 @@ EVENTS = {
     "NextPeriodOpened": ({"serviceID": ID, "period": PERIOD, "invoiceID": ID, "reason": enum("held", "approved", "paid")}, {}),
     "PeriodReopened": ({"serviceID": ID, "period": PERIOD, "invoiceID": ID}, {}),
     # imports-<organisationId>
+    # contentSHA256: of the file's content as read (the same for the same file saved again by a spreadsheet,
+    # R-ACT-10); absent from imports recorded before it was.
     "ActualsFileImported": ({"importID": ID, "organisationID": ID, "period": PERIOD, "sha256": SHA256, "rows": COUNT,
-                             "linesRecorded": COUNT}, {"fileName": TEXT}),
+                             "linesRecorded": COUNT}, {"fileName": TEXT, "contentSHA256": SHA256}),
     # invoice-<id>
     "InvoiceCreated": ({"invoiceID": ID, "organisationID": ID, "contractID": ID, "serviceID": ID, "period": PERIOD,
                         "reference": TEXT, "invoiceDate": DATE, "lines": LINES_REQUIRED, "total": MONEY,
