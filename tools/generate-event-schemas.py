@@ -217,6 +217,10 @@ EVENTS = {
                                     "advanceWeeks": {"type": "array", "minItems": 2, "maxItems": 2, "items": DATE},
                                     "lines": LINES_REQUIRED, "total": MONEY}, {}),
     "ScheduledPaymentPaid": ({"contractID": ID, "period": PERIOD, "paymentRunID": ID, "paymentDate": DATE}, {}),
+    # the provider's super user (scheduled) confirms or queries a calculated payment (R-ROLE)
+    "ScheduledPaymentConfirmed": ({"contractID": ID, "organisationID": ID, "period": PERIOD, "total": MONEY}, {}),
+    "ScheduledPaymentQueried": ({"contractID": ID, "organisationID": ID, "period": PERIOD, "total": MONEY,
+                                 "reason": {"type": "string", "minLength": 1, "maxLength": 500}}, {}),
     # paymentrun-<id>
     "RemittanceIssued": ({"paymentRunID": ID, "organisationID": ID, "organisationName": TEXT, "paymentReference": TEXT,
                           "paymentDate": DATE, "lines": {"type": "array", "minItems": 1, "items": ref("RemittanceLine")},

@@ -215,6 +215,14 @@ enum RouteTour {
             RouteCase(method: .post, route: "/contracts/{contractID}/scheduled-payments", path: "/contracts/oasis-contract/scheduled-payments",
                       body: { _ in #"{"period":\#(period)}"# }, allowed: paymentsTeam, success: 422),
             RouteCase(method: .get, route: "/contracts/{contractID}/scheduled-payments", path: "/contracts/oasis-contract/scheduled-payments", body: none),
+            // Confirming or querying a scheduled payment is what super-user-scheduled edits and super-user-actuals
+            // does not (R-ROLE); oasis-contract is invoiced, so it has no scheduled payment to confirm (422).
+            RouteCase(method: .post, route: "/contracts/{contractID}/scheduled-payments/{period}/confirmation",
+                      path: "/contracts/oasis-contract/scheduled-payments/\(period)/confirmation", body: none, changes: true,
+                      allowed: Actors.provider(.superUserScheduled), success: 422),
+            RouteCase(method: .post, route: "/contracts/{contractID}/scheduled-payments/{period}/queries",
+                      path: "/contracts/oasis-contract/scheduled-payments/\(period)/queries", body: { _ in #"{"reason":"a CPLI is missing"}"# },
+                      changes: true, allowed: Actors.provider(.superUserScheduled), success: 422),
             RouteCase(method: .post, route: "/services/{serviceID}/periods/{period}/paid-corrections",
                       path: "/services/oasis-hs/periods/\(period)/paid-corrections", body: {
                           #"{"cpliID":"cpli-oasis-1","week":"\#(week)","actual":"\#(6 - Double($0) / 10)","comment":"a visit was not made","documentID":"cn-\#($0)","reference":"CN-\#($0)"}"#
