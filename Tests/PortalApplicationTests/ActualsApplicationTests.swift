@@ -189,6 +189,13 @@ struct ActualsApplicationTests {
             #expect(duplicate?.message.contains("would change 1 line edited since") == true, "\(String(describing: duplicate))")
         }
         #expect(try test.head() == edited)
+        // The same rows with one more that does not parse is another file: its problem is listed.
+        let withBadRow = Data((String(decoding: good, as: UTF8.self) + "\r\noasis-hs,cpli-2,C-cpli-2,2026-11-23,10.5,lots,0,0,0,0,x").utf8)
+        let rejected = await #expect(throws: ImportRejected.self) {
+            try await test.portal.importActuals(organisation: test.organisation, period: PeriodNumber(9), fileName: nil, content: withBadRow, test.request(test.superUser))
+        }
+        #expect(rejected?.problems.map { "\($0.row):\($0.column)" } == ["5:actual"])
+        #expect(try test.head() == edited)
     }
 
 

@@ -183,7 +183,7 @@ struct PaymentApplicationTests {
             ContractInvoiceDraft(invoiceID: "inv-claims", contractID: "oasis-block-k", reference: "CLAIMS-P9", invoiceDate: T.date("2026-12-14"), claimIDs: ["claim-1"]),
             provider)
         #expect(try test.events(at: created.positions).map(\.type).sorted() == ["ContractInvoiceCreated", "InvoiceReferenceReserved", "OneOffClaimInvoiced"])
-        #expect(try test.portal.claim("claim-1", for: test.superUser).state.invoiceID == "inv-claims")
+        #expect(try test.portal.claim("claim-1", for: test.superUser).invoiceID == "inv-claims")
         let submitted = try await test.portal.submitInvoice("inv-claims", provider)
         #expect(try test.events(at: submitted.positions).map(\.type) == ["InvoiceSubmitted"], "a contract-level invoice locks no period")
         _ = try await test.portal.approveInvoice("inv-claims", test.request(test.payments))

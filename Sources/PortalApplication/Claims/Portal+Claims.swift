@@ -40,8 +40,13 @@ extension Portal {
         try await claimStep(id, .reject(reason: reason), request)
     }
 
-    /// A claim as it stands with its version, for someone who may read its organisation's claims.
-    public func claim(_ id: ClaimID, for actor: Actor) throws -> StreamSnapshot<OneOffClaim.State> {
+    /// A claim as it stands, for someone who may read its organisation's claims.
+    public func claim(_ id: ClaimID, for actor: Actor) throws -> OneOffClaim.State {
+        try claimRecord(id, for: actor).state
+    }
+
+    /// A claim as it stands with its version (the ETag), for someone who may read its organisation's claims.
+    public func claimRecord(_ id: ClaimID, for actor: Actor) throws -> StreamSnapshot<OneOffClaim.State> {
         try readable(OneOffClaim.self, id.rawValue, .oneOffClaims, for: actor, "claim \(id)",
                      exists: { $0.created != nil }, organisation: { $0.created?.organisationID })
     }

@@ -210,7 +210,9 @@ public enum ActualsImport {
                 problem(error.field.map(ActualsFile.column(ofField:)) ?? "row", error.message, error.rule)
             }
         }
-        let earlier = imports.earlier(content: request.contentSHA256, bytes: request.sha256)
+        // A file with rows that do not parse is not the file applied before, whatever its other rows say: those
+        // rows are left out of its content, so only a file whose every row reads can be identical to one applied.
+        let earlier = request.file.problems.isEmpty ? imports.earlier(content: request.contentSHA256, bytes: request.sha256) : nil
         if let earlier, !problems.isEmpty || decision.linesRecorded > 0 {
             throw DomainError.duplicate(
                 field: "file",

@@ -89,7 +89,7 @@ struct ClaimRoutes {
 
     /// The claim as `actor` may see it (the application authorises the read).
     func claimResponse(_ id: ClaimID, _ actor: Actor, status: HTTPResponse.Status = .ok) throws -> Reply {
-        let snapshot = try api.portal.claim(id, for: actor)
+        let snapshot = try api.portal.claimRecord(id, for: actor)
         guard let view = ClaimView(snapshot) else { throw Problem.notFound("there is no claim \(id)") }
         return try api.json(view, status: status, etag: snapshot.version, location: status == .created ? "/claims/\(id)" : nil)
     }
