@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "PortalApplication", targets: ["PortalApplication"]),
         .library(name: "PortalProjections", targets: ["PortalProjections"]),
         .library(name: "PortalHTTP", targets: ["PortalHTTP"]),
+        .library(name: "PortalWeb", targets: ["PortalWeb"]),
         .library(name: "PortalAudit", targets: ["PortalAudit"]),
         .library(name: "PortalSimulation", targets: ["PortalSimulation"]),
         // For the benchmark peers' package in tools/bench/peers.
@@ -33,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // liblmdb from Debian's liblmdb-dev, found through pkg-config `lmdb`.
@@ -135,6 +137,30 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The web pages: server-rendered HTML (swift-mustache templates and a stylesheet, compiled into the binary)
+        // on the same application, read models, sessions and authorisation as the HTTP API.
+        .target(
+            name: "PortalWeb",
+            dependencies: [
+                "PortalHTTP",
+                "PortalApplication",
+                "PortalProjections",
+                "PortalDomain",
+                "Chronology",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [
+                .embedInCode("Assets/portal.css"),
+                .embedInCode("Templates/layout.mustache"),
+                .embedInCode("Templates/field.mustache"),
+                .embedInCode("Templates/sign-in.mustache"),
+                .embedInCode("Templates/home.mustache"),
+                .embedInCode("Templates/message.mustache"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The `portal` command.
         .executableTarget(
             name: "portal",
@@ -142,6 +168,7 @@ let package = Package(
                 "EventLog",
                 "PortalAudit",
                 "PortalHTTP",
+                "PortalWeb",
                 "PortalProjections",
                 "PortalSimulation",
                 "PortalApplication",

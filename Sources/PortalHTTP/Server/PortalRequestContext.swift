@@ -21,6 +21,9 @@ public struct PortalRequestContext: RequestContext {
     public var maxUploadSize: Int
     /// Hummingbird's request id (`hb.request.id` on the request's log lines), sent back as `X-Request-ID`.
     public var requestID: String?
+    /// The session token of a web page's session cookie (nil for the JSON API, which takes bearer tokens): the
+    /// secret behind the page's CSRF token, and what signing out revokes.
+    public var browserSessionToken: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
@@ -30,6 +33,7 @@ public struct PortalRequestContext: RequestContext {
         accessProblem = nil
         maxUploadSize = PortalRequestContext.defaultMaximumBodySize
         requestID = nil
+        browserSessionToken = nil
     }
 
     /// 1 MiB: more than any JSON command or a period's actuals CSV of a large provider.

@@ -7,7 +7,8 @@ import PortalApplication
 public enum PortalServer {
     /// The router of the API. Middleware order: metrics (outermost, so it sees the final status), the request
     /// id header, request logging (method and path only, never a header or body), problems, sessions.
-    public static func router(_ api: PortalAPI) -> Router<PortalRequestContext> {
+    /// `pages` adds routes of another module on the same router and middleware (the web pages).
+    public static func router(_ api: PortalAPI, pages: (Router<PortalRequestContext>) -> Void = { _ in }) -> Router<PortalRequestContext> {
         let router = Router(context: PortalRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: RequestIDMiddleware())
@@ -24,6 +25,7 @@ public enum PortalServer {
         PaymentRoutes(api: api).register(on: router)
         ClaimRoutes(api: api).register(on: router)
         ConversationRoutes(api: api).register(on: router)
+        pages(router)
         return router
     }
 
@@ -31,10 +33,11 @@ public enum PortalServer {
     /// `onListening` gets `host:port` once the server listens (port 0 picks a free port).
     public static func application(
         _ api: PortalAPI, host: String = "127.0.0.1", port: Int = 8080, logger: Logger = Logger(label: "portal.http"),
+        pages: (Router<PortalRequestContext>) -> Void = { _ in },
         onListening: @escaping @Sendable (String) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: router(api),
+            router: router(api, pages: pages),
             configuration: .init(address: .hostname(host, port: port), serverName: "provider-portal"),
             onServerRunning: { channel in
                 let address = channel.localAddress

@@ -8,6 +8,7 @@ import PortalApplication
 import PortalDomain
 import PortalHTTP
 import PortalProjections
+import PortalWeb
 
 extension Portal {
     /// `portal serve`: the HTTP API over the data folder.
@@ -109,7 +110,8 @@ extension Portal {
             let api = PortalAPI(portal: portal, sessions: sessions, readModels: readModels, settings: settings)
             var logger = Logger(label: "portal.http")
             logger.logLevel = .info
-            let app = PortalServer.application(api, host: bind, port: port, logger: logger) { address in
+            let pages = WebPortal(api: api)
+            let app = PortalServer.application(api, host: bind, port: port, logger: logger, pages: pages.register(on:)) { address in
                 say("portal: listening on http://\(address)")
             }
             try await app.runService()
