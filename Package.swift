@@ -158,6 +158,8 @@ let package = Package(
                 .embedInCode("Templates/sign-in.mustache"),
                 .embedInCode("Templates/home.mustache"),
                 .embedInCode("Templates/message.mustache"),
+                .embedInCode("Templates/select.mustache"),
+                .embedInCode("Templates/worklist.mustache"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -32,6 +32,7 @@ public struct WebPortal: Sendable {
         SignInPages(web: self).register(on: pages)
         AccountPages(web: self).register(on: pages)
         HomePage(web: self).register(on: pages)
+        WorklistPage(web: self).register(on: pages)
         // Any other path under /portal is a page that does not exist: an HTML answer, not the API's problem.
         pages.get("**") { _, _ -> Response in throw HTTPError(.notFound, message: "There is no page at this address. Check it, or start from the home page.") }
     }
@@ -72,6 +73,9 @@ public struct WebPortal: Sendable {
     /// The menu of the actor's role: only what it may use.
     static func navigation(for actor: Actor, current: String?) -> [PageChrome.Link] {
         var links = [PageChrome.Link(href: "/portal", label: "Home")]
+        if Authorisation.allows(actor, .read(.paymentProcessing), organisation: nil), actor.organisation == nil {
+            links.append(PageChrome.Link(href: WorklistPage.path, label: "Invoices to check"))
+        }
         links = links.map { link in
             var link = link
             link.isCurrent = link.href == current

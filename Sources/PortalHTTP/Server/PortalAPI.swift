@@ -46,14 +46,14 @@ public final class PortalAPI: Sendable {
 
     /// Refuses with 404 when `actor` is a provider user and the record is not of their organisation (R-ROLE-2):
     /// a provider never learns that another organisation's record exists. `organisation` nil is council data.
-    func requireVisible(_ actor: Actor, organisation: OrganisationID?, _ what: String) throws {
+    public func requireVisible(_ actor: Actor, organisation: OrganisationID?, _ what: String) throws {
         if case .provider(_, let own, _) = actor, organisation != own {
             throw Problem.notFound("there is no \(what)")
         }
     }
 
     /// A stream's snapshot, or 404 when the stream is empty.
-    func existing<S: EventStream>(_ kind: S.Type, _ id: String, _ what: String) throws -> StreamSnapshot<S.State> {
+    public func existing<S: EventStream>(_ kind: S.Type, _ id: String, _ what: String) throws -> StreamSnapshot<S.State> {
         let snapshot = try portal.snapshot(of: kind, id)
         guard snapshot.version > 0 else { throw Problem.notFound("there is no \(what)") }
         return snapshot

@@ -22,6 +22,7 @@ public enum PortalServer {
         ContractDocumentRoutes(api: api).register(on: router)
         ActualsRoutes(api: api).register(on: router)
         InvoiceRoutes(api: api).register(on: router)
+        WorklistRoutes(api: api).register(on: router)
         PaymentRoutes(api: api).register(on: router)
         ClaimRoutes(api: api).register(on: router)
         ConversationRoutes(api: api).register(on: router)

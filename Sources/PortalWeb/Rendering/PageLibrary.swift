@@ -14,6 +14,8 @@ struct PageLibrary: Sendable {
         "sign-in": PackageResources.sign_in_mustache,
         "home": PackageResources.home_mustache,
         "message": PackageResources.message_mustache,
+        "select": PackageResources.select_mustache,
+        "worklist": PackageResources.worklist_mustache,
     ]
 
     /// Parses every template; a template that does not parse is a programming error found by the first test.
