@@ -145,6 +145,7 @@ let package = Package(
                 "PortalHTTP",
                 "PortalApplication",
                 "PortalProjections",
+                "PortalAudit",
                 "PortalDomain",
                 "Chronology",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -160,6 +161,7 @@ let package = Package(
                 .embedInCode("Templates/message.mustache"),
                 .embedInCode("Templates/select.mustache"),
                 .embedInCode("Templates/worklist.mustache"),
+                .embedInCode("Templates/invoice.mustache"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -33,6 +33,7 @@ public struct WebPortal: Sendable {
         AccountPages(web: self).register(on: pages)
         HomePage(web: self).register(on: pages)
         WorklistPage(web: self).register(on: pages)
+        InvoicePage(web: self).register(on: pages)
         // Any other path under /portal is a page that does not exist: an HTML answer, not the API's problem.
         pages.get("**") { _, _ -> Response in throw HTTPError(.notFound, message: "There is no page at this address. Check it, or start from the home page.") }
     }

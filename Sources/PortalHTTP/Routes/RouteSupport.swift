@@ -7,7 +7,7 @@ import PortalProjections
 
 extension PortalRequestContext {
     /// A path parameter as a portal identifier; 404 when it cannot be one (no record has such an id).
-    func identifier<ID: PortalIdentifier>(_ name: String, as type: ID.Type) throws -> ID {
+    public func identifier<ID: PortalIdentifier>(_ name: String, as type: ID.Type) throws -> ID {
         guard let text = parameters.get(name), ID.problem(with: text) == nil else {
             throw Problem.notFound("there is no \(name) '\(parameters.get(name) ?? "")'")
         }
@@ -15,7 +15,7 @@ extension PortalRequestContext {
     }
 
     /// A period number of the path; 404 for anything but a number from 1.
-    func period(_ name: String = "period") throws -> PeriodNumber {
+    public func period(_ name: String = "period") throws -> PeriodNumber {
         guard let text = parameters.get(name), let value = Int(text), value >= 1 else {
             throw Problem.notFound("there is no period '\(parameters.get(name) ?? "")'; periods are numbered from 1")
         }
@@ -23,7 +23,7 @@ extension PortalRequestContext {
     }
 
     /// A week of the path (its Monday, `YYYY-MM-DD`); 404 for another date or text.
-    func week(_ name: String = "week") throws -> Week {
+    public func week(_ name: String = "week") throws -> Week {
         guard let text = parameters.get(name), let date = BusinessDate(iso8601: text), date.isMonday else {
             throw Problem.notFound("there is no week '\(parameters.get(name) ?? "")'; name a week by its Monday, e.g. 2026-11-16")
         }

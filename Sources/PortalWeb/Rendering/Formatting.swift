@@ -29,6 +29,15 @@ enum Formatting {
         return text
     }
 
+    /// A rate in pounds with the pence always shown and any further places only when used: `£19.25`, `£19.2575`.
+    static func rate(_ rate: Rate) -> String {
+        var text = rate.description
+        if let dot = text.firstIndex(of: ".") {
+            while text.hasSuffix("0"), text.distance(from: dot, to: text.endIndex) > 3 { text.removeLast() }
+        }
+        return "£" + text
+    }
+
     private static let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                                  "November", "December"]
 

@@ -16,6 +16,7 @@ struct PageLibrary: Sendable {
         "message": PackageResources.message_mustache,
         "select": PackageResources.select_mustache,
         "worklist": PackageResources.worklist_mustache,
+        "invoice": PackageResources.invoice_mustache,
     ]
 
     /// Parses every template; a template that does not parse is a programming error found by the first test.
