@@ -162,6 +162,12 @@ let package = Package(
                 .embedInCode("Templates/select.mustache"),
                 .embedInCode("Templates/worklist.mustache"),
                 .embedInCode("Templates/invoice.mustache"),
+                .embedInCode("Templates/bulk-approval.mustache"),
+                .embedInCode("Templates/payment-runs.mustache"),
+                .embedInCode("Templates/payment-run-new.mustache"),
+                .embedInCode("Templates/payment-run-preview.mustache"),
+                .embedInCode("Templates/payment-run.mustache"),
+                .embedInCode("Templates/remittance.mustache"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -34,6 +34,8 @@ public struct WebPortal: Sendable {
         HomePage(web: self).register(on: pages)
         WorklistPage(web: self).register(on: pages)
         InvoicePage(web: self).register(on: pages)
+        BulkApproval(web: self).register(on: pages)
+        PaymentRunPages(web: self).register(on: pages)
         // Any other path under /portal is a page that does not exist: an HTML answer, not the API's problem.
         pages.get("**") { _, _ -> Response in throw HTTPError(.notFound, message: "There is no page at this address. Check it, or start from the home page.") }
     }
@@ -76,6 +78,7 @@ public struct WebPortal: Sendable {
         var links = [PageChrome.Link(href: "/portal", label: "Home")]
         if Authorisation.allows(actor, .read(.paymentProcessing), organisation: nil), actor.organisation == nil {
             links.append(PageChrome.Link(href: WorklistPage.path, label: "Invoices to check"))
+            links.append(PageChrome.Link(href: PaymentRunPages.path, label: "Payment runs"))
         }
         links = links.map { link in
             var link = link

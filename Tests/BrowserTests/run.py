@@ -152,6 +152,114 @@ def unknown_pages_say_so(server, api, new_browser):
     assert browser.heading() == "Page not found", browser.heading()
 
 
+def browser_get(server, browser, path):
+    """GET `path` with the browser's session cookie, as a download would; the status and the bytes."""
+    cookie = browser.cookies()["portal-session"]["value"]
+    request = urllib.request.Request(server.url(path), headers={"Cookie": f"portal-session={cookie}"})
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def matching(browser):
+    """The worklist's count of matching invoices."""
+    import re
+    found = re.search(r"(\d+) invoices? match", browser.text())
+    assert found, browser.text()[:400]
+    return int(found.group(1))
+
+
+def payments_officer_works_the_worklist_and_pays(server, api, new_browser):
+    browser = new_browser("payments")
+    sign_in(browser, "payments@council.example")
+    browser.follow("Invoices to check")
+    total = matching(browser)
+    assert total >= 2 and "OASIS-P7" in browser.text() and "RIVERSIDE-P7" in browser.text(), browser.text()[:400]
+    browser.fill("Search", "oasis")
+    browser.press("Apply filters")
+    assert matching(browser) == 1 and "OASIS-P7" in browser.text() and "RIVERSIDE-P7" not in browser.text(), browser.text()[:600]
+    browser.fill("Search", "")
+    browser.field("Status").send_keys("On hold")
+    browser.press("Apply filters")
+    on_hold = matching(browser)
+    assert 1 <= on_hold < total and "RIVERSIDE-P7" not in browser.text()
+    browser.follow("Clear filters")
+    browser.follow("OASIS-P7")
+    assert browser.heading().startswith("Invoice OASIS-P7"), browser.heading()
+    text = browser.text()
+    for expected in ("On hold", "checking two hospital stays", "Planned", "Variance", "Provider's comments", "Timeline", "Put on hold"):
+        assert expected in text, f"{expected!r} missing from the invoice page"
+    # Lines in the clients' natural order.
+    references = [cell.text.split("\n")[-1] for cell in browser.driver.find_elements("css selector", "#main-content tbody th[scope=row]")]
+    client_refs = [r for r in references if r.startswith("OA")]
+    assert client_refs == sorted(client_refs, key=lambda r: int(r[2:])), client_refs[:12]
+    browser.press("Release from hold")
+    assert browser.banner() == "The invoice is released from hold", browser.banner()
+    browser.follow("Back to invoices to check")
+    before = matching(browser)
+    boxes = browser.driver.find_elements("css selector", "input[name=invoice]")
+    assert len(boxes) >= 2, "OASIS-P7 released and RIVERSIDE-P7 can be ticked"
+    for box in boxes:
+        box.click()
+    browser.press("Approve selected invoices")
+    assert browser.heading() == "What became of each invoice", browser.heading()
+    assert browser.banner() == f"{len(boxes)} invoices approved", browser.banner()
+    browser.follow("Back to invoices to check")
+    assert matching(browser) == before - len(boxes) and "OASIS-P7" not in browser.text()
+    # A payment run: preview first, then the run, then the remittance.
+    browser.follow("Payment runs")
+    browser.follow("Start a payment run")
+    browser.fill("Payment reference", "")
+    browser.press("See what it would pay")
+    assert browser.error_summary() == ["Enter the payment reference"], browser.error_summary()
+    browser.fill("Payment reference", "BACS-DEC-1")
+    browser.press("See what it would pay")
+    assert browser.heading() == "Check the payment run", browser.heading()
+    preview = browser.text()
+    assert "Oasis Care and Support" in preview and "Riverside Home Care" in preview and "OASIS-P7" in preview, preview[:800]
+    browser.press("Make the payment run")
+    assert browser.banner() == "The payment run is made", browser.banner()
+    run_path = browser.path
+    browser.follow("Oasis Care and Support")
+    assert browser.heading() == "Remittance advice for Oasis Care and Support"
+    run_id = run_path.rsplit("/", 1)[1]
+    status, page_csv = browser_get(server, browser, f"/portal/payments/runs/{run_id}/remittances/oasis/csv")
+    assert status == 200, status
+    token = api.login("payments@council.example")
+    request = urllib.request.Request(server.url(f"/payment-runs/{run_id}/remittances/oasis/csv"), headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request) as response:
+        api_csv = response.read()
+    assert page_csv == api_csv and b"OASIS-P7" in page_csv, "the page's CSV is the API's bytes"
+    browser.screenshot("payment-run-remittance")
+
+
+def a_changed_invoice_is_not_overwritten(server, api, new_browser):
+    officer = new_browser("payments")
+    sign_in(officer, "payments@council.example")
+    # Riverside's returned period (the demo's third) is corrected and resubmitted by the provider over the API.
+    provider = api.login("super-user-actuals@riverside.example")
+    status, invoices, _ = api.call("GET", "/invoices?status=returned", token=provider)
+    assert status == 200 and invoices, (status, invoices)
+    invoice = invoices[0]
+    status, body, headers = api.call("POST", f"/invoices/{invoice['invoiceID']}/correct", {}, token=provider, headers={"If-Match": "*"})
+    assert status == 200, (status, body)
+    status, body, headers = api.call("POST", f"/invoices/{invoice['invoiceID']}/submit", token=provider, headers={"If-Match": "*"})
+    assert status == 200, (status, body)
+    officer.open(f"/portal/invoices/{invoice['invoiceID']}")
+    # Meanwhile a colleague holds it.
+    colleague = api.login("payments@council.example")
+    status, body, _ = api.call("POST", f"/invoices/{invoice['invoiceID']}/hold", {"reason": "colleague checking"}, token=colleague,
+                               headers={"If-Match": "*"})
+    assert status == 200, (status, body)
+    officer.press("Approve")
+    assert officer.banner() == "This invoice changed since you opened it, so nothing was done", officer.banner()
+    assert "Put on hold" in officer.text() and "On hold" in officer.text()
+    officer.follow("Reload the invoice")
+    assert "Release from hold" in officer.text()
+
+
 TESTS = [
     ("signs in and out", signs_in_and_out),
     ("wrong and missing secrets are named", wrong_and_missing_secrets_are_named),
@@ -159,6 +267,8 @@ TESTS = [
     ("keyboard only sign-in", keyboard_only_sign_in),
     ("forged posts are refused", forged_posts_are_refused),
     ("unknown pages say so", unknown_pages_say_so),
+    ("a changed invoice is not overwritten", a_changed_invoice_is_not_overwritten),
+    ("the payments officer works the worklist and pays", payments_officer_works_the_worklist_and_pays),
 ]
 
 

@@ -17,6 +17,12 @@ struct PageLibrary: Sendable {
         "select": PackageResources.select_mustache,
         "worklist": PackageResources.worklist_mustache,
         "invoice": PackageResources.invoice_mustache,
+        "bulk-approval": PackageResources.bulk_approval_mustache,
+        "payment-runs": PackageResources.payment_runs_mustache,
+        "payment-run-new": PackageResources.payment_run_new_mustache,
+        "payment-run-preview": PackageResources.payment_run_preview_mustache,
+        "payment-run": PackageResources.payment_run_mustache,
+        "remittance": PackageResources.remittance_mustache,
     ]
 
     /// Parses every template; a template that does not parse is a programming error found by the first test.

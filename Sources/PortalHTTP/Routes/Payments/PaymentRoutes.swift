@@ -49,7 +49,7 @@ struct PaymentRoutes {
                         try list.enumerated().map { index, text in try InvoiceID.parse(text, field: "invoiceIDs[\(index)]") }
                     })
             }
-            _ = try await api.portal.runPayment(run, write.command())
+            _ = try await api.portal.runPayment(run, candidates: try await api.paymentCandidates(), write.command())
             return try runResponse(run.paymentRunID, write.actor, status: .created)
         }
     }
