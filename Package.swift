@@ -168,6 +168,11 @@ let package = Package(
                 .embedInCode("Templates/payment-run-preview.mustache"),
                 .embedInCode("Templates/payment-run.mustache"),
                 .embedInCode("Templates/remittance.mustache"),
+                .embedInCode("Templates/conversations.mustache"),
+                .embedInCode("Templates/conversation.mustache"),
+                .embedInCode("Templates/audit.mustache"),
+                .embedInCode("Templates/audit-story.mustache"),
+                .embedInCode("Templates/audit-who.mustache"),
             ],
             swiftSettings: swiftSettings
         ),

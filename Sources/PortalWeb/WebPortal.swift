@@ -36,6 +36,8 @@ public struct WebPortal: Sendable {
         InvoicePage(web: self).register(on: pages)
         BulkApproval(web: self).register(on: pages)
         PaymentRunPages(web: self).register(on: pages)
+        ConversationPages(web: self).register(on: pages)
+        AuditPages(web: self).register(on: pages)
         // Any other path under /portal is a page that does not exist: an HTML answer, not the API's problem.
         pages.get("**") { _, _ -> Response in throw HTTPError(.notFound, message: "There is no page at this address. Check it, or start from the home page.") }
     }
@@ -79,6 +81,12 @@ public struct WebPortal: Sendable {
         if Authorisation.allows(actor, .read(.paymentProcessing), organisation: nil), actor.organisation == nil {
             links.append(PageChrome.Link(href: WorklistPage.path, label: "Invoices to check"))
             links.append(PageChrome.Link(href: PaymentRunPages.path, label: "Payment runs"))
+        }
+        if actor.organisation == nil {
+            links.append(PageChrome.Link(href: AuditPages.path, label: "Audit"))
+        }
+        if Authorisation.allows(actor, .read(.actions), organisation: actor.organisation), actor.userID != nil {
+            links.append(PageChrome.Link(href: ConversationPages.path, label: "Conversations"))
         }
         links = links.map { link in
             var link = link

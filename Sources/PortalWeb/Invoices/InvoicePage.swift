@@ -27,6 +27,14 @@ struct InvoicePage: Sendable {
     struct SummaryRow: Sendable {
         var key: String
         var value: String
+        /// A page the value links to.
+        var href: String?
+
+        init(key: String, value: String, href: String? = nil) {
+            self.key = key
+            self.value = value
+            self.href = href
+        }
     }
 
     struct Line: Sendable {
@@ -106,6 +114,8 @@ struct InvoicePage: Sendable {
         var timeline: [TimelineEvent]
         var conversations: [Conversation]
         var hasConversations: Bool
+        /// Council staff who write actions may start a conversation with the provider about the invoice.
+        var canAsk: Bool
         var actions: Actions
     }
 
@@ -206,7 +216,7 @@ struct InvoicePage: Sendable {
 
         let conversations = story.conversations.map { entry -> Conversation in
             let messages = zip(entry.conversation.messages, entry.posted).map { message, posted in
-                Message(author: people.name(of: posted.who) + " (" + Self.actingAs(posted.actingAs) + ")", when: Formatting.time(posted.at, in: zone),
+                Message(author: people.author(posted.who, actingAs: posted.actingAs), when: Formatting.time(posted.at, in: zone),
                         body: message.body)
             }
             return Conversation(subject: entry.conversation.started?.subject ?? "", team: entry.conversation.team?.displayName ?? "",
@@ -236,7 +246,8 @@ struct InvoicePage: Sendable {
             summary: summary, lines: lines, hasLines: !lines.isEmpty, plannedTotal: Formatting.money(plannedTotal),
             paidTotal: Formatting.money(paidTotal), total: Formatting.money(invoice.total), hasException: lines.contains(where: \.exception),
             changes: changes, hasChanges: !changes.isEmpty, wasSubmitted: story.firstSubmitted != nil,
-            timeline: timeline, conversations: conversations, hasConversations: !conversations.isEmpty, actions: actions)
+            timeline: timeline, conversations: conversations, hasConversations: !conversations.isEmpty,
+            canAsk: isCouncil && Authorisation.allows(actor, .edit(.actions), organisation: invoice.organisationID), actions: actions)
     }
 
     static func status(_ status: InvoiceStatus) -> (label: String, tag: String) {

@@ -23,6 +23,11 @@ struct PageLibrary: Sendable {
         "payment-run-preview": PackageResources.payment_run_preview_mustache,
         "payment-run": PackageResources.payment_run_mustache,
         "remittance": PackageResources.remittance_mustache,
+        "conversations": PackageResources.conversations_mustache,
+        "conversation": PackageResources.conversation_mustache,
+        "audit": PackageResources.audit_mustache,
+        "audit-story": PackageResources.audit_story_mustache,
+        "audit-who": PackageResources.audit_who_mustache,
     ]
 
     /// Parses every template; a template that does not parse is a programming error found by the first test.

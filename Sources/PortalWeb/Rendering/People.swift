@@ -24,6 +24,15 @@ final class People {
         names[who] = name
         return name
     }
+
+    /// Who wrote or did something, as the reader may know them: the person and the role or team they acted as
+    /// ("Payments Team Officer (Payments Team)"); a council team alone to a provider, who does not see council
+    /// staff's accounts ("Payments Team").
+    func author(_ who: String, actingAs: String) -> String {
+        let role = InvoicePage.actingAs(actingAs)
+        let person = name(of: who)
+        return person == who && actingAs.hasPrefix("team:") ? role : "\(person) (\(role))"
+    }
 }
 
 extension WebPortal {
