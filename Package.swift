@@ -124,6 +124,7 @@ let package = Package(
             dependencies: [
                 "PortalApplication",
                 "PortalProjections",
+                "PortalAudit",
                 "PortalDomain",
                 "EventLog",
                 "LMDB",
@@ -135,6 +136,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // The OpenAPI description is served at /openapi.yaml from the binary (a link to Schemas/openapi.yaml).
+            resources: [.embedInCode("Contract/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         // The web pages: server-rendered HTML (swift-mustache templates and a stylesheet, compiled into the binary)

@@ -158,7 +158,7 @@ struct ConversationPages: Sendable {
                                                           errors: [PageChrome.ErrorLine(message: message, fieldID: subject.isEmpty ? "subject" : "message")],
                                                           status: .unprocessableContent)
         }
-        let conversation = ConversationID("cnv-" + UUID().uuidString.lowercased().prefix(12))
+        let conversation = ConversationID.made()
         let start = ConversationStart(conversationID: conversation, organisationID: organisation, type: .paymentQuery, relatedTo: .invoice,
                                       entityID: id.rawValue, team: team, subject: subject, body: body, attachments: [])
         do {

@@ -131,7 +131,7 @@ struct PaymentRunPages: Sendable {
     func preview(_ request: Request, _ context: PortalRequestContext) async throws -> Response {
         let actor = try context.requireActor()
         let form = try await FormPost.read(request)
-        let id = PaymentRunID("run-" + UUID().uuidString.lowercased().prefix(8))
+        let id = PaymentRunID.made()
         let (run, errors) = runRequest(form, id: id)
         guard let run else {
             return try Page(template: "payment-run-new", model: newRunPage(context, date: form.text("paymentDate"), reference: form.text("reference"), errors: errors),
