@@ -25,7 +25,7 @@ def signs_in_and_out(server, api, new_browser):
     sign_in(browser, "payments@council.example")
     assert browser.path == "/portal", browser.path
     assert browser.heading() == "Home"
-    assert "Payments Team" in browser.text()
+    assert "Payments Team" in browser.text() and "Invoices to check" in browser.text(), "the home page says what waits for the Payments Team"
     session = browser.cookies()["portal-session"]
     assert session["httpOnly"] and session["sameSite"] == "Strict", session
     browser.press("Sign out")

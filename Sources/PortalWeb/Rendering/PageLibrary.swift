@@ -58,7 +58,7 @@ struct Page: ResponseGenerator {
     var model: Any
     var status: HTTPResponse.Status = .ok
 
-    func response(from request: Request, context: some RequestContext) -> Response {
+    func response(from request: Request, context: some RequestContext) throws -> Response {
         let html = PageLibrary.shared.render(template, model)
         return Response(
             status: status,

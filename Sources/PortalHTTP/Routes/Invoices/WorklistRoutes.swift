@@ -32,6 +32,11 @@ public struct WorklistQuery: Sendable {
     public var after: String?
     public var limit = 50
 
+    /// The whole worklist, a page of `limit`.
+    public init(limit: Int = 50) {
+        self.limit = min(max(limit, 1), PaymentsWorklist.maximumPageSize)
+    }
+
     public init(_ request: Request) throws {
         let parameters = try QueryParameters(request, allowing: Self.parameters)
         if let statuses = parameters["status"] {
