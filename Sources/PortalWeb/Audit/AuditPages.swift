@@ -234,8 +234,8 @@ struct AuditPages: Sendable {
         guard errors.isEmpty, let userID else {
             return try Page(template: "audit", model: startModel(context, errors: errors), status: .unprocessableContent).response(from: request, context: context)
         }
-        let start = try from.flatMap { Self.instant($0.iso8601 + " 00:00", zone: zone) }
-        let end = try to.flatMap { Self.instant($0.adding(days: 1).iso8601 + " 00:00", zone: zone) }
+        let start = from.flatMap { Self.instant($0.iso8601 + " 00:00", zone: zone) }
+        let end = to.flatMap { Self.instant($0.adding(days: 1).iso8601 + " 00:00", zone: zone) }
         let events = try LogQueries(log: web.api.portal.log).changes(by: userID, from: start, to: end)
         let models = try await web.api.readModelsAtHead()
         let name = web.people(models, actor).name(of: userID)

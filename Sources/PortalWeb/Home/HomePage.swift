@@ -38,7 +38,7 @@ struct HomePage: Sendable {
         let scope = ReadScope(actor)
         var cards: [Model.Card] = []
         if Authorisation.allows(actor, .edit(.paymentProcessing), organisation: nil) {
-            let page = try web.api.worklistPage(try WorklistQuery(limit: PaymentsWorklist.maximumPageSize), models: models, actor: actor)
+            let page = try web.api.worklistPage(WorklistQuery(limit: PaymentsWorklist.maximumPageSize), models: models, actor: actor)
             let late = page.items.filter(\.isLate).count
             cards.append(.init(title: "Invoices to check", count: String(page.matching),
                                text: late == 0 ? "Submitted or on hold; none has waited 30 days." : "Submitted or on hold; \(late) waiting 30 days or more.",
