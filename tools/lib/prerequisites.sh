@@ -79,3 +79,20 @@ ensure_bench_prerequisites() {
     ensure_debian_packages postgresql libpq-dev libsqlite3-dev
     ensure_python_jsonschema
 }
+
+# The browser tests (Tests/BrowserTests): Debian's chromium and chromium-driver; from PyPI, Selenium and
+# axe-core (axe-selenium-python ships axe-core 3.x; axe-playwright-python ships a 4.x that knows WCAG 2.2's
+# rules, installed without its Playwright dependency: only its axe.min.js is used, injected through Selenium).
+ensure_browser_prerequisites() {
+    ensure_debian_packages chromium chromium-driver
+    local python="${PORTAL_PYTHON:-python3}"
+    if ! "$python" -c 'import selenium, axe_selenium_python' 2>/dev/null; then
+        say "installing Python's selenium and axe-selenium-python with pip"
+        "$python" -m pip install -q 'selenium>=4.20' axe-selenium-python >/tmp/portal-pip.log 2>&1 \
+            || { tail -20 /tmp/portal-pip.log >&2; fail "could not install selenium and axe-selenium-python (log: /tmp/portal-pip.log)"; }
+    fi
+    if ! "$python" -c 'import axe_playwright_python' 2>/dev/null; then
+        "$python" -m pip install -q --no-deps axe-playwright-python >>/tmp/portal-pip.log 2>&1 \
+            || say "axe-playwright-python (axe-core 4.x) could not be installed; the browser tests use axe-selenium-python's axe-core"
+    fi
+}
