@@ -124,7 +124,8 @@ EVENTS = {
     "ContactRoleRemovalRequested": ({"userID": ID, **REQUEST}, {}),
     "ContactRoleRemovalAccepted": ({"userID": ID, **REQUEST, "at": TIMESTAMP}, {}),
     "ContactRoleRemovalRejected": ({"userID": ID, **REJECTION}, {}),
-    "CouncilUserRegistered": ({"userID": ID, "person": ref("Person"), "team": TEAM}, {}),
+    # reason: why an operator registered the account from the shell (portal init, portal staff add).
+    "CouncilUserRegistered": ({"userID": ID, "person": ref("Person"), "team": TEAM}, {"reason": TEXT}),
     "AuditorRegistered": ({"userID": ID, "person": ref("Person")}, {}),
     "FirstPasswordIssued": ({"userID": ID, "at": TIMESTAMP}, {}),
     "LoginSucceeded": ({"userID": ID, "at": TIMESTAMP}, {}),
@@ -223,7 +224,8 @@ EVENTS = {
                              "scheduledPayments": {"type": "array", "items": ref("ScheduledPaymentKey")},
                              "creditNoteIDs": IDS, "total": MONEY}, {}),
     # deployment-settings
-    "DeploymentConfigured": ({"policy": enum("norfolk", "lancashire"), "periodAnchor": DATE}, {}),
+    # reason: why an operator recorded the settings (portal init); absent when a first serve recorded them.
+    "DeploymentConfigured": ({"policy": enum("norfolk", "lancashire"), "periodAnchor": DATE}, {"reason": TEXT}),
 }
 
 VERSIONS = {}  # every type is at schema version 1

@@ -10,6 +10,15 @@ public struct BusinessDate: Sendable, Hashable, Comparable, Strideable, Codable,
         self.daysSince1970 = daysSince1970
     }
 
+    /// The first date of the business range: 0001-01-01 (a Monday in the proleptic Gregorian calendar).
+    public static let earliest = BusinessDate(year: 1, month: 1, day: 1)!
+    /// The last date of the business range: 9999-12-31. Every date the portal accepts, stores or derives lies
+    /// in `earliest...latest`, so its `YYYY-MM-DD` form has four year digits and day arithmetic cannot overflow.
+    public static let latest = BusinessDate(year: 9999, month: 12, day: 31)!
+
+    /// Whether the date lies in the business range `earliest...latest`.
+    public var isInBusinessRange: Bool { (Self.earliest...Self.latest).contains(self) }
+
     /// The date, or nil when the day does not exist in that month.
     public init?(year: Int, month: Int, day: Int) {
         guard (1...12).contains(month), day >= 1, day <= Timestamp.daysIn(month: Int64(month), year: Int64(year)),

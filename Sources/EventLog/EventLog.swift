@@ -46,7 +46,7 @@ public final class EventLog: Sendable {
         self.options = options
         let fileManager = FileManager.default
         if !options.readOnly {
-            try fileManager.createDirectory(at: directory, withIntermediateDirectories: true)
+            try PrivateFiles.prepareFolder(directory.path)
         } else if !fileManager.fileExists(atPath: directory.appendingPathComponent("data.mdb").path) {
             throw EventLogError.notALog("there is no event log in \(directory.path) (no data.mdb)")
         }

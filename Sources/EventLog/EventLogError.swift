@@ -18,6 +18,7 @@ public struct EventLogError: Error, Equatable, CustomStringConvertible {
         case eventIDReused
         case invalidEvent
         case storage
+        case outOfSpace
         case readOnly
         case closed
         case notALog
@@ -46,6 +47,9 @@ public struct EventLogError: Error, Equatable, CustomStringConvertible {
     /// liblmdb or the disk failed; nothing of the failed append was written.
     public static func storage(_ message: String) -> Self { .init(.storage, message) }
 
+    /// The disk has no room for the append; nothing of it was written, and appends work again once space is freed.
+    public static func outOfSpace(_ message: String) -> Self { .init(.outOfSpace, message) }
+
     /// The log was opened read-only.
     public static var readOnly: Self { .init(.readOnly, "the log is open read-only; appends are refused") }
 
@@ -60,7 +64,9 @@ public struct EventLogError: Error, Equatable, CustomStringConvertible {
 
     public var isEventIDReused: Bool { kind == .eventIDReused }
     public var isInvalidEvent: Bool { kind == .invalidEvent }
-    public var isStorage: Bool { kind == .storage }
+    /// A storage failure, out of space included.
+    public var isStorage: Bool { kind == .storage || kind == .outOfSpace }
+    public var isOutOfSpace: Bool { kind == .outOfSpace }
     public var isReadOnly: Bool { kind == .readOnly }
     public var isClosed: Bool { kind == .closed }
     public var isNotALog: Bool { kind == .notALog }

@@ -17,6 +17,9 @@ public struct LMDBStatus: Error, CustomStringConvertible {
     }
 
     public var isMapFull: Bool { code == MDB_MAP_FULL }
+    /// The disk (or the file system's quota) has no room for the pages to write; nothing of the transaction was
+    /// written, and writes work again once space is freed.
+    public var isOutOfSpace: Bool { code == ENOSPC || code == EDQUOT }
     public var isNotFound: Bool { code == MDB_NOTFOUND }
 }
 
@@ -63,8 +66,11 @@ public final class LMDBEnvironment: @unchecked Sendable {
         }
     }
 
-    /// Opens (and unless read-only creates) the environment in the folder `path` with these named databases.
+    /// Opens (and unless read-only creates) the environment in the folder `path` with these named databases:
+    /// the folder 0700, `data.mdb` and `lock.mdb` 0600.
     public init(path: String, databases names: [String], options: Options) throws {
+        // Folder 0700 and files 0600 from creation; an existing folder with wider modes is tightened.
+        if !options.readOnly { try PrivateFiles.prepareFolder(path) }
         self.registration = try OpenEnvironmentRegistration(path: path)
         var env: OpaquePointer?
         try lmdbCheck(mdb_env_create(&env), "mdb_env_create")
@@ -76,8 +82,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
             try lmdbCheck(mdb_env_set_maxreaders(pointer, options.maximumReaders), "mdb_env_set_maxreaders")
             try lmdbCheck(mdb_env_set_mapsize(pointer, options.initialMapSize), "mdb_env_set_mapsize")
             var flags = UInt32(MDB_NOTLS)
-            if options.readOnly { flags |= UInt32(MDB_RDONLY) }
-            try lmdbCheck(mdb_env_open(pointer, path, flags, 0o644), "mdb_env_open \(path)")
+            if options.readOnly { flags |= UInt32(MDB_RDONLY) } else { try Self.allocateLockFile(in: path, maximumReaders: options.maximumReaders) }
+            try lmdbCheck(mdb_env_open(pointer, path, flags, PrivateFiles.fileMode), "mdb_env_open \(path)")
             var dead: Int32 = 0
             try lmdbCheck(mdb_reader_check(pointer, &dead), "mdb_reader_check")
             self.staleReadersCleared = Int(dead)
@@ -92,6 +98,31 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     deinit {
         close()
+    }
+
+    /// Whether the file system of `path` has less than 4 MiB left for this process (or cannot say).
+    static func hasNoRoom(_ path: String) -> Bool {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return false }
+        return UInt64(info.f_bavail) * UInt64(info.f_frsize) < 4 << 20
+    }
+
+    /// Makes sure `lock.mdb` has its disk blocks before LMDB maps it. LMDB sizes the lock file with `ftruncate`
+    /// (a sparse file) and then writes its reader table through a shared memory map: on a full disk or tmpfs
+    /// that first write into an unbacked page kills the process with SIGBUS instead of returning an error.
+    /// `posix_fallocate` of at least the size LMDB wants (a 64-byte slot per reader plus its header) turns that
+    /// into an ENOSPC here, before anything is mapped. The data file needs no such step: without
+    /// `MDB_WRITEMAP` LMDB writes its pages with `pwrite`, which reports ENOSPC.
+    private static func allocateLockFile(in folder: String, maximumReaders: UInt32) throws {
+        let path = folder + "/lock.mdb"
+        let size = off_t(maximumReaders) * 64 + 4096
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, PrivateFiles.fileMode)
+        guard descriptor >= 0 else { throw LMDBStatus(code: errno, operation: "open \(path)") }
+        defer { _ = Foundation.close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw LMDBStatus(code: errno, operation: "fstat \(path)") }
+        let code = posix_fallocate(descriptor, 0, max(size, info.st_size))
+        if code != 0 { throw LMDBStatus(code: code, operation: "posix_fallocate \(path) (\(size) bytes)") }
     }
 
     /// Closes the environment once every transaction in progress has ended. Later transactions fail.
@@ -203,7 +234,13 @@ public final class LMDBEnvironment: @unchecked Sendable {
                 mdb_txn_abort(txn)
                 throw error
             }
-            try lmdbCheck(mdb_txn_commit(txn), "mdb_txn_commit")
+            let committed = mdb_txn_commit(txn)
+            // LMDB answers a short write (what a full disk gives when part of the pages fit) with EIO; on a disk
+            // with no room left that is a full disk, and is said so.
+            if committed == EIO, Self.hasNoRoom(path) {
+                throw LMDBStatus(code: ENOSPC, operation: "mdb_txn_commit (a short write: the disk is full)")
+            }
+            try lmdbCheck(committed, "mdb_txn_commit")
             return value
         }
     }

@@ -1,6 +1,7 @@
 import Chronology
 import EventLog
 import Foundation
+import LMDB
 import PortalDomain
 import Synchronization
 
@@ -13,10 +14,13 @@ public final class Portal: Sendable {
         public var policy: PolicyProfile
         public var calendar: PeriodCalendar
         public var time: DeploymentTime
-        /// Attempts of one command before `PortalError.tooManyConflicts`.
+        /// Appends of one command that may conflict before `PortalError.tooManyConflicts`. The first is optimistic;
+        /// the others run holding the conflicting streams' turns (``StreamLocks``), so within this process only
+        /// a writer that did not queue (another process on the same log, or an optimistic attempt that read the
+        /// stream just before it was taken) can make them conflict again.
         public var maximumAttempts: Int
 
-        public init(policy: PolicyProfile, calendar: PeriodCalendar, time: DeploymentTime = DeploymentTime(), maximumAttempts: Int = 5) {
+        public init(policy: PolicyProfile, calendar: PeriodCalendar, time: DeploymentTime = DeploymentTime(), maximumAttempts: Int = 8) {
             self.policy = policy
             self.calendar = calendar
             self.time = time
@@ -36,6 +40,8 @@ public final class Portal: Sendable {
     let injectedBeforeAppend = Mutex<(@Sendable (CommandRequest, Int) async -> Void)?>(nil)
     /// Long streams' states as last folded, so that loading one again reads only its new events.
     let folds = StreamStates()
+    /// Turns on streams for commands that conflicted on them (see ``perform(_:allowingPasswordChange:_:)``).
+    let streamLocks = StreamLocks()
 
     public init(log: EventLog, credentials: CredentialStore, configuration: Configuration, attachments: AttachmentStore? = nil) {
         self.log = log
@@ -47,8 +53,13 @@ public final class Portal: Sendable {
     /// Opens the portal's data folder: the event log in `<data>/log`, the credential store in
     /// `<data>/credentials` and conversation attachments in `<data>/attachments`, with the log's recorded-at
     /// times from the deployment's clock. Secrets a crash left staged in the credential store are settled
-    /// against the log first.
-    public static func open(dataDirectory: URL, configuration: Configuration, bcryptCost: UInt8 = 12) throws -> Portal {
+    /// against the log first, unless `settlesStagedSecrets` is false: a shell command beside a running server
+    /// (`portal staff add`) must leave the server's secrets staged for commands still in flight alone.
+    public static func open(
+        dataDirectory: URL, configuration: Configuration, bcryptCost: UInt8 = 12, settlesStagedSecrets: Bool = true
+    ) throws -> Portal {
+        // The data folder is its owner's alone (0700, files 0600): made so, or tightened with a warning.
+        try PrivateFiles.prepareFolder(dataDirectory.path)
         var options = EventLog.Options()
         options.clock = configuration.time.clock
         let log = try EventLog(directory: dataDirectory.appendingPathComponent("log"), options: options)
@@ -57,7 +68,7 @@ public final class Portal: Sendable {
         // A secret staged by a command that a crash interrupted takes effect if the command's events are in the
         // log, and is dropped if they are not (see `CredentialStore`).
         do {
-            try credentials.resolveStaged { try log.event(withID: $0.eventID) != nil }
+            if settlesStagedSecrets { try credentials.resolveStaged { try log.event(withID: $0.eventID) != nil } }
         } catch {
             credentials.close()
             log.close()
@@ -83,6 +94,13 @@ public final class Portal: Sendable {
     /// Runs a command: `body` loads what it needs from the attempt, authorises, decides and adds events; the
     /// attempt is appended atomically. A conflicting append makes `body` run again on fresh state.
     ///
+    /// Contention: the first attempt is optimistic and holds nothing. After a conflict the command takes the
+    /// turns (``StreamLocks``) of every stream that has conflicted, and decides and appends again while holding
+    /// them, so commands on one busy stream (16 editors of one service period's actuals) take turns instead of
+    /// making each other fail; an optimistic attempt that read a stream another command holds queues for it
+    /// before appending. A conflict while holding the turns (a writer in another process) is retried after a
+    /// short random pause that doubles each time (full jitter, 1 ms to 64 ms).
+    ///
     /// The actor's own account is checked first (active, not locked or suspended, password changed when it
     /// must be) and read as a condition, so a role removed concurrently stops the command (R-CON-2).
     public func perform<Value: Sendable>(
@@ -90,24 +108,60 @@ public final class Portal: Sendable {
         _ body: (CommandAttempt, CommandContext) throws -> Value
     ) async throws -> CommandOutcome<Value> {
         if let retry: CommandOutcome<Value> = try alreadyApplied(request) { return retry }
+        var turns = Set<String>()
+        defer { streamLocks.release(turns) }
         var lastConflict = ""
-        for number in 0..<configuration.maximumAttempts {
+        var conflicts = 0
+        var number = 0
+        while true {
+            number += 1
             let context = context(for: request.actor)
-            let attempt = CommandAttempt(log: log, folds: folds, expectedVersions: request.expectedVersions)
-            try checkActorAccount(request.actor, attempt, context, allowingPasswordChange: allowingPasswordChange)
-            let value = try body(attempt, context)
+            let held = turns
+            let attempt = CommandAttempt(log: log, folds: folds, expectedVersions: request.expectedVersions) { [streamLocks] streamID in
+                !held.contains(streamID) && streamLocks.isHeld(streamID)
+            }
+            let value: Value
+            do {
+                try checkActorAccount(request.actor, attempt, context, allowingPasswordChange: allowingPasswordChange)
+                value = try body(attempt, context)
+            } catch let busy as StreamBusy {
+                // A stream another command holds: queue for it and decide then, rather than race the holder.
+                turns = await takeTurns(turns, adding: [busy.streamID])
+                continue
+            }
             guard attempt.hasEvents else { return CommandOutcome(value: value, positions: [], wasAlreadyApplied: false) }
-            if let injected = injectedBeforeAppend.withLock({ $0 }) { await injected(request, number + 1) }
+            if let injected = injectedBeforeAppend.withLock({ $0 }) { await injected(request, number) }
             do {
                 let appends = try attempt.streamAppends(for: request)
                 let result = try await AppendTiming.observe(request.appendObserver) { try await log.append(appends) }
                 return CommandOutcome(value: value, positions: result.positions, wasAlreadyApplied: result.wasAlreadyStored)
             } catch let conflict as WrongExpectedVersion {
                 lastConflict = conflict.streamID
-                continue
+                conflicts += 1
+                guard conflicts < configuration.maximumAttempts else { break }
+                if turns.contains(conflict.streamID) {
+                    try await Self.pauseAfterConflict(conflicts)
+                } else {
+                    turns = await takeTurns(turns, adding: [conflict.streamID])
+                }
             }
         }
         throw PortalError.tooManyConflicts(configuration.maximumAttempts, lastStream: lastConflict)
+    }
+
+    /// Gives up `held` and takes the turns of `held` and `more` together, in sorted order (so that no two
+    /// commands each hold what the other waits for).
+    private func takeTurns(_ held: Set<String>, adding more: Set<String>) async -> Set<String> {
+        streamLocks.release(held)
+        let all = held.union(more)
+        await streamLocks.acquire(all)
+        return all
+    }
+
+    /// A random pause of up to 2^(n-1) ms, at most 64 ms, after the n-th conflict (full jitter).
+    static func pauseAfterConflict(_ conflicts: Int) async throws {
+        let ceiling = 1 << min(max(conflicts - 1, 0), 6)
+        try await Task.sleep(for: .microseconds(Int.random(in: 0...(ceiling * 1_000))))
     }
 
     /// The outcome of `request` when it retries one already applied (its first derived event id is stored), else

@@ -8,9 +8,9 @@ struct Portal: AsyncParsableCommand {
         abstract: "The council Provider Portal backend: an event-sourced log of care orders, actuals, invoices and payments.",
         discussion: """
             Every change is an immutable event in an append-only log stored in LMDB under the data folder
-            (--data, default ./portal-data, or $PORTAL_DATA).
+            (--data, default ./portal-data, or $PORTAL_DATA). A new deployment starts with portal init.
             """,
         version: "0.1.0",
-        subcommands: [Serve.self, Log.self, Audit.self, Projections.self, Simulate.self, Bench.self]
+        subcommands: [Serve.self, Init.self, Staff.self, Config.self, Log.self, Audit.self, Projections.self, Simulate.self, Bench.self]
     )
 }

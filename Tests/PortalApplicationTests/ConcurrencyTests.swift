@@ -152,4 +152,40 @@ struct ConcurrencyTests {
         #expect(lines.map(\.actual) == (1...4).map { T.q("\($0)") })
         #expect(try test.log.readStream(test.period9.streamID).count == 4)
     }
+
+    @Test("R-ACT: 16 editors of different CPLIs of one service period, 5 rounds at once: every edit lands, none fails for contention alone")
+    func sixteenEditorsOfOnePeriod() async throws {
+        let test = try await T.make()
+        let cplis = (1...16).map { CPLIID("busy-\($0)") }
+        for cpli in cplis { try await test.cpli(cpli) }
+        let weeks = try ["2026-11-16", "2026-11-23", "2026-11-30", "2026-12-07"].map { try Week.parse($0) }
+        let rounds = 5
+        let failures = try await withThrowingTaskGroup(of: Int.self) { group in
+            for (index, cpli) in cplis.enumerated() {
+                group.addTask {
+                    var failed = 0
+                    for round in 0..<rounds {
+                        let entry = ActualEntry(cpliID: cpli, week: weeks[round % weeks.count], actual: T.q("\(index + round + 1)"), comment: "round \(round)")
+                        do {
+                            _ = try await test.portal.recordActual(test.period9, entry, test.request(test.superUser))
+                        } catch let error as PortalError where error.isTooManyConflicts {
+                            failed += 1
+                        }
+                    }
+                    return failed
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(failures == 0, "edits failed for contention alone")
+        let recorded = try test.log.readStream(test.period9.streamID).filter { $0.type == "ActualRecorded" }
+        #expect(recorded.count == cplis.count * rounds)
+        // Each CPLI's last edit of each week is what the stream holds.
+        let lines = try test.portal.actualLines(test.period9, for: test.superUser)
+        for (index, cpli) in cplis.enumerated() {
+            let line = try #require(lines.first { $0.cpliID == cpli && $0.week == weeks[0] })
+            #expect(line.actual == T.q("\(index + 4 + 1)"), "\(cpli): the round-4 edit of the first week")
+        }
+        #expect(test.portal.streamLocks.isHeld(test.period9.streamID) == false, "every turn was given back")
+    }
 }

@@ -228,6 +228,7 @@ struct AuditRemittanceCommandTests {
     @Test("against a live server's data folder: the demo's remittance regenerated from the log is the bytes the API serves from its read model")
     func liveServer() async throws {
         let server = try RunningServer()
+        try await server.waitUntilReady()
         let data = server.folder.url.appendingPathComponent("data")
         let auditor = try await server.logIn("auditor@council.example")
         let served = try await server.send("GET", "/payment-runs/demo-run-1/remittances/oasis/csv", token: auditor)

@@ -5,80 +5,31 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// The real `portal serve --demo` on a loopback port, driven over HTTP as a provider and the council would.
+/// The real `portal serve --demo` on a loopback port (a ``ServeProcess`` in a folder of its own), driven over
+/// HTTP as a provider and the council would.
 final class RunningServer: @unchecked Sendable {
-    let process = ChildProcess()
     let folder = TemporaryFolder()
-    let base: URL
-    private let output: Pipe
+    let server: ServeProcess
+    var base: URL { server.base }
 
-    /// Starts `portal serve --demo --port 0` and waits for its "listening on" line.
+    /// Starts `portal serve --demo --port 0` and waits for its "listening on" line. The server listens before its
+    /// read models have caught up with the demo's events (they do in the background): call ``waitUntilReady()``
+    /// before reading lists.
     init(arguments: [String] = []) throws {
-        process.executableURL = PortalBinary.url
-        process.arguments = ["serve", "--data", folder.url.appendingPathComponent("data").path, "--demo", "--port", "0", "--bcrypt-cost", "4"] + arguments
-        output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var seen = ""
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-            if let line = seen.split(separator: "\n").first(where: { $0.contains("listening on http://") }),
-               let range = line.range(of: "http://") {
-                base = URL(string: String(line[range.lowerBound...]).trimmingCharacters(in: .whitespaces))!
-                return
-            }
-        }
-        process.terminate()
-        throw ServerDidNotStart(output: seen)
+        server = try ServeProcess(data: folder.url.appendingPathComponent("data"), ["--demo"] + arguments)
     }
 
-    struct ServerDidNotStart: Error, CustomStringConvertible {
-        var output: String
-        var description: String { "portal serve did not start listening; it printed: \(output)" }
-    }
-
-    deinit {
-        process.terminate()
-        process.waitUntilExit()
-    }
-
-    struct Answer {
-        var status: Int
-        var headers: [String: String]
-        var body: Data
-        var text: String { String(decoding: body, as: UTF8.self) }
-        var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] }
-        var array: [[String: Any]]? { (try? JSONSerialization.jsonObject(with: body)) as? [[String: Any]] }
-        func header(_ name: String) -> String? { headers.first { $0.key.lowercased() == name.lowercased() }?.value }
-    }
+    typealias Answer = ServeProcess.Answer
 
     func send(_ method: String, _ path: String, token: String? = nil, body: String? = nil, headers: [String: String] = [:]) async throws -> Answer {
-        var request = URLRequest(url: URL(string: path, relativeTo: base)!)
-        request.httpMethod = method
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        if let body {
-            request.httpBody = Data(body.utf8)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let http = response as! HTTPURLResponse
-        var fields: [String: String] = [:]
-        for (name, value) in http.allHeaderFields { fields["\(name)"] = "\(value)" }
-        return Answer(status: http.statusCode, headers: fields, body: data)
+        try await server.send(method, path, token: token, body: body, headers: headers)
     }
 
+    /// Waits until `/health` says every read model is ready (they catch up in the background after the start).
+    func waitUntilReady() async throws { try await server.waitUntilReady() }
+
     /// Logs in by the two steps with the demo password and passcode.
-    func logIn(_ email: String) async throws -> String {
-        let first = try await send("POST", "/auth/login", body: #"{"email":"\#(email)","password":"Portal-demo-2026"}"#)
-        let challenge = try #require(first.json?["challengeToken"] as? String, "\(first.status) \(first.text)")
-        let second = try await send("POST", "/auth/login/passcode", body: #"{"challengeToken":"\#(challenge)","passcode":"135246"}"#)
-        return try #require(second.json?["token"] as? String, "\(second.status) \(second.text)")
-    }
+    func logIn(_ email: String) async throws -> String { try await server.logInDemo(email) }
 }
 
 @Suite("portal serve: the real server on a loopback port")
@@ -87,6 +38,7 @@ struct ServeStoryTests {
     func providerStory() async throws {
         let server = try RunningServer()
         #expect(try await server.send("GET", "/health").status == 200)
+        try await server.waitUntilReady()
         let provider = try await server.logIn("super-user-actuals@oasis.example")
 
         // Agree the published ISO, with the ETag read first.

@@ -279,10 +279,13 @@ struct EngineInspectionTests {
         try empty.open()
         #expect(try empty.status().isEmpty)
 
-        // Opened again for writing, the stop is forgotten and the projection tried again.
+        // Opened again for writing, the stop is forgotten and the projection tried again (it is behind the log,
+        // so it catches up before it serves); the one at the log's head serves at once.
         let again = engine(log, folder, [OrganisationDirectory.self, PaddedChanges.self], batchSize: 8)
         try again.open()
-        #expect(try again.status().allSatisfy { $0.phase == .catchingUp })
+        let reopened = Dictionary(uniqueKeysWithValues: try again.status().map { ($0.name, $0.phase) })
+        #expect(reopened[OrganisationDirectory.name] == .catchingUp)
+        #expect(reopened[PaddedChanges.name] == .ready)
     }
 }
 

@@ -9,12 +9,19 @@ runs wrk (Debian's package) with a Lua script per workload:
   - actual edit: PUT /services/{s}/weeks/{w}/actuals/{cpli}, alternating values so every request records an
     event (If-Match: *), one service per client;
   - week read: GET /services/{s}/weeks/{w}/actuals;
-  - invoice read: GET /invoices/{id}, when the server has invoices (domain part 2).
+  - invoice read: GET /invoices/{id}, when the server has invoices (domain part 2);
+  - contended edit: PUT /services/bench-shared/weeks/{w}/actuals/{cpli}, every client a different CPLI of one
+    service (so one `actuals-<service>-<period>` stream): every edit must succeed (non-2xx counts failed edits);
+  - login timing: the median time of a wrong password for real accounts (20 council staff registered first,
+    so hashed at the server's bcrypt cost; two tries each, so none is locked) and of unknown emails, one
+    request at a time: they should match (one bcrypt verification each).
+`--only NAME[,NAME]` runs some of them (edit, read, invoice, contended, logins).
 Prints wrk's summary and a table; writes bench-results/http-<date>.txt. Not a test: speed is never asserted.
 """
 import argparse
 import datetime
 import json
+import statistics
 import os
 import re
 import shutil
@@ -44,6 +51,20 @@ def call(base, method, path, token=None, body=None, headers=None):
         raise SystemExit(f"{method} {path}: {error.code} {error.read().decode()[:400]}")
 
 
+def wait_until_ready(base, seconds=120):
+    """The server listens before its read models have caught up (they do in the background): wait for /health."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/health") as response:
+                if json.loads(response.read()).get("ready"):
+                    return
+        except urllib.error.URLError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("the read models were not ready in time")
+
+
 def log_in(base, email):
     _, _, first = call(base, "POST", "/auth/login", body={"email": email, "password": PASSWORD})
     _, _, second = call(base, "POST", "/auth/login/passcode", body={"challengeToken": first["challengeToken"], "passcode": PASSCODE})
@@ -59,12 +80,43 @@ def wrk(script, base, seconds, clients):
     return output, rate, percentiles.get("50"), percentiles.get("99"), int(errors.group(1)) if errors else 0
 
 
+def login_medians(base, helpdesk, accounts=20):
+    """Median milliseconds of a wrong password for real accounts (two tries each: the third would lock it) and of
+    unknown emails, interleaved, one request at a time. The accounts are council staff registered by the
+    helpdesk first, so their passwords are hashed at the server's bcrypt cost (the demo's own accounts are hashed
+    at cost 4 to seed quickly)."""
+    emails = []
+    for n in range(accounts):
+        email = f"bench-login-{n}@council.example"
+        call(base, "POST", "/council-users", helpdesk, {"userID": f"bench-login-{n}", "team": "billing",
+             "person": {"forename": "Bench", "surname": f"Login {n}", "email": email}})
+        emails.append(email)
+    timings = {True: [], False: []}
+    for attempt in range(2):
+        for index, email in enumerate(emails):
+            for known in (True, False):
+                address = email if known else f"nobody-{attempt}-{index}@example.org"
+                body = json.dumps({"email": address, "password": "Not-the-password-1"}).encode()
+                request = urllib.request.Request(base + "/auth/login", data=body, method="POST", headers={"Content-Type": "application/json"})
+                started = time.perf_counter()
+                try:
+                    urllib.request.urlopen(request).read()
+                except urllib.error.HTTPError as error:
+                    error.read()
+                    if error.code != 401:
+                        raise SystemExit(f"login of {address}: {error.code}")
+                timings[known].append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings[True]), statistics.median(timings[False]), len(timings[True]), len(timings[False])
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/portal"))
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--only", default="edit,read,invoice,contended,logins")
     args = parser.parse_args()
+    only = set(args.only.split(","))
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
     folder = tempfile.mkdtemp(prefix="portal-bench-")
@@ -79,6 +131,7 @@ def main():
                 break
         if not base:
             raise SystemExit("the server did not start")
+        wait_until_ready(base)
         procurement = log_in(base, "procurement@council.example")
         brokerage = log_in(base, "service-brokerage@council.example")
         provider = log_in(base, "super-user-actuals@oasis.example")
@@ -95,6 +148,15 @@ def main():
                  "serviceType": "home-support-contract-rate", "unit": "hours", "plannedPerWeek": "10.5", "rate": "19.25", "startDate": week}]})
             call(base, "POST", f"/contract-documents/{iso}/agree", provider, headers={"If-Match": "*"})
             services.append((service, cpli))
+        # One service with a CPLI per client: every edit appends to the same actuals stream.
+        call(base, "POST", "/services", procurement, {"serviceID": "bench-shared", "organisationID": "oasis", "contractID": "oasis-contract",
+             "details": oasis["details"], "startDate": week})
+        shared = [f"cpli-shared-{n}" for n in range(args.clients)]
+        call(base, "POST", "/contract-documents", brokerage, {"isoID": "iso-shared", "organisationID": "oasis", "serviceID": "bench-shared",
+             "clientReference": "S0001", "clientName": "Shared bench client", "cplis": [{"cpliID": cpli,
+             "serviceType": "home-support-contract-rate", "unit": "hours", "plannedPerWeek": "10.5", "rate": "19.25", "startDate": week}
+             for cpli in shared]})
+        call(base, "POST", "/contract-documents/iso-shared/agree", provider, headers={"If-Match": "*"})
         scripts = os.path.join(folder, "scripts")
         os.makedirs(scripts)
         table = [("service", "cpli")] + services
@@ -130,7 +192,21 @@ function request()
   return wrk.format("GET", "/services/" .. s[1] .. "/weeks/{week}/actuals", {{["Authorization"] = "Bearer " .. token}})
 end
 '''
-        workloads = [("actual edit (PUT, one service per client)", edit), ("week actuals read (GET)", read)]
+        lua_shared = "{" + ",".join(f'"{c}"' for c in shared) + "}"
+        contended = common + f'''
+local shared = {lua_shared}
+function request()
+  counter = counter + 1
+  local cpli = shared[((id - 1) % #shared) + 1]
+  local actual = (counter % 2 == 0) and "9.5000" or "10.0000"
+  local body = '{{"actual":"' .. actual .. '","comment":"benchmark","visits":7}}'
+  return wrk.format("PUT", "/services/bench-shared/weeks/{week}/actuals/" .. cpli,
+    {{["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json", ["If-Match"] = "*"}}, body)
+end
+'''
+        workloads = [(name, script) for key, name, script in [
+            ("edit", "actual edit (PUT, one service per client)", edit), ("read", "week actuals read (GET)", read),
+            ("contended", "contended edit (PUT, one period, a CPLI per client)", contended)] if key in only]
         invoice = None
         status, _, _ = call(base, "GET", "/health")
         try:
@@ -139,7 +215,7 @@ end
                 invoice = invoices[0]["invoiceID"]
         except SystemExit:
             invoice = None
-        if invoice:
+        if invoice and "invoice" in only:
             workloads.append(("invoice read (GET)", common + f'''
 function request()
   return wrk.format("GET", "/invoices/{invoice}", {{["Authorization"] = "Bearer " .. token}})
@@ -153,13 +229,17 @@ end
             output, rate, p50, p99, errors = wrk(path, base, args.seconds, args.clients)
             print(f"== {name}\n{output}")
             results.append((name, rate, p50, p99, errors))
+        logins = login_medians(base, log_in(base, "helpdesk@council.example")) if "logins" in only else None
         lines = [f"portal HTTP benchmark {datetime.datetime.now().isoformat(timespec='seconds')}, {args.clients} clients, {args.seconds}s each, "
                  f"{os.cpu_count()} cores shared by wrk and the server, binary {args.binary}",
                  f"{'workload':48} {'req/s':>10} {'p50':>10} {'p99':>10} {'non-2xx':>8}"]
         for name, rate, p50, p99, errors in results:
             lines.append(f"{name:48} {rate:>10.0f} {p50:>10} {p99:>10} {errors:>8}")
-        if not invoice:
+        if not invoice and "invoice" in only:
             lines.append("invoice read: no invoices on this server (the invoice endpoints come with domain part 2)")
+        if logins:
+            lines.append(f"login, wrong password of a real account: median {logins[0]:.1f} ms ({logins[2]} tries); "
+                         f"unknown email: median {logins[1]:.1f} ms ({logins[3]} tries)")
         report = "\n".join(lines)
         print(report)
         os.makedirs(os.path.join(ROOT, "bench-results"), exist_ok=True)

@@ -64,12 +64,26 @@ ensure_python_jsonschema() {
     export PORTAL_PYTHON=/usr/bin/python3
 }
 
-# Everything the test suite uses besides the build: mdb_stat, a C compiler for one fixture, jsonschema.
+# Everything the test suite uses besides the build: mdb_stat, a C compiler for one fixture, jsonschema, and
+# nginx, openssl and curl for the test of the portal behind TLS (tools/deploy/nginx).
 ensure_test_prerequisites() {
     ensure_build_prerequisites
-    ensure_debian_packages lmdb-utils
+    ensure_debian_packages lmdb-utils openssl curl
     command -v clang >/dev/null 2>&1 || command -v cc >/dev/null 2>&1 || ensure_debian_packages clang
+    ensure_nginx
     ensure_python_jsonschema
+}
+
+# Debian's nginx, installed without starting its default site: the test runs its own nginx on a loopback port.
+# (A policy-rc.d that answers 101 tells the package's scripts not to start the service.)
+ensure_nginx() {
+    dpkg-query -W -f='${Status}' nginx 2>/dev/null | grep -q "install ok installed" && return
+    local policy=/usr/sbin/policy-rc.d placed=""
+    if [ ! -e "$policy" ] && [ "$(id -u)" -eq 0 ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && placed=1
+    fi
+    ensure_debian_packages nginx
+    [ -z "$placed" ] || rm -f "$policy"
 }
 
 # The store comparison (tools/bench/compare): PostgreSQL's server and client library, SQLite's, and Python's
@@ -95,4 +109,23 @@ ensure_browser_prerequisites() {
         "$python" -m pip install -q --no-deps axe-playwright-python >>/tmp/portal-pip.log 2>&1 \
             || say "axe-playwright-python (axe-core 4.x) could not be installed; the browser tests use axe-selenium-python's axe-core"
     fi
+}
+
+# schemathesis, pinned, in its own virtual environment (so its dependencies meet no other Python package), for
+# the API fuzz of tools/test (tools/testing/fuzz-api.py). Sets PORTAL_SCHEMATHESIS to its command.
+SCHEMATHESIS_VERSION=4.32.5
+ensure_schemathesis() {
+    local venv="${PORTAL_FUZZ_VENV:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/portal-fuzz-venv}"
+    if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "version $SCHEMATHESIS_VERSION\$"; then
+        command -v python3 >/dev/null 2>&1 || ensure_debian_packages python3
+        say "installing schemathesis $SCHEMATHESIS_VERSION with pip in $venv"
+        rm -rf "$venv"
+        if ! python3 -m venv "$venv" >/tmp/portal-pip.log 2>&1; then
+            ensure_debian_packages python3-venv
+            python3 -m venv "$venv" >>/tmp/portal-pip.log 2>&1 || { tail -5 /tmp/portal-pip.log >&2; fail "could not make a Python virtual environment in $venv"; }
+        fi
+        "$venv/bin/python3" -m pip install -q "schemathesis==$SCHEMATHESIS_VERSION" >>/tmp/portal-pip.log 2>&1 \
+            || { tail -20 /tmp/portal-pip.log >&2; fail "could not install schemathesis $SCHEMATHESIS_VERSION (log: /tmp/portal-pip.log)"; }
+    fi
+    export PORTAL_SCHEMATHESIS="$venv/bin/schemathesis"
 }

@@ -159,7 +159,9 @@ final class LogWriter: @unchecked Sendable {
 
     private func fail(_ batch: [Pending], _ error: any Error) {
         let failure: any Error
-        if let status = error as? LMDBStatus {
+        if let status = error as? LMDBStatus, status.isOutOfSpace {
+            failure = EventLogError.outOfSpace("the disk is full: the append was not written (\(status)); the log is unchanged")
+        } else if let status = error as? LMDBStatus {
             failure = EventLogError.storage("the append was not written (\(status)); the log is unchanged")
         } else {
             failure = error

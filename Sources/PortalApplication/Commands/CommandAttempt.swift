@@ -17,11 +17,15 @@ public final class CommandAttempt {
     private let expectedVersions: [String: UInt64]
     /// Earlier folds to go on from, shared by the portal's commands; nil folds every stream from its start.
     private let folds: StreamStates?
+    /// Whether another command holds the turn of a stream (``StreamLocks``): loading such a stream stops the
+    /// attempt at once with ``StreamBusy``, so that the command queues for it instead of deciding in vain.
+    private let isBusy: (@Sendable (String) -> Bool)?
 
-    init(log: EventLog, folds: StreamStates? = nil, expectedVersions: [String: UInt64] = [:]) {
+    init(log: EventLog, folds: StreamStates? = nil, expectedVersions: [String: UInt64] = [:], isBusy: (@Sendable (String) -> Bool)? = nil) {
         self.log = log
         self.folds = folds
         self.expectedVersions = expectedVersions
+        self.isBusy = isBusy
     }
 
     /// The state of stream `<category>-<id>` folded from the log, remembering the version read.
@@ -32,6 +36,7 @@ public final class CommandAttempt {
     /// The state of the stream with this full id.
     public func load<S: EventStream>(_ kind: S.Type, streamID: String) throws -> S.State {
         if let state = states[streamID] as? S.State { return state }
+        if let isBusy, isBusy(streamID) { throw StreamBusy(streamID: streamID) }
         // From the last fold of the stream, when there is one: only the events after it are read.
         let earlier = folds?.folded(streamID, as: S.State.self)
         let recorded = try log.readStream(streamID, from: (earlier?.version ?? 0) + 1)
@@ -111,4 +116,9 @@ public final class CommandAttempt {
         }
         return appends
     }
+}
+
+/// An attempt read a stream whose turn another command holds; the command queues for it (``StreamLocks``).
+struct StreamBusy: Error {
+    let streamID: String
 }

@@ -17,7 +17,11 @@ extension Portal {
     /// failed, account locked after the third failure, suspended after 60 days unused). Throws
     /// `PortalError.wrongCredentials` without saying which secret was wrong, or the rule refusing the account.
     public func logIn(username: String, password: String, passcode: String?) async throws -> Login {
-        guard let user = try credentials.user(forUsername: username) else { throw PortalError.wrongCredentials }
+        guard let user = try credentials.user(forUsername: username) else {
+            // As long as a wrong password of a real account: the time does not tell which emails have one.
+            credentials.spendOneVerification(password)
+            throw PortalError.wrongCredentials
+        }
         let passwordMatched = try credentials.verifyPassword(password, of: user)
         let passcodeMatched = try passcode.map { try credentials.verifyPasscode($0, of: user) ?? true } ?? (try credentials.record(of: user)?.passcodeHash == nil)
         return try await completeLogIn(user, secretsMatched: passwordMatched && passcodeMatched)

@@ -72,9 +72,12 @@ extension Portal {
         try await decideOnUser(user, .rejectRoleRemoval(requestID, reason: reason), request)
     }
 
-    /// The helpdesk registers council staff in a team; returns their first password (R-ACC-1).
-    public func registerCouncilUser(_ user: UserID, person: Person, team: CouncilTeam, _ request: CommandRequest) async throws -> CommandOutcome<String> {
-        try await registerAccount(user, person: person, .registerCouncilUser(user, person, team: team), request)
+    /// The helpdesk registers council staff in a team, or an operator does from the shell with a `reason`;
+    /// returns their first password (R-ACC-1).
+    public func registerCouncilUser(
+        _ user: UserID, person: Person, team: CouncilTeam, reason: String? = nil, _ request: CommandRequest
+    ) async throws -> CommandOutcome<String> {
+        try await registerAccount(user, person: person, .registerCouncilUser(user, person, team: team, reason: reason), request)
     }
 
     /// The helpdesk registers an auditor; returns their first password.

@@ -1,4 +1,5 @@
 import Foundation
+import LMDB
 import PortalDomain
 
 #if canImport(Glibc)
@@ -40,7 +41,7 @@ public final class AttachmentStore: Sendable {
     public init(directory: URL, maximumSize: Int = MessageAttachment.maximumSize) throws {
         self.directory = directory
         self.maximumSize = min(maximumSize, MessageAttachment.maximumSize)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try PrivateFiles.prepareFolder(directory.path, recursive: true)
     }
 
     /// Checks and stores an upload, returning what the event records. Refuses (without writing) a file over
@@ -56,9 +57,9 @@ public final class AttachmentStore: Sendable {
         let target = url(of: digest)
         if FileManager.default.fileExists(atPath: target.path) { return attachment }
         let folder = target.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try PrivateFiles.prepareFolder(folder.path)
         let temporary = folder.appendingPathComponent(".\(digest).\(UUID().uuidString).partial")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+        guard PrivateFiles.createFile(atPath: temporary.path) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary.path])
         }
         do {

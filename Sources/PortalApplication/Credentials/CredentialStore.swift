@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdBcrypt
 import LMDB
 import PortalDomain
+import Synchronization
 
 /// The secrets beside the log, in their own LMDB environment (`<data>/credentials`): bcrypt hashes of
 /// passwords and passcodes, whether the password is a first (generated) one, and the username → user index.
@@ -63,9 +64,15 @@ public final class CredentialStore: Sendable {
     private let staged: LMDBDatabase
     /// bcrypt cost: 12 in production; tests lower it.
     public let bcryptCost: UInt8
+    /// A bcrypt hash at `bcryptCost` of a random secret no one knows, made once: a login for an unknown email,
+    /// or for a locked or suspended account, is verified against it, so that it costs what a real account's
+    /// wrong password costs and the time of the answer does not tell which emails have accounts.
+    private let dummyHash = Mutex<String?>(nil)
+    /// For tests only (through `@testable import`): told the cost of every hash verification, real or dummy.
+    let verificationObserver = Mutex<(@Sendable (UInt8) -> Void)?>(nil)
 
     public init(directory: URL, bcryptCost: UInt8 = 12) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try PrivateFiles.prepareFolder(directory.path)
         environment = try LMDBEnvironment(
             path: directory.path, databases: ["users", "usernames", "staged"], options: .init(initialMapSize: 64 << 20, maximumReaders: 126))
         users = environment.database("users")
@@ -91,24 +98,68 @@ public final class CredentialStore: Sendable {
         }
     }
 
-    /// The user whose username is `username` (an email, any case).
+    /// The longest username: an email address of at most 254 characters (RFC 5321's path limit).
+    public static let maximumUsernameLength = 254
+
+    /// The user whose username is `username` (an email, any case); nil for an empty or over-long username,
+    /// which no account can have (and LMDB could not look up).
     public func user(forUsername username: String) throws -> UserID? {
-        let key = Array(username.trimmingCharacters(in: .whitespaces).lowercased().utf8)
+        let key = Array(username.trimmingCharacters(in: .whitespacesAndNewlines).lowercased().utf8)
+        guard !key.isEmpty, key.count <= Self.maximumUsernameLength * 4 else { return nil }
         return try environment.read { [usernames] txn in
             try txn.get(usernames, key).map { UserID(String(decoding: $0, as: UTF8.self)) }
         }
     }
 
-    /// Whether `password` matches the user's stored password.
-    public func verifyPassword(_ password: String, of user: UserID) throws -> Bool {
-        guard let hash = try record(of: user)?.passwordHash else { return false }
-        return Bcrypt.verify(password, hash: hash)
+    /// Whether `password` matches the user's stored password. With no user, or a user with no password, the
+    /// password is verified against the dummy hash of the same cost, and false is returned: every answer costs
+    /// one bcrypt verification.
+    public func verifyPassword(_ password: String, of user: UserID?) throws -> Bool {
+        guard let user, let hash = try record(of: user)?.passwordHash else {
+            spendOneVerification(password)
+            return false
+        }
+        return verify(password, hash: hash)
+    }
+
+    /// One bcrypt verification of `secret` against the dummy hash, whose answer is thrown away: what a refused
+    /// login (unknown email, locked or suspended account) spends so that it takes as long as a wrong password.
+    public func spendOneVerification(_ secret: String) {
+        _ = verify(secret, hash: dummyPasswordHash())
     }
 
     /// Whether `passcode` matches the stored passcode; nil when none is set yet.
     public func verifyPasscode(_ passcode: String, of user: UserID) throws -> Bool? {
         guard let hash = try record(of: user)?.passcodeHash else { return nil }
-        return Bcrypt.verify(passcode, hash: hash)
+        return verify(passcode, hash: hash)
+    }
+
+    /// The dummy hash, made at the first call (a server makes it at start: ``prepareDummyHash()``).
+    private func dummyPasswordHash() -> String {
+        if let hash = dummyHash.withLock({ $0 }) { return hash }
+        var generator = SystemRandomNumberGenerator()
+        let secret = (0..<4).map { _ in String(generator.next() as UInt64, radix: 36) }.joined()
+        let hash = Bcrypt.hash(secret, cost: bcryptCost)
+        return dummyHash.withLock { stored in
+            if stored == nil { stored = hash }
+            return stored!
+        }
+    }
+
+    /// Makes the dummy hash now (one bcrypt hash), so that the first refused login costs no more than later ones.
+    public func prepareDummyHash() {
+        _ = dummyPasswordHash()
+    }
+
+    private func verify(_ secret: String, hash: String) -> Bool {
+        if let observe = verificationObserver.withLock({ $0 }) { observe(Self.cost(of: hash)) }
+        return Bcrypt.verify(secret, hash: hash)
+    }
+
+    /// The cost of a bcrypt hash (`$2b$12$…`), 0 when it is not one.
+    static func cost(of hash: String) -> UInt8 {
+        let parts = hash.split(separator: "$")
+        return parts.count >= 2 ? UInt8(parts[1]) ?? 0 : 0
     }
 
     /// Every staged secret, by user and kind.

@@ -11,7 +11,7 @@ extension Portal {
     public static func open(
         dataDirectory: URL, deployment requested: DeploymentSettings.Request, defaults: DeploymentSettings,
         time: DeploymentTime = DeploymentTime(), bcryptCost: UInt8 = 12,
-        request: CommandRequest = CommandRequest(actor: .system(job: "deployment"))
+        request: CommandRequest = CommandRequest(actor: .system(job: "deployment")), reason: String? = nil
     ) async throws -> Portal {
         let asked = requested.resolved(defaults)
         let provisional = try open(
@@ -19,7 +19,7 @@ extension Portal {
             configuration: Configuration(policy: asked.policy, calendar: try PeriodCalendar(anchor: asked.periodAnchor), time: time),
             bcryptCost: bcryptCost)
         do {
-            let settings = try await provisional.settleDeploymentSettings(requested, defaults: defaults, request)
+            let settings = try await provisional.settleDeploymentSettings(requested, defaults: defaults, request, reason: reason)
             var listing = request
             listing.commandID = UUID()
             listing.idempotencyKey = nil
@@ -39,9 +39,9 @@ extension Portal {
     /// ``Deployment``). Refused when `requested` asks for a value other than the recorded one; a system job's
     /// work (R-ROLE).
     public func settleDeploymentSettings(
-        _ requested: DeploymentSettings.Request, defaults: DeploymentSettings, _ request: CommandRequest
+        _ requested: DeploymentSettings.Request, defaults: DeploymentSettings, _ request: CommandRequest, reason: String? = nil
     ) async throws -> DeploymentSettings {
-        let command = Deployment.Command.settle(requested: requested, defaults: defaults)
+        let command = Deployment.Command.settle(requested: requested, defaults: defaults, reason: reason)
         _ = try await perform(request) { attempt, context in
             try authorise(request.actor, command.requiredPermission, organisation: nil)
             return try attempt.decide(Deployment.self, Deployment.settingsID, command, context)

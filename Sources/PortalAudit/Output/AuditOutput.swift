@@ -1,4 +1,3 @@
-import CSV
 import Chronology
 import EventLog
 import Foundation
@@ -204,12 +203,9 @@ public enum AuditOutput {
     }
 
     /// RFC 4180 CSV with `\n` line ends.
+    /// CSV of the audit answer with the portal's one writer (``CSVText``): every cell is text, so a value from
+    /// the log that starts a formula opens as text.
     static func csv(header: [String], rows: [[String]]) throws -> String {
-        let writer = try CSVWriter(stream: .toMemory())
-        try writer.write(row: header)
-        for row in rows { try writer.write(row: row) }
-        writer.stream.close()
-        let data = writer.stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()
-        return String(decoding: data, as: UTF8.self) + "\n"
+        CSVText.render(header: header, rows: rows.map { $0.map(CSVText.Cell.text) })
     }
 }

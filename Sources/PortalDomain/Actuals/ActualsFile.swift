@@ -75,10 +75,7 @@ public struct ActualsFile: Sendable, Equatable {
         guard let header = records.first else {
             throw ImportRejected(problems: [ImportProblem(row: 1, column: "header", message: "the file is empty", rule: "R-ACT-2")])
         }
-        var columns: [String: Int] = [:]
-        for (index, name) in header.enumerated() {
-            columns[name.trimmingWhitespace.lowercased().replacingSpacesWithUnderscores] = index
-        }
+        let columns = try headerColumns(header)
         let missing = requiredColumns.filter { columns[$0] == nil }
         guard missing.isEmpty else {
             throw ImportRejected(problems: missing.map {
@@ -134,92 +131,64 @@ public struct ActualsFile: Sendable, Equatable {
         return ActualsFile(rows: rows, problems: problems)
     }
 
-    /// Writes lines as CSV with ``exportColumns``; `clients` gives each CPLI's client reference and name.
-    public static func export(_ lines: [ActualRecorded], clients: [CPLIID: (reference: String, name: String)]) -> String {
-        var out = exportColumns.joined(separator: ",") + "\r\n"
-        for line in lines {
-            let client = clients[line.cpliID]
-            let cells = [line.serviceID.rawValue, line.cpliID.rawValue, client?.reference ?? "", client?.name ?? "",
-                         line.week.description, line.planned.description, line.actual.description, line.frustrated.description,
-                         line.missed.description, line.extra.description, String(line.visits), line.comment]
-            out += cells.map(CSVText.quoted).joined(separator: ",") + "\r\n"
-        }
-        return out
-    }
-}
-
-/// RFC 4180 CSV: commas, double-quoted fields with `""` for a quote, CRLF or LF line ends, a leading BOM.
-enum CSVText {
-    static func records(_ text: String) throws(ImportProblem) -> [[String]] {
-        var records: [[String]] = []
-        var record: [String] = []
-        var field = ""
-        var inQuotes = false
-        var fieldWasQuoted = false
-        var row = 1
-        var chars = Substring(text)
-        if chars.first == "\u{FEFF}" { chars.removeFirst() }
-        var index = chars.startIndex
-        while index < chars.endIndex {
-            let c = chars[index]
-            index = chars.index(after: index)
-            if inQuotes {
-                if c == "\"" {
-                    if index < chars.endIndex, chars[index] == "\"" {
-                        field.append("\"")
-                        index = chars.index(after: index)
-                    } else {
-                        inQuotes = false
-                    }
-                } else {
-                    if c == "\n" || c == "\r\n" { row += 1 }
-                    field.append(c)
-                }
+    /// The columns of the header by name (trimmed, lowercased, spaces as underscores). Refuses, naming the
+    /// column, a header where two columns are the same name once written alike (`actual` and `Actual `: which
+    /// one would count is a guess), and an unknown column one or two letters away from a known one (`actuals`,
+    /// `visit`), which would otherwise be ignored without a word. Other unknown columns are ignored.
+    static func headerColumns(_ header: [String]) throws(ImportRejected) -> [String: Int] {
+        let known = Set(requiredColumns + optionalColumns + exportColumns)
+        var columns: [String: Int] = [:]
+        var problems: [ImportProblem] = []
+        for (index, written) in header.enumerated() {
+            let name = written.trimmingWhitespace.lowercased().replacingSpacesWithUnderscores
+            if let first = columns[name] {
+                problems.append(ImportProblem(
+                    row: 1, column: written,
+                    message: "the header names column \(name) twice (columns \(first + 1) and \(index + 1)); keep one", rule: "R-ACT-2"))
                 continue
             }
-            switch c {
-            case "\"" where field.isEmpty && !fieldWasQuoted:
-                inQuotes = true
-                fieldWasQuoted = true
-            case ",":
-                record.append(field)
-                field = ""
-                fieldWasQuoted = false
-            case "\n", "\r\n", "\r":
-                record.append(field)
-                records.append(record)
-                record = []
-                field = ""
-                fieldWasQuoted = false
-                row += 1
-            default:
-                field.append(c)
+            columns[name] = index
+            if !name.isEmpty, !known.contains(name),
+               let near = known.sorted().first(where: { Self.editDistance(name, $0, atMost: $0.count <= 4 ? 1 : 2) }) {
+                problems.append(ImportProblem(
+                    row: 1, column: written,
+                    message: "the header has an unknown column '\(written)'; did you mean \(near)? Known columns: \(exportColumns.joined(separator: ", "))",
+                    rule: "R-ACT-2"))
             }
         }
-        if inQuotes {
-            throw ImportProblem(row: row, column: "row", message: "a quoted field is not closed", rule: "R-ACT-2")
-        }
-        if !field.isEmpty || !record.isEmpty || fieldWasQuoted {
-            record.append(field)
-            records.append(record)
-        }
-        return records
+        guard problems.isEmpty else { throw ImportRejected(problems: problems) }
+        return columns
     }
 
-    static func quoted(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else { return value }
-        return "\"" + value.replacingQuotesWithDoubledQuotes + "\""
+    /// Whether `a` becomes `b` by at most `limit` insertions, deletions or substitutions of a character.
+    static func editDistance(_ a: String, _ b: String, atMost limit: Int) -> Bool {
+        let a = Array(a), b = Array(b)
+        guard abs(a.count - b.count) <= limit else { return false }
+        guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) <= limit }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count] <= limit
+    }
+
+    /// Writes lines as CSV with ``exportColumns`` (CRLF line ends, formula cells neutralised: ``CSVText``);
+    /// `clients` gives each CPLI's client reference and name.
+    public static func export(_ lines: [ActualRecorded], clients: [CPLIID: (reference: String, name: String)]) -> String {
+        CSVText.render(header: exportColumns, rows: lines.map { line in
+            let client = clients[line.cpliID]
+            return [.text(line.serviceID.rawValue), .text(line.cpliID.rawValue), .text(client?.reference ?? ""), .text(client?.name ?? ""),
+                    .number(line.week.description), .number(line.planned.description), .number(line.actual.description),
+                    .number(line.frustrated.description), .number(line.missed.description), .number(line.extra.description),
+                    .number(String(line.visits)), .text(line.comment)]
+        }, lineEnd: .crlf)
     }
 }
 
 extension String {
     fileprivate var replacingSpacesWithUnderscores: String { String(map { $0 == " " ? "_" : $0 }) }
-    fileprivate var replacingQuotesWithDoubledQuotes: String {
-        var out = ""
-        for c in self {
-            if c == "\"" { out.append("\"") }
-            out.append(c)
-        }
-        return out
-    }
 }

@@ -144,7 +144,8 @@ public enum User: EventStream {
         case requestRoleRemoval(ChangeRequestID)
         case acceptRoleRemoval(ChangeRequestID)
         case rejectRoleRemoval(ChangeRequestID, reason: String)
-        case registerCouncilUser(UserID, Person, team: CouncilTeam)
+        /// `reason` is required of an operator at the shell, and recorded.
+        case registerCouncilUser(UserID, Person, team: CouncilTeam, reason: String? = nil)
         case registerAuditor(UserID, Person)
         /// A login attempt, checked by the application against the credential store.
         case recordLoginAttempt(passwordMatched: Bool)
@@ -179,9 +180,13 @@ public enum User: EventStream {
             try requireUnused(state, userID)
             return [.contactCreationRequested(.init(
                 userID: userID, organisationID: organisation, requestID: request, person: try person.validated(), role: role))]
-        case .registerCouncilUser(let userID, let person, let team):
+        case .registerCouncilUser(let userID, let person, let team, let reason):
             try requireUnused(state, userID)
-            return [.councilUserRegistered(.init(userID: userID, person: try person.validated(), team: team)),
+            let reason = try TextInput.optional(reason, field: "reason", maximumLength: 500)
+            if case .operator = context.actor, reason == nil {
+                throw DomainError.invalidValue(field: "reason", "an operator registering council staff from the shell must give a reason (--reason)", rule: nil)
+            }
+            return [.councilUserRegistered(.init(userID: userID, person: try person.validated(), team: team, reason: reason)),
                     .firstPasswordIssued(.init(userID: userID, at: now))]
         case .registerAuditor(let userID, let person):
             try requireUnused(state, userID)

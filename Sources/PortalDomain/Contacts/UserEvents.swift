@@ -213,17 +213,21 @@ public struct ContactRoleRemovalRejected: EventPayload {
     }
 }
 
-/// The helpdesk registered a member of council staff in a team (R-ROLE-3).
+/// The helpdesk registered a member of council staff in a team (R-ROLE-3), or an operator did from the shell
+/// (`portal init`, `portal staff add`), saying why.
 public struct CouncilUserRegistered: EventPayload {
     public static let eventType = "CouncilUserRegistered"
     public static let schemaVersion = 1
     public var userID: UserID
     public var person: Person
     public var team: CouncilTeam
-    public init(userID: UserID, person: Person, team: CouncilTeam) {
+    /// Why an operator registered the account; nil when the helpdesk did (its session is the reason).
+    public var reason: String?
+    public init(userID: UserID, person: Person, team: CouncilTeam, reason: String? = nil) {
         self.userID = userID
         self.person = person
         self.team = team
+        self.reason = reason
     }
 }
 

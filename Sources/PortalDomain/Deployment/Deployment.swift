@@ -52,21 +52,24 @@ public enum Deployment: EventStream {
         /// Settles the settings a start runs under: the recorded ones, or, when none are recorded yet,
         /// `requested` (else `defaults`), recorded now. A requested value that differs from the recorded one is
         /// refused.
-        case settle(requested: DeploymentSettings.Request, defaults: DeploymentSettings)
+        /// `reason` is recorded with the settings when they are recorded now (an operator's `portal init`).
+        case settle(requested: DeploymentSettings.Request, defaults: DeploymentSettings, reason: String? = nil)
 
         public var requiredPermission: Permission { .edit(.deploymentSettings) }
     }
 
     public static func decide(_ command: Command, _ state: State, _ context: CommandContext) throws -> [DeploymentEvent] {
         switch command {
-        case .settle(let requested, let defaults):
+        case .settle(let requested, let defaults, let reason):
             guard let recorded = state.configured else {
                 let settings = requested.resolved(defaults)
                 guard settings.periodAnchor.isMonday else {
                     throw DomainError.invalidValue(
                         field: "periodAnchor", "the period anchor \(settings.periodAnchor) is not a Monday; periods start on a Monday", rule: "R-PER-1")
                 }
-                return [.configured(DeploymentConfigured(policy: settings.policy.name, periodAnchor: settings.periodAnchor))]
+                return [.configured(DeploymentConfigured(
+                    policy: settings.policy.name, periodAnchor: settings.periodAnchor,
+                    reason: try TextInput.optional(reason, field: "reason", maximumLength: 500)))]
             }
             var disagreements: [(field: String, message: String)] = []
             if let policy = requested.policy, policy.name != recorded.policy {
@@ -127,9 +130,12 @@ public struct DeploymentConfigured: EventPayload {
     public var policy: String
     /// The Monday that starts period 1 (R-PER-1).
     public var periodAnchor: BusinessDate
+    /// Why an operator recorded them (`portal init`); nil when a first `portal serve` did.
+    public var reason: String?
 
-    public init(policy: String, periodAnchor: BusinessDate) {
+    public init(policy: String, periodAnchor: BusinessDate, reason: String? = nil) {
         self.policy = policy
         self.periodAnchor = periodAnchor
+        self.reason = reason
     }
 }

@@ -79,21 +79,20 @@ public struct RemittanceAdvice: Sendable, Hashable, Codable {
         "document_reference", "client_reference", "client_name", "cpli", "period", "amount",
     ]
 
-    /// The advice as CSV (RFC 4180 quoting, `\n` line ends): a header, one row per line, and a last row whose
-    /// document kind is `total`. Amounts are plain decimals with two places (`-12.30`). A text field starting
-    /// with `=`, `+`, `-` or `@` is prefixed with `'` so that a spreadsheet does not run it as a formula.
+    /// The advice as CSV (``CSVText``: RFC 4180 quoting, `\n` line ends, formula cells neutralised): a header,
+    /// one row per line, and a last row whose document kind is `total`. Amounts are plain decimals with two
+    /// places (`-12.30`), written as numbers; a text field starting with `=`, `+`, `-` or `@` is prefixed with
+    /// `'` as it always was, so the bytes whose SHA-256 a payment run recorded regenerate unchanged (R-PAY-3).
     public var csv: String {
-        var rows = [Self.csvColumns.joined(separator: ",")]
-        let head = [paymentReference, paymentDate.iso8601, organisationID.rawValue, organisationName].map(Self.csvText)
-        for line in lines {
-            let fields = head + [
-                line.documentKind.rawValue, line.documentID, line.documentReference, line.clientReference, line.clientName,
-                line.cpliID.rawValue,
-            ].map(Self.csvText) + [line.period.description, line.amount.description]
-            rows.append(fields.joined(separator: ","))
+        let head: [CSVText.Cell] = [.text(paymentReference), .number(paymentDate.iso8601), .text(organisationID.rawValue), .text(organisationName)]
+        var rows = lines.map { line -> [CSVText.Cell] in
+            head + [
+                .text(line.documentKind.rawValue), .text(line.documentID), .text(line.documentReference), .text(line.clientReference),
+                .text(line.clientName), .text(line.cpliID.rawValue), .number(line.period.description), .number(line.amount.description),
+            ]
         }
-        rows.append((head + ["total", "", "", "", "", "", "", total.description]).joined(separator: ","))
-        return rows.joined(separator: "\n") + "\n"
+        rows.append(head + ["total", "", "", "", "", "", "", .number(total.description)])
+        return CSVText.render(header: Self.csvColumns, rows: rows)
     }
 
     /// The CSV's UTF-8 bytes: what the payment run's `csvSHA256` is computed over.
@@ -150,13 +149,6 @@ public struct RemittanceAdvice: Sendable, Hashable, Codable {
         }
         return (negative ? "-" : "") + whole + grouped + "." + parts[1]
     }
-
-    static func csvText(_ value: String) -> String {
-        var text = value
-        if let first = text.first, "=+-@".contains(first) { text = "'" + text }
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingAll("\"", with: "\"\"") + "\""
-    }
 }
 
 extension String {
@@ -164,11 +156,5 @@ extension String {
         var text = Substring(self)
         while text.last == " " { text.removeLast() }
         return String(text)
-    }
-
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        var out = ""
-        for character in self { if character == target { out += replacement } else { out.append(character) } }
-        return out
     }
 }

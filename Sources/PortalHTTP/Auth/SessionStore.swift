@@ -42,7 +42,7 @@ public final class SessionStore: Sendable {
     private let clock: any WallClock
 
     public init(directory: URL, clock: any WallClock) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try PrivateFiles.prepareFolder(directory.path)
         environment = try LMDBEnvironment(
             path: directory.path, databases: ["tokens", "responses"], options: .init(initialMapSize: 256 << 20, maximumReaders: 510))
         tokens = environment.database("tokens")

@@ -1,3 +1,4 @@
+import Foundation
 import Chronology
 import HTTPTypes
 import Logging
@@ -38,11 +39,27 @@ public struct SignIn: Sendable {
         }
     }
 
-    /// Step 1: email and password.
+    /// The longest password accepted at login (bcrypt reads only the first 72 bytes; a longer body is refused
+    /// rather than hashed).
+    public static let maximumPasswordLength = 1_024
+
+    /// Step 1: email and password. Every well-formed attempt costs one bcrypt verification of the same cost,
+    /// whether the email has an account, the account is locked or suspended, or the password is wrong, so the
+    /// answer's time does not tell who has an account. An empty, blank or over-long email or password is a 422
+    /// naming it.
     public func passwordStep(email: String, password: String, logger: Logger) async throws -> Step {
+        try Self.check(email: email, password: password)
         let credentials = api.portal.credentials
-        guard let user = try credentials.user(forUsername: email) else { throw PortalError.wrongCredentials }
-        try refuseBlockedAccount(user)
+        guard let user = try credentials.user(forUsername: email) else {
+            credentials.spendOneVerification(password)
+            throw PortalError.wrongCredentials
+        }
+        do {
+            try refuseBlockedAccount(user)
+        } catch {
+            credentials.spendOneVerification(password)
+            throw error
+        }
         let passwordMatched = try credentials.verifyPassword(password, of: user)
         guard passwordMatched else {
             _ = try await refusingAccount { try await api.portal.completeLogIn(user, secretsMatched: false) }
@@ -62,6 +79,19 @@ public struct SignIn: Sendable {
         // itself and log out (R-ACC-1, R-ACC-3); everything else is refused until both are done.
         let login = try await refusingAccount { try await api.portal.completeLogIn(user, secretsMatched: true) }
         return .session(try await startSession(login, logger: logger))
+    }
+
+    /// Refuses an email or password no account can have, naming the field (422), before any look-up or hash.
+    static func check(email: String, password: String) throws {
+        let email = email.trimmingCharacters(in: .whitespacesAndNewlines)
+        if email.isEmpty { throw Problem.invalid("email is empty; give the email address you log in with", field: "email") }
+        if email.count > CredentialStore.maximumUsernameLength || email.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw Problem.invalid("email is not an email address of at most \(CredentialStore.maximumUsernameLength) characters", field: "email")
+        }
+        if password.isEmpty { throw Problem.invalid("password is empty", field: "password") }
+        if password.utf8.count > maximumPasswordLength {
+            throw Problem.invalid("password is longer than \(maximumPasswordLength) bytes", field: "password")
+        }
     }
 
     /// Step 2: the passcode, with the challenge of step 1 (used once, also by a wrong passcode).

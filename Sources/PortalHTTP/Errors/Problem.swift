@@ -1,10 +1,13 @@
+import EventLog
 import Foundation
 import HTTPTypes
 import Hummingbird
+import LMDB
 import Logging
 import NIOCore
 import PortalApplication
 import PortalDomain
+import PortalProjections
 
 /// One offending input of a problem: the field (or CSV row and column), what is wrong, and the rule.
 public struct ProblemField: Codable, Sendable, Equatable {
@@ -36,12 +39,27 @@ public struct Problem: Error, HTTPResponseError, Codable, Sendable, Equatable, C
     public var detail: String
     public var rule: String?
     public var errors: [ProblemField]
+    /// The read model a 503 is about: which one, and its progress or where it stopped.
+    public var readModel: ReadModelState?
     /// Extra response headers (not encoded).
     public var extraHeaders: [String: String] = [:]
 
     enum CodingKeys: String, CodingKey {
-        case type, title, detail, rule, errors
+        case type, title, detail, rule, errors, readModel
         case statusCode = "status"
+    }
+
+    /// A read model that cannot serve now, as a problem and `/health` show it.
+    public struct ReadModelState: Codable, Sendable, Equatable {
+        public var name: String
+        /// `catching-up`, `rebuilding` or `stopped`.
+        public var phase: String
+        public var checkpoint: UInt64
+        public var logHead: UInt64
+        public var percent: Int
+        /// Where it stopped: the position and type of the event it cannot apply.
+        public var stoppedAt: UInt64?
+        public var eventType: String?
     }
 
     public init(_ status: HTTPResponse.Status, kind: String, title: String, detail: String, rule: String? = nil, errors: [ProblemField] = []) {
@@ -102,6 +120,13 @@ public struct Problem: Error, HTTPResponseError, Codable, Sendable, Equatable, C
     /// The server cannot answer now (503), e.g. its read models lag behind the log.
     public static func unavailable(_ detail: String) -> Problem {
         Problem(.serviceUnavailable, kind: "unavailable", title: "Service unavailable", detail: detail)
+    }
+
+    /// The disk is full (507 Insufficient Storage): nothing of the request was written; the same request can
+    /// be sent again once the operators have freed space, without a restart.
+    public static var outOfDisk: Problem {
+        Problem(.init(code: 507, reasonPhrase: "Insufficient Storage"), kind: "out-of-disk", title: "The server is out of disk space",
+                detail: "the server is out of disk space, so nothing of this request was written; try again once the operators have freed space")
     }
 
     /// `If-Match` does not hold (412).
@@ -167,8 +192,24 @@ public struct ProblemMiddleware: RouterMiddleware {
             }
             if portal.isTooManyConflicts { return Problem(.conflict, kind: "conflict", title: "Conflict", detail: portal.message) }
             return Problem(.internalServerError, kind: "internal", title: "Internal error", detail: "the portal could not serve this request")
+        case let log as EventLogError where log.isOutOfSpace:
+            return .outOfDisk
+        case let status as LMDBStatus where status.isOutOfSpace:
+            return .outOfDisk
+        case let posix as POSIXError where posix.code == .ENOSPC || posix.code == .EDQUOT:
+            return .outOfDisk
+        case let cocoa as CocoaError where cocoa.code == .fileWriteOutOfSpace:
+            return .outOfDisk
         case let decoding as DecodingError:
             return malformed(decoding)
+        case let unavailable as ReadModelUnavailable:
+            var problem = Problem(.serviceUnavailable, kind: "read-model-unavailable", title: "Read model unavailable", detail: unavailable.description)
+            problem.readModel = Problem.ReadModelState(
+                name: unavailable.readModel, phase: unavailable.phase, checkpoint: unavailable.checkpoint, logHead: unavailable.head,
+                percent: unavailable.percent, stoppedAt: unavailable.stop?.position, eventType: unavailable.stop?.eventType)
+            let wait = unavailable.stop != nil ? 300 : Int(min(60, max(1, (unavailable.secondsLeft ?? 5).rounded(.up))))
+            problem.extraHeaders["Retry-After"] = String(wait)
+            return problem
         case let http as HTTPError:
             let status = http.status
             return Problem(status, kind: status == .notFound ? "not-found" : "http-\(status.code)", title: status.reasonPhrase,

@@ -14,20 +14,25 @@ extension PortalRequestContext {
         return ID(text)
     }
 
-    /// A period number of the path; 404 for anything but a number from 1.
-    public func period(_ name: String = "period") throws -> PeriodNumber {
-        guard let text = parameters.get(name), let value = Int(text), value >= 1 else {
+    /// A period number of the path: 404 for text that is no number; 422 naming the parameter for a number
+    /// outside the calendar's periods (below 1, past the last period, or too long for any integer), before any
+    /// arithmetic on it.
+    public func period(_ name: String = "period", in calendar: PeriodCalendar) throws -> PeriodNumber {
+        guard let text = parameters.get(name), !text.isEmpty,
+              text.utf8.dropFirst(text.hasPrefix("-") ? 1 : 0).allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        else {
             throw Problem.notFound("there is no period '\(parameters.get(name) ?? "")'; periods are numbered from 1")
         }
-        return PeriodNumber(value)
+        return try parsed { try calendar.requirePeriod(parsing: text, field: name).number }
     }
 
-    /// A week of the path (its Monday, `YYYY-MM-DD`); 404 for another date or text.
+    /// A week of the path (its Monday, `YYYY-MM-DD`); 404 for another date or text, 422 naming the parameter for
+    /// a Monday outside the business range (``Week/range``).
     public func week(_ name: String = "week") throws -> Week {
         guard let text = parameters.get(name), let date = BusinessDate(iso8601: text), date.isMonday else {
             throw Problem.notFound("there is no week '\(parameters.get(name) ?? "")'; name a week by its Monday, e.g. 2026-11-16")
         }
-        return Week(containing: date)
+        return try parsed { try Week.starting(date, field: name) }
     }
 }
 

@@ -21,6 +21,10 @@ public final class PortalAPI: Sendable {
         public var challengeLifetime: Duration = .seconds(300)
         /// Largest request body, in bytes (413 beyond it).
         public var maximumBodySize: Int = PortalRequestContext.defaultMaximumBodySize
+        /// Whether the client's address and scheme are taken from the reverse proxy's `X-Forwarded-For` and
+        /// `X-Forwarded-Proto` headers. Only for a server that no one reaches but through the proxy (bound to
+        /// loopback): anyone else could write those headers.
+        public var trustsProxy = false
         public init() {}
     }
 
@@ -38,6 +42,8 @@ public final class PortalAPI: Sendable {
         self.readModels = readModels
         self.metrics = metrics
         self.settings = settings
+        // The hash a refused login is verified against, made before the first login rather than during it.
+        portal.credentials.prepareDummyHash()
     }
 
     var log: EventLog { portal.log }

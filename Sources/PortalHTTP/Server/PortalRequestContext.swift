@@ -24,6 +24,8 @@ public struct PortalRequestContext: RequestContext {
     /// The session token of a web page's session cookie (nil for the JSON API, which takes bearer tokens): the
     /// secret behind the page's CSRF token, and what signing out revokes.
     public var browserSessionToken: String?
+    /// The address of the peer that connected (the reverse proxy, when there is one); nil in-process.
+    public var peerAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
@@ -34,6 +36,7 @@ public struct PortalRequestContext: RequestContext {
         maxUploadSize = PortalRequestContext.defaultMaximumBodySize
         requestID = nil
         browserSessionToken = nil
+        peerAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// 1 MiB: more than any JSON command or a period's actuals CSV of a large provider.

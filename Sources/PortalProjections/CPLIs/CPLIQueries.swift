@@ -1,5 +1,4 @@
 import Chronology
-import CSV
 import Foundation
 import PortalDomain
 
@@ -52,28 +51,17 @@ public struct CPLIQueries: Sendable {
         "document_status",
     ]
 
-    /// The CPLI list as CSV (RFC 4180, `\n` line ends) with the cost breakdown: planned per week, rate,
-    /// weekly cost and a four-week period's cost (R-ISO-3).
+    /// The CPLI list as CSV (``CSVText``: RFC 4180, `\n` line ends, formula cells neutralised) with the cost
+    /// breakdown: planned per week, rate, weekly cost and a four-week period's cost (R-ISO-3).
     public func csv(of organisation: OrganisationID? = nil, service: ServiceID? = nil, _ scope: ReadScope) throws -> String {
-        let rows = try cplis(of: organisation, service: service, scope).map { entry -> [String] in
+        let rows = try cplis(of: organisation, service: service, scope).map { entry -> [CSVText.Cell] in
             let d = entry.definition
-            return [d.organisationID.rawValue, d.serviceID.rawValue, d.cpliID.rawValue, d.isoID.rawValue, d.clientReference,
-                    d.clientName, d.serviceType.rawValue, d.unit.rawValue, d.plannedPerWeek.description, d.rate.description,
-                    entry.weeklyCost.description, entry.periodCost.description, d.startDate.iso8601, d.endDate?.iso8601 ?? "",
-                    d.temporaryOf?.rawValue ?? "", entry.cpli.status.rawValue, entry.documentStatus.rawValue]
+            return [.text(d.organisationID.rawValue), .text(d.serviceID.rawValue), .text(d.cpliID.rawValue), .text(d.isoID.rawValue),
+                    .text(d.clientReference), .text(d.clientName), .text(d.serviceType.rawValue), .text(d.unit.rawValue),
+                    .number(d.plannedPerWeek.description), .number(d.rate.description), .number(entry.weeklyCost.description),
+                    .number(entry.periodCost.description), .number(d.startDate.iso8601), .number(d.endDate?.iso8601 ?? ""),
+                    .text(d.temporaryOf?.rawValue ?? ""), .text(entry.cpli.status.rawValue), .text(entry.documentStatus.rawValue)]
         }
-        return try CSVText.render(header: Self.csvColumns, rows: rows)
-    }
-}
-
-/// CSV text for exports: RFC 4180 quoting, `\n` line ends, a final line end.
-enum CSVText {
-    static func render(header: [String], rows: [[String]]) throws -> String {
-        let writer = try CSVWriter(stream: .toMemory())
-        try writer.write(row: header)
-        for row in rows { try writer.write(row: row) }
-        writer.stream.close()
-        let data = writer.stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()
-        return String(decoding: data, as: UTF8.self) + "\n"
+        return CSVText.render(header: Self.csvColumns, rows: rows)
     }
 }

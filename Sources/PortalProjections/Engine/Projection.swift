@@ -10,7 +10,7 @@ import PortalDomain
 public protocol Projection: Sendable {
     /// Stable name: the folder under `projections/` and the name in status reports.
     static var name: String { get }
-    /// The version of what `apply` writes. A stored read model of another version is rebuilt at start.
+    /// The version of what `apply` writes. A stored read model of another version is rebuilt at start, in the background.
     static var version: Int { get }
     /// The projection's named tables.
     static var tables: [String] { get }
@@ -39,5 +39,45 @@ public struct ProjectionStopped: Error, Sendable, Equatable, Codable, CustomStri
 
     public var description: String {
         "projection \(projection) stopped at position \(position) (\(eventType)): \(reason)"
+    }
+}
+
+/// A read model that cannot serve now: still catching up with the log or being rebuilt (with its progress), or
+/// stopped at an event it cannot apply (with the position and type). The HTTP API answers 503 naming it.
+public struct ReadModelUnavailable: Error, Sendable, CustomStringConvertible {
+    public let readModel: String
+    /// Events applied so far (its checkpoint), and the log's head.
+    public let checkpoint: UInt64
+    public let head: UInt64
+    /// True while it is rebuilt from position 1 (a new version of its projection, or a first start).
+    public let rebuilding: Bool
+    /// Where it stopped, when it stopped.
+    public let stop: ProjectionStopped?
+    /// The background catch-up's estimate of the time left, when it has one.
+    public let secondsLeft: Double?
+
+    public init(readModel: String, checkpoint: UInt64, head: UInt64, rebuilding: Bool = false,
+                stop: ProjectionStopped? = nil, secondsLeft: Double? = nil) {
+        self.readModel = readModel
+        self.checkpoint = checkpoint
+        self.head = head
+        self.rebuilding = rebuilding
+        self.stop = stop
+        self.secondsLeft = secondsLeft
+    }
+
+    /// `catching-up`, `rebuilding` or `stopped`.
+    public var phase: String { stop != nil ? "stopped" : rebuilding ? "rebuilding" : "catching-up" }
+
+    /// Percent of the log applied, 0–100.
+    public var percent: Int { head == 0 ? 100 : Int(min(100, checkpoint * 100 / head)) }
+
+    public var description: String {
+        if let stop {
+            return "the read model \(readModel) stopped at position \(stop.position) (\(stop.eventType)): it cannot apply that event, "
+                + "so it serves nothing until the operator recovers it (see the README, 'A read model that stopped'); the others carry on"
+        }
+        return "the read model \(readModel) is \(rebuilding ? "being rebuilt" : "catching up") in the background: "
+            + "\(checkpoint) of \(head) events applied (\(percent)%); try again shortly (GET /health shows its progress)"
     }
 }

@@ -10,8 +10,14 @@ import Synchronization
 /// Each projection has its own LMDB environment, writer thread and checkpoint. The engine reads the log in
 /// batches, decodes each event once for every projection that reads its type, and applies the batch to all
 /// projections side by side; each projection's writes and new checkpoint commit in one transaction, so a
-/// crash never applies an event twice or skips one. On start it catches every projection up before it
-/// reports ready; then it follows the log.
+/// crash never applies an event twice or skips one.
+///
+/// A read model whose checkpoint is at the log's head when it is opened serves at once (`ready`); one that is
+/// behind, or new (a first start, or a new version of its projection, which is rebuilt from position 1), is
+/// `catchingUp` and serves nothing until it has caught up. ``follow()`` follows the log with the ready ones and
+/// catches the others up beside it, in the background, then hands each over to the following loop, which
+/// brings it to the live position and makes it ready. Reading a read model that is not ready throws
+/// ``ReadModelUnavailable`` naming it and its progress (or where it stopped).
 public final class ProjectionEngine: Sendable {
     /// A projection's state for status reports and `/metrics`.
     public struct Status: Sendable, Equatable {
@@ -27,6 +33,9 @@ public final class ProjectionEngine: Sendable {
         /// Log head minus checkpoint.
         public var lag: UInt64
         public var phase: Phase
+        /// True while a read model made new at this start (a first start, or a new version of its projection)
+        /// is built from position 1 in the background.
+        public var rebuilding: Bool = false
     }
 
     public struct Options: Sendable {
@@ -62,6 +71,12 @@ public final class ProjectionEngine: Sendable {
         /// Rebuilt generations waiting to be caught up and switched in by the following loop.
         var adoptions: [String: ReadModelStore] = [:]
         var retired: [ReadModelStore] = []
+        /// Read models made new at this start, built from position 1 in the background.
+        var rebuilding: Set<String> = []
+        /// How far the background catch-up has got, while it runs.
+        var catchUpProgress: RebuildProgress?
+        /// Why the following loop ended, when it failed (``recordFollowerFailure(_:)``).
+        var followerFailure: String?
     }
 
     /// - Parameters:
@@ -97,6 +112,7 @@ public final class ProjectionEngine: Sendable {
     /// by another version of the projection (which is then rebuilt from position 1).
     public func open() throws {
         if options.readOnly { return try openReadOnly() }
+        let head = try log.head().position
         for projection in projections {
             var store: ReadModelStore?
             if let generation = ReadModelStore.currentGeneration(of: projection, root: root) {
@@ -107,20 +123,24 @@ public final class ProjectionEngine: Sendable {
                     existing.close()
                 }
             }
+            var isNew = false
             if store == nil {
                 let generation = ReadModelStore.newGenerationName()
                 store = try ReadModelStore(projection: projection, root: root, generation: generation, initialMapSize: options.initialMapSize)
                 try ReadModelStore.makeCurrent(generation, of: projection, root: root)
+                isNew = true
             }
             let opened = store!
             try opened.clearStop()
             ReadModelStore.removeGenerations(of: projection, root: root, except: [opened.generation])
+            let atHead = try opened.checkpoint() >= head
             state.withLock {
                 $0.stores[projection.name] = opened
-                $0.phases[projection.name] = .catchingUp
+                $0.phases[projection.name] = atHead ? .ready : .catchingUp
+                if isNew && !atHead { $0.rebuilding.insert(projection.name) }
             }
         }
-        applied.advance(to: try lowestCheckpoint())
+        applied.advance(to: try lowestCheckpoint(of: servingStores()))
     }
 
     /// Opens the current generation of each projection that has one, read-only. A projection's phase is what
@@ -155,30 +175,79 @@ public final class ProjectionEngine: Sendable {
         }
         state.withLock { state in
             for (name, phase) in state.phases where phase == .catchingUp { state.phases[name] = .ready }
+            state.rebuilding = []
         }
     }
 
-    /// Follows the log until cancelled, applying new events as they are committed.
-    public func follow() async throws {
+    /// Follows the log until cancelled, applying new events to the ready read models as they are committed,
+    /// while the read models that are behind catch up in the background (``catchUpInBackground(progress:)``)
+    /// and join when they have. `progress` is told how the background catch-up is getting on.
+    public func follow(progress: (@Sendable (RebuildProgress) -> Void)? = nil) async throws {
         precondition(!options.readOnly, "a read-only engine applies nothing")
-        var next = try lowestCheckpoint() + 1
+        // Either failing ends both; the background catch-up ending well leaves the following loop running.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.catchUpInBackground(progress: progress) }
+            group.addTask { try await self.followReady() }
+            while try await group.next() != nil {}
+        }
+    }
+
+    /// The following loop over the ready read models (see ``follow(progress:)``).
+    private func followReady() async throws {
+        var next = try lowestCheckpoint(of: servingStores()) + 1
         var lastGenerationCheck = ContinuousClock.now
         while !Task.isCancelled {
-            try await adoptRebuiltGenerations()
+            if try await adoptRebuiltGenerations() {
+                // The newly ready read models are at least where the others are: readers may wait for them now.
+                applied.advance(to: try lowestCheckpoint(of: servingStores()))
+            }
             if ContinuousClock.now - lastGenerationCheck > options.generationCheckInterval {
                 lastGenerationCheck = ContinuousClock.now
                 try adoptGenerationsSwitchedElsewhere()
-                next = min(next, try lowestCheckpoint() + 1)
+                next = min(next, try lowestCheckpoint(of: servingStores()) + 1)
             }
             let head = try log.head().position
             if next > head {
                 await log.waitForEvents(after: head, timeout: .milliseconds(500))
                 continue
             }
-            try await pump(from: next, through: head, batchSize: options.batchSize, to: { self.runningStores() }, stopsOnFailure: false) { last in
+            try await pump(from: next, through: head, batchSize: options.batchSize, to: { self.servingStores() }, stopsOnFailure: false) { last in
                 next = last + 1
-                self.applied.advance(to: try self.lowestCheckpoint())
+                self.applied.advance(to: try self.lowestCheckpoint(of: self.servingStores()))
             }
+        }
+    }
+
+    /// Catches the read models that are behind (`catchingUp`) up to the log's head in bulk batches, beside the
+    /// following loop, again while the log grew by more than a batch meanwhile; then hands them to the
+    /// following loop, which applies the last few events and makes them ready. A read model that meets an
+    /// event it cannot apply stops alone.
+    private func catchUpInBackground(progress: (@Sendable (RebuildProgress) -> Void)?) async throws {
+        let behind = { @Sendable in
+            self.state.withLock { state in
+                state.stores.values.filter { state.phases[$0.projection.name] == .catchingUp && state.adoptions[$0.projection.name] == nil }
+            }
+        }
+        let started = ContinuousClock.now
+        let first = try lowestCheckpoint(of: behind())
+        while !Task.isCancelled {
+            let stores = behind()
+            guard !stores.isEmpty else { break }
+            let head = try log.head().position
+            let from = try lowestCheckpoint(of: stores)
+            if head - from <= UInt64(options.bulkBatchSize) { break }
+            try await pump(from: from + 1, through: head, batchSize: options.bulkBatchSize, to: behind, stopsOnFailure: false) { last in
+                let report = RebuildProgress(done: last - first, total: head - first, elapsed: ContinuousClock.now - started)
+                self.state.withLock { $0.catchUpProgress = report }
+                progress?(report)
+            }
+        }
+        try Task.checkCancellation()
+        state.withLock { state in
+            for store in state.stores.values where state.phases[store.projection.name] == .catchingUp {
+                state.adoptions[store.projection.name] = store
+            }
+            state.catchUpProgress = nil
         }
     }
 
@@ -293,6 +362,11 @@ public final class ProjectionEngine: Sendable {
         return (events, failures)
     }
 
+    /// The read models that serve and are followed live: ready ones.
+    private func servingStores() -> [ReadModelStore] {
+        state.withLock { state in state.stores.values.filter { state.phases[$0.projection.name] == .ready } }
+    }
+
     private func runningStores() -> [ReadModelStore] {
         state.withLock { state in
             state.stores.values.filter { store in
@@ -345,9 +419,13 @@ public final class ProjectionEngine: Sendable {
 
     /// The lowest checkpoint of the projections still running (a stopped one no longer holds the others back).
     private func lowestCheckpoint() throws -> UInt64 {
-        let running = runningStores()
-        if running.isEmpty { return try log.head().position }
-        return try running.map { try $0.checkpoint() }.min() ?? 0
+        try lowestCheckpoint(of: runningStores())
+    }
+
+    /// The lowest checkpoint of `stores`; the log's head when there are none.
+    private func lowestCheckpoint(of stores: [ReadModelStore]) throws -> UInt64 {
+        if stores.isEmpty { return try log.head().position }
+        return try stores.map { try $0.checkpoint() }.min() ?? 0
     }
 
     // MARK: Status and reads
@@ -355,14 +433,27 @@ public final class ProjectionEngine: Sendable {
     /// Every projection's generation, checkpoint, lag and phase.
     public func status() throws -> [Status] {
         let head = try log.head().position
-        let (stores, phases) = state.withLock { ($0.stores, $0.phases) }
+        let (stores, phases, rebuilding) = state.withLock { ($0.stores, $0.phases, $0.rebuilding) }
         return try stores.keys.sorted().map { name in
             let store = stores[name]!
             let checkpoint = try store.checkpoint()
+            let phase = phases[name] ?? .catchingUp
             return Status(name: name, generation: store.generation, checkpoint: checkpoint,
-                          lag: head > checkpoint ? head - checkpoint : 0, phase: phases[name] ?? .catchingUp)
+                          lag: head > checkpoint ? head - checkpoint : 0, phase: phase,
+                          rebuilding: phase == .catchingUp && rebuilding.contains(name))
         }
     }
+
+    /// How far the background catch-up has got while it runs (every read model behind, together).
+    public var catchUpProgress: RebuildProgress? { state.withLock { $0.catchUpProgress } }
+
+    /// Records why the following loop ended (the service that runs it calls this), for `/health`.
+    public func recordFollowerFailure(_ error: any Error) {
+        state.withLock { $0.followerFailure = "\(error)" }
+    }
+
+    /// Why the following loop ended, when it failed.
+    public var followerFailure: String? { state.withLock { $0.followerFailure } }
 
     /// The first projection that stopped, if any.
     public var stoppedError: ProjectionStopped? {
@@ -374,16 +465,33 @@ public final class ProjectionEngine: Sendable {
     /// Waits until every projection has applied `position` (read-your-writes after a command), or the timeout.
     /// Returns whether it got there.
     @discardableResult
+    /// Only the ready read models are waited for: one that is catching up answers ``ReadModelUnavailable`` when
+    /// read, so with none ready there is nothing to wait for.
     public func waitUntilApplied(_ position: UInt64, timeout: Duration = .seconds(5)) async -> Bool {
-        await applied.wait(until: position, timeout: timeout)
+        if !options.readOnly, servingStores().isEmpty { return true }
+        return await applied.wait(until: position, timeout: timeout)
     }
 
     /// Runs `body` over `projection`'s tables in a short read transaction.
+    ///
+    /// Throws ``ReadModelUnavailable`` when the read model is not ready (still catching up or being rebuilt, or
+    /// stopped at an event it cannot apply), unless the engine is read-only (status and audits read what is
+    /// stored).
     public func read<T>(_ projection: any Projection.Type, _ body: (borrowing ReadModelReader) throws -> T) throws -> T {
         var attempt = 0
         while true {
-            guard let store = state.withLock({ $0.stores[projection.name] }) else {
+            let (found, phase, rebuilding) = state.withLock { ($0.stores[projection.name], $0.phases[projection.name], $0.rebuilding.contains(projection.name)) }
+            guard let store = found else {
                 preconditionFailure("projection \(projection.name) is not run by this engine")
+            }
+            if !options.readOnly, phase != .ready {
+                let checkpoint = (try? store.checkpoint()) ?? 0
+                let head = (try? log.head().position) ?? checkpoint
+                if case .stopped(let stop)? = phase {
+                    throw ReadModelUnavailable(readModel: projection.name, checkpoint: checkpoint, head: head, stop: stop)
+                }
+                throw ReadModelUnavailable(readModel: projection.name, checkpoint: checkpoint, head: head, rebuilding: rebuilding,
+                                           secondsLeft: catchUpProgress?.secondsLeft)
             }
             do {
                 return try store.read(body)
@@ -467,23 +575,37 @@ public final class ProjectionEngine: Sendable {
     }
 
     /// Called by the following loop: catches rebuilt generations up to the live position and switches them in.
-    private func adoptRebuiltGenerations() async throws {
+    /// Returns whether any was waiting.
+    private func adoptRebuiltGenerations() async throws -> Bool {
         let pending = state.withLock { $0.adoptions }
-        guard !pending.isEmpty else { return }
-        let through = try lowestCheckpoint()
+        guard !pending.isEmpty else { return false }
+        let through = try lowestCheckpoint(of: servingStores())
         for (name, store) in pending {
+            // A read model caught up in the background is the one in place: if it cannot apply an event, it
+            // stops alone. A rebuilt generation that fails is dropped; the serving one stays.
+            let inPlace = state.withLock { $0.stores[name] === store }
             var next = try store.checkpoint() + 1
-            while next <= through {
-                let raw = try log.readAll(from: next, limit: min(options.batchSize, Int(through - next + 1)))
-                guard let last = raw.last else { break }
-                let (decoded, failures) = try decode(raw, for: [store])
-                if let failure = failures.first { throw failure }
-                try await store.apply(decoded, through: last.position)
-                next = last.position + 1
+            do {
+                while next <= through {
+                    let raw = try log.readAll(from: next, limit: min(options.batchSize, Int(through - next + 1)))
+                    guard let last = raw.last else { break }
+                    let (decoded, failures) = try decode(raw, for: [store])
+                    if let failure = failures.first { throw failure }
+                    try await store.apply(decoded, through: last.position)
+                    next = last.position + 1
+                }
+            } catch let stopped as ProjectionStopped where inPlace {
+                markStopped([stopped])
+                _ = state.withLock { $0.adoptions.removeValue(forKey: name) }
+                continue
             }
             try switchTo(store)
-            _ = state.withLock { $0.adoptions.removeValue(forKey: name) }
+            state.withLock { state in
+                state.adoptions.removeValue(forKey: name)
+                state.rebuilding.remove(name)
+            }
         }
+        return true
     }
 
     /// Adopts generations that another process (a command-line rebuild) made current.

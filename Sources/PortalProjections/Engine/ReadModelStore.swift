@@ -25,7 +25,7 @@ final class ReadModelStore: Sendable {
         self.projection = projection
         self.generation = generation
         self.folder = root.appendingPathComponent(projection.name, isDirectory: true).appendingPathComponent(generation, isDirectory: true)
-        if !readOnly { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        if !readOnly { try PrivateFiles.prepareFolder(folder.path) }
         self.environment = try LMDBEnvironment(
             path: folder.path, databases: projection.tables + [Self.metaTable],
             options: .init(initialMapSize: initialMapSize, readOnly: readOnly))
@@ -182,10 +182,10 @@ final class ReadModelStore: Sendable {
     /// reader sees the old name or the new one, never a mix; then syncs the folder.
     static func makeCurrent(_ generation: String, of projection: any Projection.Type, root: URL) throws {
         let folder = root.appendingPathComponent(projection.name, isDirectory: true)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try PrivateFiles.prepareFolder(folder.path)
         let temporary = folder.appendingPathComponent("CURRENT.tmp")
         let handle = try FileHandle(forWritingTo: { () -> URL in
-            FileManager.default.createFile(atPath: temporary.path, contents: nil)
+            PrivateFiles.createFile(atPath: temporary.path)
             return temporary
         }())
         try handle.write(contentsOf: Data((generation + "\n").utf8))

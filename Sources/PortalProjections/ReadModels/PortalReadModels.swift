@@ -8,8 +8,8 @@ import PortalDomain
 /// ```swift
 /// let readModels = PortalReadModels(log: log, dataFolder: data)
 /// try readModels.open()
-/// try await readModels.engine.catchUp()          // before serving
-/// Task { try await readModels.engine.follow() }  // then keep up with the log
+/// try await readModels.engine.follow()           // as a service: catches up those behind in the background,
+///                                                 // follows the log (portal serve's ReadModelFollower)
 /// let week = try readModels.actualsCalendar.week(service, week, policy: .norfolk, calendar: calendar, ReadScope(actor))
 /// ```
 public final class PortalReadModels: Sendable {

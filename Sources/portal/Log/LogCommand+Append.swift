@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventLog
 import Foundation
+import PortalApplication
 
 extension Portal.Log {
     /// `portal log append`: one event from JSON.
@@ -88,6 +89,8 @@ extension Portal.Log {
             } catch {
                 throw ValidationError("the payload is not valid JSON: \(error.localizedDescription)")
             }
+            let lock = try dataFolder.lockForWriting()
+            defer { lock.release() }
             let log = try dataFolder.openLog()
             defer { log.close() }
             let event = ProposedEvent(

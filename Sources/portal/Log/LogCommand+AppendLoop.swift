@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventLog
 import Foundation
+import PortalApplication
 
 extension Portal.Log {
     /// `portal log append-loop`: appends until killed, printing each acknowledged append. Used by the crash
@@ -20,6 +21,8 @@ extension Portal.Log {
         var count: Int?
 
         func run() async throws {
+            let lock = try dataFolder.lockForWriting()
+            defer { lock.release() }
             let log = try dataFolder.openLog()
             let runID = UUID().uuidString.prefix(8).lowercased()
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventLog
 import Foundation
+import PortalApplication
 
 /// `--data DIR`: the folder that holds the log (`DIR/log`) and everything kept beside it.
 struct DataFolderOptions: ParsableArguments {
@@ -17,6 +18,12 @@ struct DataFolderOptions: ParsableArguments {
 
     /// Where the event log lives inside the data folder.
     var logFolder: URL { folder.appendingPathComponent("log", isDirectory: true) }
+
+    /// Takes the data folder's one-writer lock (`portal.lock`) for this command, or refuses at once naming the
+    /// process that holds it (a running `portal serve`, say). Held until released or the process exits.
+    func lockForWriting() throws -> DataFolderLock {
+        try DataFolderLock(folder: folder, command: CommandLine.shownCommand)
+    }
 
     /// Opens the log for reading and writing (creating it when missing).
     func openLog() throws -> EventLog {

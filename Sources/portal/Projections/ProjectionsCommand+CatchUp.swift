@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventLog
 import Foundation
+import PortalApplication
 import PortalProjections
 
 extension Portal.Projections {
@@ -18,6 +19,9 @@ extension Portal.Projections {
         @OptionGroup var options: ProjectionOptions
 
         func run() async throws {
+            // A server applies the log to the read models itself: two engines on one folder are refused.
+            let lock = try options.dataFolder.lockForWriting()
+            defer { lock.release() }
             let (log, readModels) = try options.open(readOnly: false)
             defer {
                 readModels.close()

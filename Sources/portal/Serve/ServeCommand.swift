@@ -9,6 +9,8 @@ import PortalDomain
 import PortalHTTP
 import PortalProjections
 import PortalWeb
+import ServiceLifecycle
+import UnixSignals
 
 extension Portal {
     /// `portal serve`: the HTTP API over the data folder.
@@ -17,35 +19,21 @@ extension Portal {
             commandName: "serve",
             abstract: "Serve the portal's HTTP API (Hummingbird) over the data folder.",
             discussion: """
-                Listens on 127.0.0.1 unless --bind says otherwise. With --demo, a new data folder is first filled
-                with a demo council (staff of every team, an auditor, two providers with a contact per role,
-                about 40 clients, twelve weeks of actuals, invoices in every status, a payment run) and its
-                logins are printed. /health and /metrics need no token.
+                Listens on 127.0.0.1 unless --bind says otherwise, at once, whatever state the read models are in:
+                those behind the log (or of a new version) catch up in the background, and the lists that need one
+                answer 503 with Retry-After until it is ready. Every setting also comes from a JSON configuration
+                file (--config, $PORTAL_CONFIG) or an environment variable (PORTAL_PORT, …); flags win
+                (portal config check shows the effective settings). One server per data folder: the folder's lock
+                (portal.lock) refuses a second one, naming the first. SIGTERM or SIGINT stop it gracefully.
+                With --demo, a new data folder is first filled with a demo council and its logins are printed.
+                /health and /metrics need no token.
                 """
         )
 
-        @OptionGroup var dataFolder: DataFolderOptions
-
-        @Option(help: "TCP port; 0 picks a free one (the line 'listening on …' says which).")
-        var port: Int = 8080
-
-        @Option(help: "Address to bind; the default is loopback only.")
-        var bind: String = "127.0.0.1"
-
-        @Option(help: "Policy profile: norfolk or lancashire (default norfolk). Recorded at a data folder's first start; later starts use the recorded one.")
-        var policy: String?
-
-        @Option(help: "The Monday that starts period 1, R-PER-1 (default 2026-04-06). Recorded like --policy.")
-        var periodAnchor: String?
+        @OptionGroup var settings: ServeSettingOptions
 
         @Flag(help: "Fill a new data folder with the demo council first and print its logins.")
         var demo = false
-
-        @Option(help: ArgumentHelp("bcrypt cost of new password and passcode hashes.", visibility: .hidden))
-        var bcryptCost: UInt8 = 12
-
-        @Option(help: "Largest request body in bytes (413 beyond it).")
-        var maximumBodySize: Int = 1 << 20
 
         /// What a new data folder records when --policy or --period-anchor is not given.
         static let defaultSettings = DeploymentSettings(policy: .norfolk, periodAnchor: BusinessDate(iso8601: "2026-04-06")!)
@@ -54,19 +42,18 @@ extension Portal {
         static let demoBcryptCost: UInt8 = 4
 
         func run() async throws {
-            let folder = dataFolder.folder
-            var requested = DeploymentSettings.Request(policy: nil)
-            do {
-                requested.policy = try policy.map { try PolicyProfile.named($0) }
-            } catch let error as DomainError {
-                throw ValidationError(error.description)
+            let processStart = ContinuousClock.now
+            let settings = try await settings.resolve()
+            PortalLogging.bootstrap(settings)
+            let logger = Logger(label: "portal")
+            for name in settings.unknownEnvironment {
+                logger.warning("unknown environment variable ignored", metadata: ["variable": "\(name)"])
             }
-            if let periodAnchor {
-                guard let anchor = BusinessDate(iso8601: periodAnchor) else {
-                    throw ValidationError("--period-anchor '\(periodAnchor)' is not a date like 2026-04-06")
-                }
-                requested.periodAnchor = anchor
-            }
+            let folder = settings.folder
+            let requested = try DeploymentRequest.parse(policy: settings.policy, periodAnchor: settings.periodAnchor)
+            let lock = try DataFolderLock(folder: folder, command: CommandLine.shownCommand)
+            defer { lock.release() }
+            let bcryptCost = UInt8(settings.bcryptCost)
             // The policy and period anchor are those recorded in the data folder (recorded now on a first start).
             func open(bcryptCost: UInt8) async throws -> PortalApplication.Portal {
                 do {
@@ -92,34 +79,105 @@ extension Portal {
                 }
             }
             let portal = try await open(bcryptCost: bcryptCost)
-            defer { portal.close() }
+            var portalOpen = true
+            defer { if portalOpen { portal.close() } }
             say("portal: policy \(portal.configuration.policy), periods numbered from \(portal.configuration.calendar.anchor)")
             let sessions = try SessionStore(directory: folder.appendingPathComponent("sessions"), clock: portal.configuration.time.clock)
-            defer { sessions.close() }
+            var sessionsOpen = true
+            defer { if sessionsOpen { sessions.close() } }
 
-            // The read models: caught up before serving, then following the log in the background.
+            // The read models open at once; those behind the log catch up in the background (ReadModelFollower).
             let readModels = PortalReadModels(log: portal.log, dataFolder: folder)
             try readModels.open()
-            defer { readModels.close() }
-            try await readModels.engine.catchUp()
-            let following = Task { try await readModels.engine.follow() }
-            defer { following.cancel() }
+            var readModelsOpen = true
+            defer { if readModelsOpen { readModels.close() } }
 
-            var settings = PortalAPI.Settings()
-            settings.maximumBodySize = maximumBodySize
-            let api = PortalAPI(portal: portal, sessions: sessions, readModels: readModels, settings: settings)
-            var logger = Logger(label: "portal.http")
-            logger.logLevel = .info
+            var apiSettings = PortalAPI.Settings()
+            apiSettings.maximumBodySize = settings.maximumBodySize
+            apiSettings.trustsProxy = settings.trustProxy
+            let api = PortalAPI(portal: portal, sessions: sessions, readModels: readModels, settings: apiSettings)
+            let follower = ReadModelFollower(engine: readModels.engine, logger: Logger(label: "portal.read-models"), processStart: processStart)
             let pages = WebPortal(api: api)
-            let app = PortalServer.application(api, host: bind, port: port, logger: logger, pages: pages.register(on:)) { address in
+            let app = PortalServer.application(
+                api, host: settings.bind, port: settings.port, logger: Logger(label: "portal.http"), pages: pages.register(on:), services: [follower]
+            ) { address in
                 say("portal: listening on http://\(address)")
+                logger.info("listening", metadata: [
+                    "address": "\(address)", "millisecondsSinceStart": "\((ContinuousClock.now - processStart).milliseconds)"])
             }
-            try await app.runService()
+            let group = ServiceGroup(configuration: .init(
+                services: [.init(service: app), .init(service: ShutdownAnnouncer(logger: logger))],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "portal.lifecycle")))
+            try await group.run()
+            logger.info("server stopped: no longer listening, no request in flight")
+            readModels.close()
+            readModelsOpen = false
+            logger.info("read models closed")
+            sessions.close()
+            sessionsOpen = false
+            portal.close()
+            portalOpen = false
+            logger.info("log and credential store closed after their last write (LMDB)")
+            lock.release()
+            logger.info("data folder released; stopped")
         }
     }
 }
 
+/// The first service to hear of a graceful shutdown (services stop in reverse order): logs that one began.
+private struct ShutdownAnnouncer: ServiceLifecycle.Service {
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        logger.info("shutting down: no new connections; requests in flight and the current write batch finish first")
+    }
+}
+
+/// The policy and period anchor a start asks for, parsed; refused naming the setting.
+enum DeploymentRequest {
+    static func parse(policy: String?, periodAnchor: String?) throws -> DeploymentSettings.Request {
+        var requested = DeploymentSettings.Request(policy: nil)
+        do {
+            requested.policy = try policy.map { try PolicyProfile.named($0) }
+        } catch let error as DomainError {
+            throw ValidationError(error.description)
+        }
+        if let periodAnchor {
+            guard let anchor = BusinessDate(iso8601: periodAnchor) else {
+                throw ValidationError("--period-anchor '\(periodAnchor)' is not a date like 2026-04-06")
+            }
+            requested.periodAnchor = anchor
+        }
+        return requested
+    }
+}
+
+/// Logging for `portal serve`: text (swift-log's stream handler) or JSON lines on standard error.
+enum PortalLogging {
+    static func bootstrap(_ settings: ServeSettings) {
+        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = settings.logFormat == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}
+
+extension CommandLine {
+    /// The command as run, for the data folder's lock file: `portal` and the arguments (no command takes a
+    /// secret as an argument).
+    static var shownCommand: String {
+        (["portal"] + arguments.dropFirst()).joined(separator: " ")
+    }
+}
+
 /// A line on standard output, written at once (the tests read it from a pipe).
-private func say(_ line: String) {
+func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

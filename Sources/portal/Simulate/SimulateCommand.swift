@@ -41,6 +41,8 @@ extension Portal {
 
         func run() async throws {
             let folder = dataFolder.folder
+            let lock = try dataFolder.lockForWriting()
+            defer { lock.release() }
             if FileManager.default.fileExists(atPath: folder.appendingPathComponent("log/data.mdb").path) {
                 throw ValidationError("\(folder.path) already holds a log; simulate into a new data folder")
             }

@@ -41,7 +41,7 @@ struct EventSchemaTests {
         ContactRoleRemovalRequested(userID: "u-7", requestID: "cr-5"),
         ContactRoleRemovalAccepted(userID: "u-7", requestID: "cr-5", at: at),
         ContactRoleRemovalRejected(userID: "u-7", requestID: "cr-5", reason: "still employed"),
-        CouncilUserRegistered(userID: "c-1", person: person, team: .zInformationMessaging),
+        CouncilUserRegistered(userID: "c-1", person: person, team: .zInformationMessaging, reason: "first helpdesk user of the deployment"),
         AuditorRegistered(userID: "a-1", person: Person(forename: "Ada", surname: "Audit", email: "ada@council.example")),
         FirstPasswordIssued(userID: "u-7", at: at),
         LoginSucceeded(userID: "u-7", at: at),
@@ -71,7 +71,7 @@ struct EventSchemaTests {
         PeriodLocked(serviceID: "s-1", period: PeriodNumber(9), invoiceID: "inv-9"),
         NextPeriodOpened(serviceID: "s-1", period: PeriodNumber(9), invoiceID: "inv-9", reason: .held),
         PeriodReopened(serviceID: "s-1", period: PeriodNumber(9), invoiceID: "inv-9"),
-        DeploymentConfigured(policy: "lancashire", periodAnchor: F.date("2026-04-06")),
+        DeploymentConfigured(policy: "lancashire", periodAnchor: F.date("2026-04-06"), reason: "go-live"),
         ActualsFileImported(importID: "imp-1", organisationID: "oasis", period: PeriodNumber(9),
                             sha256: String(repeating: "ab", count: 32), fileName: "actuals-p9.csv", rows: 12, linesRecorded: 3),
     ]

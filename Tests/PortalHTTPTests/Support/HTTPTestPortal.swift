@@ -25,19 +25,20 @@ final class HTTPTestPortal: @unchecked Sendable {
 
     let following: Task<Void, any Error>?
 
+    /// `folder` is the data folder (a new one in the temporary folder by default), removed at the end.
     init(policy: PolicyProfile = .norfolk, maximumBodySize: Int? = nil, withReadModels: Bool = true, clock: ManualClock? = nil,
-         metrics: PortalMetrics = .shared) throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("portal-http-test-\(UUID().uuidString)")
+         metrics: PortalMetrics = .shared, folder: URL? = nil) throws {
+        self.folder = folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("portal-http-test-\(UUID().uuidString)")
         portal = try Portal.open(
-            dataDirectory: folder,
+            dataDirectory: self.folder,
             configuration: .init(policy: policy, calendar: try PeriodCalendar(anchor: BusinessDate(iso8601: "2026-04-06")!),
                                  time: clock.map { DeploymentTime(clock: $0) } ?? DeploymentTime()), bcryptCost: 4)
-        sessions = try SessionStore(directory: folder.appendingPathComponent("sessions"), clock: portal.configuration.time.clock)
+        sessions = try SessionStore(directory: self.folder.appendingPathComponent("sessions"), clock: portal.configuration.time.clock)
         var settings = PortalAPI.Settings()
         if let maximumBodySize { settings.maximumBodySize = maximumBodySize }
         var readModels: PortalReadModels?
         if withReadModels {
-            let models = PortalReadModels(log: portal.log, dataFolder: folder)
+            let models = PortalReadModels(log: portal.log, dataFolder: self.folder)
             try models.open()
             readModels = models
             following = Task { try await models.engine.follow() }
@@ -58,8 +59,9 @@ final class HTTPTestPortal: @unchecked Sendable {
     /// A test portal with the demo council seeded (few clients and only the first period's actuals, to stay
     /// quick; `invoices` seeds the whole history), served with its read models unless told otherwise.
     static func demo(clients: Int = 6, policy: PolicyProfile = .norfolk, maximumBodySize: Int? = nil, withReadModels: Bool = true,
-                     clock: ManualClock? = nil, invoices: Bool = false, metrics: PortalMetrics = .shared) async throws -> HTTPTestPortal {
-        let test = try HTTPTestPortal(policy: policy, maximumBodySize: maximumBodySize, withReadModels: withReadModels, clock: clock, metrics: metrics)
+                     clock: ManualClock? = nil, invoices: Bool = false, metrics: PortalMetrics = .shared, folder: URL? = nil) async throws -> HTTPTestPortal {
+        let test = try HTTPTestPortal(policy: policy, maximumBodySize: maximumBodySize, withReadModels: withReadModels, clock: clock, metrics: metrics,
+                                      folder: folder)
         test.logins = try await DemoCouncil.seed(test.portal, clients: clients, invoices: invoices)
         return test
     }

@@ -121,7 +121,7 @@ struct ActualsRoutes {
     func periodActuals(_ context: PortalRequestContext) async throws -> Reply {
         let actor = try context.requireActor()
         let service = try visibleService(actor, context)
-        let (view, version) = try await actuals(actor, service, period: try context.period(), week: nil)
+        let (view, version) = try await actuals(actor, service, period: try context.period(in: api.portal.configuration.calendar), week: nil)
         return try api.json(view, etag: version)
     }
 
@@ -137,7 +137,7 @@ struct ActualsRoutes {
     func exportCSV(_ context: PortalRequestContext) throws -> Reply {
         let actor = try context.requireActor()
         let service = try visibleService(actor, context)
-        let period = try context.period()
+        let period = try context.period(in: api.portal.configuration.calendar)
         let key = Actuals.Key(serviceID: service.serviceID, period: period)
         let version = try api.log.streamVersion(key.streamID)
         let csv = try api.portal.exportActuals(key, for: actor)
@@ -212,7 +212,7 @@ struct ActualsRoutes {
             let organisation = try context.identifier("organisationID", as: OrganisationID.self)
             try api.requireVisible(write.actor, organisation: organisation, "organisation \(organisation)")
             _ = try api.existing(Organisation.self, organisation.rawValue, "organisation \(organisation)")
-            let period = try context.period()
+            let period = try context.period(in: api.portal.configuration.calendar)
             guard write.body.readableBytes > 0 else {
                 throw Problem.invalid("send the CSV file as the request body (Content-Type: text/csv)", field: "file")
             }

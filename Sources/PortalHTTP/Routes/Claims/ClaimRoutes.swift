@@ -163,7 +163,7 @@ struct ClaimRoutes {
             let service = try context.identifier("serviceID", as: ServiceID.self)
             let snapshot = try api.existing(Service.self, service.rawValue, "service \(service)")
             try api.requireVisible(write.actor, organisation: snapshot.state.organisationID, "service \(service)")
-            let key = Actuals.Key(serviceID: service, period: try context.period())
+            let key = Actuals.Key(serviceID: service, period: try context.period(in: api.portal.configuration.calendar))
             let body = try write.decode(PaidCorrection.self)
             let (cpli, week) = try parsed { (try CPLIID.parse(body.cpliID, field: "cpliID"), try Week.parse(body.week)) }
             let entry = try ActualsRoutes(api: api).entry(try write.decode(ActualsRoutes.ActualEdit.self), cpli: cpli, week: week)

@@ -194,30 +194,19 @@ struct ContractDocumentRoutes {
     }
 }
 
-/// The CPLI list as CSV with the cost breakdown (R-ISO-3): planned × rate per week, half-up to the penny.
+/// The CPLI list as CSV with the cost breakdown (R-ISO-3): planned × rate per week, half-up to the penny. Written
+/// by the portal's one CSV writer (``CSVText``: RFC 4180, `\n` line ends, text cells that start a formula
+/// neutralised; quantities, amounts and dates written as numbers).
 enum CPLIExport {
     static let columns = ["cpli", "iso", "organisation", "service", "client_reference", "client_name", "service_type", "unit",
                           "planned_per_week", "rate", "weekly_cost", "start_date", "end_date", "temporary_of", "status"]
 
     static func csv(_ views: [CPLIView]) -> String {
-        var lines = [columns.joined(separator: ",")]
-        for view in views {
-            let cells = [
-                view.cpliID.rawValue, view.isoID.rawValue, view.organisationID.rawValue, view.serviceID.rawValue, view.clientReference,
-                view.clientName, view.serviceType.rawValue, view.unit.rawValue, view.plannedPerWeek.description, view.rate.description,
-                view.weeklyCost.description, view.startDate.iso8601, view.endDate?.iso8601 ?? "", view.temporaryOf?.rawValue ?? "", view.status,
-            ]
-            lines.append(cells.map(quoted).joined(separator: ","))
-        }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// A CSV cell, quoted when it holds a comma, quote or line break; a leading =, +, - or @ is prefixed with
-    /// an apostrophe so a spreadsheet does not run it as a formula.
-    static func quoted(_ cell: String) -> String {
-        var text = cell
-        if let first = text.first, "=+-@".contains(first), Double(text) == nil { text = "'" + text }
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        CSVText.render(header: columns, rows: views.map { view in
+            [.text(view.cpliID.rawValue), .text(view.isoID.rawValue), .text(view.organisationID.rawValue), .text(view.serviceID.rawValue),
+             .text(view.clientReference), .text(view.clientName), .text(view.serviceType.rawValue), .text(view.unit.rawValue),
+             .number(view.plannedPerWeek.description), .number(view.rate.description), .number(view.weeklyCost.description),
+             .number(view.startDate.iso8601), .number(view.endDate?.iso8601 ?? ""), .text(view.temporaryOf?.rawValue ?? ""), .text(view.status)]
+        })
     }
 }

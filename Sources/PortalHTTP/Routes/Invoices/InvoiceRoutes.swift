@@ -14,7 +14,7 @@ struct InvoiceRoutes {
     struct Creation: Decodable {
         var invoiceID: String
         var serviceID: String
-        var period: Int
+        var period: PeriodNumber
         var reference: String
         var invoiceDate: String
         /// CPLIs of the proposal to leave off the invoice.
@@ -52,7 +52,7 @@ struct InvoiceRoutes {
         let service = try context.identifier("serviceID", as: ServiceID.self)
         let snapshot = try api.existing(Service.self, service.rawValue, "service \(service)")
         try api.requireReadable(actor, .invoices, organisation: snapshot.state.organisationID, "service \(service)")
-        let period = try context.period()
+        let period = try context.period(in: api.portal.configuration.calendar)
         let lines = try api.portal.proposeInvoice(service: service, period: period, for: actor)
         return try api.json(InvoiceProposalView(serviceID: service, period: period, lines: lines, total: Money.sum(lines.map(\.amount))))
     }
@@ -63,7 +63,7 @@ struct InvoiceRoutes {
             let draft = try parsed {
                 InvoiceDraft(
                     invoiceID: try InvoiceID.parse(body.invoiceID, field: "invoiceID"), serviceID: try ServiceID.parse(body.serviceID, field: "serviceID"),
-                    period: try api.portal.configuration.calendar.requirePeriod(PeriodNumber(body.period)).number,
+                    period: try api.portal.configuration.calendar.requirePeriod(body.period).number,
                     reference: body.reference, invoiceDate: try Parse.date(body.invoiceDate, field: "invoiceDate"),
                     unticked: Set(try (body.unticked ?? []).enumerated().map { try CPLIID.parse($1, field: "unticked[\($0)]") }))
             }
@@ -106,8 +106,7 @@ struct InvoiceRoutes {
         let organisation = try api.organisationQuery(request)
         let service = try request.query("serviceID").map { text in try parsed { try ServiceID.parse(text, field: "serviceID") } }
         let period = try request.query("period").map { text in
-            guard let value = Int(text), value >= 1 else { throw Problem.invalid("period '\(text)' is not a period number from 1", field: "period") }
-            return PeriodNumber(value)
+            try parsed { try api.portal.configuration.calendar.requirePeriod(parsing: text, field: "period").number }
         }
         let models = try await api.readModelsAtHead()
         let scope = ReadScope(actor)

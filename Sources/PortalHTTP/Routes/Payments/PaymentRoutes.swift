@@ -23,7 +23,7 @@ struct PaymentRoutes {
     }
 
     struct ScheduledCalculation: Decodable {
-        var period: Int
+        var period: PeriodNumber
     }
 
     func register(on router: Router<PortalRequestContext>) {
@@ -162,7 +162,7 @@ struct PaymentRoutes {
             let snapshot = try api.existing(Contract.self, contract.rawValue, "contract \(contract)")
             try api.requireVisible(write.actor, organisation: snapshot.state.registration?.organisationID, "contract \(contract)")
             let body = try write.decode(ScheduledCalculation.self)
-            let period = try parsed { try api.portal.configuration.calendar.requirePeriod(PeriodNumber(body.period)).number }
+            let period = try parsed { try api.portal.configuration.calendar.requirePeriod(body.period).number }
             _ = try await api.portal.calculateScheduledPayment(contract: contract, period: period, write.command())
             return try scheduledResponse(contract, status: .created)
         }
