@@ -3,12 +3,14 @@ import Chronology
 import EventLog
 import Foundation
 import Hummingbird
+import LMDB
 import Logging
 import PortalApplication
 import PortalDomain
 import PortalHTTP
 import PortalProjections
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 extension Portal {
@@ -160,6 +162,9 @@ enum PortalLogging {
             handler.logLevel = level
             return handler
         }
+        // A data folder's permissions tightened at open are reported in the same log, one line like any other.
+        let folder = Logger(label: "portal.data-folder")
+        PrivateFiles.warnings.withLock { $0 = { message in folder.warning("\(message)") } }
     }
 }
 
