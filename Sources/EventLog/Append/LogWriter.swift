@@ -266,8 +266,11 @@ final class LogWriter: @unchecked Sendable {
                         try txn.put(db.categories, categoryKeyPrefix + positionKey, [])
                         if tree != nil, let merkle = db.merkle {
                             tree!.append(leaf: MerkleTree.leafHash(chainHash: newHash)) { completedNodes.append(($0, $1, $2)) }
+                            let writing = copy txn
                             for (level, index, node) in completedNodes {
-                                try txn.put(merkle, MerkleTree.nodeKey(level: level, index: index), node.bytes, append: true)
+                                try MerkleTree.withNodeKey(level: level, index: index) { key in
+                                    try node.withUnsafeBytes { try writing.put(merkle, key, $0, append: true) }
+                                }
                             }
                             completedNodes.removeAll(keepingCapacity: true)
                         }

@@ -98,8 +98,13 @@ public enum MerkleTree {
     /// the big-endian index of its last leaf, then the level. A node is complete, and stored, in the append of
     /// that last leaf, with the levels of one append in increasing order, so keys only ever grow (`MDB_APPEND`).
     static func nodeKey(level: Int, index: UInt64) -> [UInt8] {
-        let lastLeaf = (index + 1) << UInt64(level) - 1
-        return .bigEndian(lastLeaf) + [UInt8(level)]
+        withNodeKey(level: level, index: index) { Array($0) }
+    }
+
+    /// ``nodeKey(level:index:)`` on the stack, for the writer's hot path.
+    static func withNodeKey<T>(level: Int, index: UInt64, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let key = (((index + 1) << UInt64(level) - 1).bigEndian, UInt8(level))
+        return try Swift.withUnsafeBytes(of: key) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<9])) }
     }
 
     // MARK: Verification (RFC 9162, 2.1.3.2 and 2.1.4.2)

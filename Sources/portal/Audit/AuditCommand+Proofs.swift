@@ -17,7 +17,11 @@ struct SigningOptions: ParsableArguments {
             guard let data = FileManager.default.contents(atPath: publicKey) else { throw ValidationError("cannot read --public-key \(publicKey)") }
             return try VerifierKey(parsing: String(decoding: data, as: UTF8.self))
         }
-        return try CheckpointSigningKey.ensure(in: dataFolder).verifierKey(name: Checkpoint.origin(of: log))
+        guard let key = try CheckpointSigningKey.existing(in: dataFolder) else {
+            throw ValidationError("\(dataFolder.path) has no checkpoint signing key (keys/\(CheckpointSigningKey.fileName)); "
+                + "give the public key that signed the checkpoint with --public-key FILE")
+        }
+        return key.verifierKey(name: try Checkpoint.origin(of: log))
     }
 
     /// The signed checkpoint in `path`, its signature checked.
