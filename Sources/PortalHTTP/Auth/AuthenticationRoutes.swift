@@ -81,12 +81,12 @@ struct AuthenticationRoutes {
         }
         let passwordMatched = try credentials.verifyPassword(step.password, of: user)
         guard passwordMatched else {
-            _ = try await refusingAccount { try await api.portal.completeLogIn(user, secretsMatched: false) }
+            _ = try await refusingAccount { try await api.portal.completeLogIn(user, secretsMatched: false, correlationID: context.correlationID) }
             throw PortalError.wrongCredentials
         }
         if try credentials.record(of: user)?.passcodeHash != nil {
             // An account unused for 60 days is suspended here, not only at the passcode step (R-ACC-6).
-            if try await api.portal.suspendIfUnused(user) {
+            if try await api.portal.suspendIfUnused(user, correlationID: context.correlationID) {
                 throw Self.accountRefused(.ruleBroken(
                     "R-ACC-6", field: "userID", "the account is suspended after 60 days without use; ask the helpdesk to reactivate it"))
             }
@@ -96,7 +96,7 @@ struct AuthenticationRoutes {
         }
         // No passcode yet (first login): a session that may only change the password, set the passcode, read
         // itself and log out (R-ACC-1, R-ACC-3); every other route answers 403 until both are done.
-        let login = try await refusingAccount { try await api.portal.completeLogIn(user, secretsMatched: true) }
+        let login = try await refusingAccount { try await api.portal.completeLogIn(user, secretsMatched: true, correlationID: context.correlationID) }
         return try await startSession(login, context)
     }
 
@@ -121,7 +121,7 @@ struct AuthenticationRoutes {
         }
         try await api.sessions.revoke(step.challengeToken)
         let matched = try api.portal.credentials.verifyPasscode(step.passcode, of: challenge.userID) ?? false
-        let login = try await refusingAccount { try await api.portal.completeLogIn(challenge.userID, secretsMatched: matched) }
+        let login = try await refusingAccount { try await api.portal.completeLogIn(challenge.userID, secretsMatched: matched, correlationID: context.correlationID) }
         return try await startSession(login, context)
     }
 
@@ -172,7 +172,7 @@ struct AuthenticationRoutes {
         guard let user = context.sessionUser else { throw Problem.unauthenticated("log in first") }
         let change = try await body(PasswordChange.self, request, context)
         guard let actor = try api.portal.state(of: User.self, user.rawValue).actor else { throw Problem.unauthenticated("log in first") }
-        _ = try await api.portal.changePassword(current: change.currentPassword, new: change.newPassword, CommandRequest(actor: actor))
+        _ = try await api.portal.changePassword(current: change.currentPassword, new: change.newPassword, CommandRequest(actor: actor, correlationID: context.correlationID))
         let security = try api.portal.state(of: User.self, user.rawValue).security
         return try api.json(AccountSecurityView(security))
     }
@@ -182,7 +182,7 @@ struct AuthenticationRoutes {
     func setPasscode(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         let actor = try context.requireSession(allowingPending: ["R-ACC-3"])
         let change = try await body(PasscodeChange.self, request, context)
-        _ = try await api.portal.setPasscode(change.passcode, CommandRequest(actor: actor))
+        _ = try await api.portal.setPasscode(change.passcode, CommandRequest(actor: actor, correlationID: context.correlationID))
         let security = try api.portal.state(of: User.self, actor.userID?.rawValue ?? "").security
         return try api.json(AccountSecurityView(security))
     }

@@ -6,6 +6,7 @@ import Hummingbird
 import LMDB
 import Logging
 import PortalApplication
+import PortalAudit
 import PortalDomain
 import PortalHTTP
 import PortalProjections
@@ -83,6 +84,9 @@ extension Portal {
             var portalOpen = true
             defer { if portalOpen { portal.close() } }
             say("portal: policy \(portal.configuration.policy), periods numbered from \(portal.configuration.calendar.anchor)")
+            // The key that signs checkpoints of the log (`portal audit checkpoint`), made at the first start.
+            let signing = try CheckpointSigningKey.ensure(in: folder)
+            say("portal: checkpoints are signed with \(signing.file.path); public key \(signing.verifierKey(name: try Checkpoint.origin(of: portal.log)))")
             let sessions = try SessionStore(directory: folder.appendingPathComponent("sessions"), clock: portal.configuration.time.clock)
             var sessionsOpen = true
             defer { if sessionsOpen { sessions.close() } }
