@@ -67,8 +67,10 @@ public final class LMDBEnvironment: @unchecked Sendable {
     }
 
     /// Opens (and unless read-only creates) the environment in the folder `path` with these named databases:
-    /// the folder 0700, `data.mdb` and `lock.mdb` 0600.
-    public init(path: String, databases names: [String], options: Options) throws {
+    /// the folder 0700, `data.mdb` and `lock.mdb` 0600. `optional` databases are created like the others, but an
+    /// environment opened read-only may lack them (it was written by a build before they existed):
+    /// ``optionalDatabase(_:)`` is then nil.
+    public init(path: String, databases names: [String], optional: [String] = [], options: Options) throws {
         // Folder 0700 and files 0600 from creation; an existing folder with wider modes is tightened.
         if !options.readOnly { try PrivateFiles.prepareFolder(path) }
         self.registration = try OpenEnvironmentRegistration(path: path)
@@ -78,7 +80,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
         self.path = path
         self.isReadOnly = options.readOnly
         do {
-            try lmdbCheck(mdb_env_set_maxdbs(pointer, MDB_dbi(names.count + 2)), "mdb_env_set_maxdbs")
+            try lmdbCheck(mdb_env_set_maxdbs(pointer, MDB_dbi(names.count + optional.count + 2)), "mdb_env_set_maxdbs")
             try lmdbCheck(mdb_env_set_maxreaders(pointer, options.maximumReaders), "mdb_env_set_maxreaders")
             try lmdbCheck(mdb_env_set_mapsize(pointer, options.initialMapSize), "mdb_env_set_mapsize")
             var flags = UInt32(MDB_NOTLS)
@@ -89,7 +91,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
             self.staleReadersCleared = Int(dead)
             // An existing environment may be larger than the size asked for; adopt what is on disk.
             try lmdbCheck(mdb_env_set_mapsize(pointer, 0), "mdb_env_set_mapsize")
-            try openDatabases(names, create: !options.readOnly)
+            try openDatabases(names, optional: optional, create: !options.readOnly)
         } catch {
             mdb_env_close(pointer)
             throw error
@@ -139,13 +141,15 @@ public final class LMDBEnvironment: @unchecked Sendable {
         if isClosed { throw LMDBStatus(code: EBADF, operation: "\(path) is closed") }
     }
 
-    private func openDatabases(_ names: [String], create: Bool) throws {
+    private func openDatabases(_ names: [String], optional: [String], create: Bool) throws {
         var txn: OpaquePointer?
         try lmdbCheck(mdb_txn_begin(pointer, nil, create ? 0 : UInt32(MDB_RDONLY), &txn), "mdb_txn_begin")
         do {
-            for name in names {
+            for name in names + optional {
                 var dbi: MDB_dbi = 0
-                try lmdbCheck(mdb_dbi_open(txn, name, create ? UInt32(MDB_CREATE) : 0, &dbi), "mdb_dbi_open \(name)")
+                let code = mdb_dbi_open(txn, name, create ? UInt32(MDB_CREATE) : 0, &dbi)
+                if code == MDB_NOTFOUND && !create && optional.contains(name) { continue }
+                try lmdbCheck(code, "mdb_dbi_open \(name)")
                 databases[name] = LMDBDatabase(name: name, handle: dbi)
             }
             try lmdbCheck(mdb_txn_commit(txn), "mdb_txn_commit")
@@ -159,6 +163,11 @@ public final class LMDBEnvironment: @unchecked Sendable {
     public func database(_ name: String) -> LMDBDatabase {
         guard let database = databases[name] else { preconditionFailure("database '\(name)' was not opened with the environment") }
         return database
+    }
+
+    /// A named database opened with the environment as optional; nil when a read-only environment lacks it.
+    public func optionalDatabase(_ name: String) -> LMDBDatabase? {
+        databases[name]
     }
 
     /// The current map size in bytes.

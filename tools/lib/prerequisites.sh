@@ -42,25 +42,27 @@ ensure_build_prerequisites() {
     ensure_debian_packages liblmdb-dev pkg-config
 }
 
-# Sets PORTAL_PYTHON to a Python 3 that can import jsonschema and yaml (PyYAML, for the OpenAPI contract
-# test), installing them when missing.
+# Sets PORTAL_PYTHON to a Python 3 that can import jsonschema, yaml (PyYAML, for the OpenAPI contract test) and
+# cryptography (Ed25519, for tools/verify-evidence.py), installing them when missing.
 ensure_python_jsonschema() {
     for candidate in "${PORTAL_PYTHON:-}" python3 /usr/bin/python3; do
         [ -n "$candidate" ] || continue
-        if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import jsonschema, yaml' 2>/dev/null; then
+        if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import jsonschema, yaml, cryptography' 2>/dev/null; then
             export PORTAL_PYTHON="$(command -v "$candidate")"
             return
         fi
     done
     if command -v python3 >/dev/null 2>&1 && python3 -m pip --version >/dev/null 2>&1; then
-        say "installing Python's jsonschema and PyYAML with pip"
-        if python3 -m pip install -q jsonschema pyyaml >/tmp/portal-pip.log 2>&1 && python3 -c 'import jsonschema, yaml' 2>/dev/null; then
+        say "installing Python's jsonschema, PyYAML and cryptography with pip"
+        if python3 -m pip install -q jsonschema pyyaml cryptography >/tmp/portal-pip.log 2>&1 \
+            && python3 -c 'import jsonschema, yaml, cryptography' 2>/dev/null; then
             export PORTAL_PYTHON="$(command -v python3)"
             return
         fi
     fi
-    ensure_debian_packages python3 python3-jsonschema python3-yaml
-    /usr/bin/python3 -c 'import jsonschema, yaml' 2>/dev/null || fail "Python's jsonschema or PyYAML could not be installed"
+    ensure_debian_packages python3 python3-jsonschema python3-yaml python3-cryptography
+    /usr/bin/python3 -c 'import jsonschema, yaml, cryptography' 2>/dev/null \
+        || fail "Python's jsonschema, PyYAML or cryptography could not be installed"
     export PORTAL_PYTHON=/usr/bin/python3
 }
 

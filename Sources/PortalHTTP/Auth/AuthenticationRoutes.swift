@@ -60,7 +60,7 @@ struct AuthenticationRoutes {
     /// Step 1: email and password (``SignIn``).
     func logIn(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         let step = try await body(PasswordStep.self, request, context)
-        switch try await SignIn(api: api).passwordStep(email: step.email, password: step.password, logger: context.logger) {
+        switch try await SignIn(api: api).passwordStep(email: step.email, password: step.password, context) {
         case .passcode(let challenge, let expiresAt):
             return try api.json(LoginAnswer(next: "passcode", challengeToken: challenge, expiresAt: expiresAt))
         case .session(let session):
@@ -71,7 +71,7 @@ struct AuthenticationRoutes {
     /// Step 2: the passcode, with the challenge of step 1 (used once).
     func passcodeStep(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         let step = try await body(PasscodeStep.self, request, context)
-        return try answer(try await SignIn(api: api).passcodeStep(challenge: step.challengeToken, passcode: step.passcode, logger: context.logger))
+        return try answer(try await SignIn(api: api).passcodeStep(challenge: step.challengeToken, passcode: step.passcode, context))
     }
 
     private func answer(_ session: SignIn.Session) throws -> Reply {
@@ -88,7 +88,7 @@ struct AuthenticationRoutes {
         guard let user = context.sessionUser else { throw Problem.unauthenticated("log in first") }
         let change = try await body(PasswordChange.self, request, context)
         guard let actor = try api.portal.state(of: User.self, user.rawValue).actor else { throw Problem.unauthenticated("log in first") }
-        _ = try await api.portal.changePassword(current: change.currentPassword, new: change.newPassword, CommandRequest(actor: actor))
+        _ = try await api.portal.changePassword(current: change.currentPassword, new: change.newPassword, CommandRequest(actor: actor, correlationID: context.correlationID))
         let security = try api.portal.state(of: User.self, user.rawValue).security
         return try api.json(AccountSecurityView(security))
     }
@@ -98,7 +98,7 @@ struct AuthenticationRoutes {
     func setPasscode(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         let actor = try context.requireSession(allowingPending: ["R-ACC-3"])
         let change = try await body(PasscodeChange.self, request, context)
-        _ = try await api.portal.setPasscode(change.passcode, CommandRequest(actor: actor))
+        _ = try await api.portal.setPasscode(change.passcode, CommandRequest(actor: actor, correlationID: context.correlationID))
         let security = try api.portal.state(of: User.self, actor.userID?.rawValue ?? "").security
         return try api.json(AccountSecurityView(security))
     }

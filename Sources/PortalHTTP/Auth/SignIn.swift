@@ -47,7 +47,8 @@ public struct SignIn: Sendable {
     /// whether the email has an account, the account is locked or suspended, or the password is wrong, so the
     /// answer's time does not tell who has an account. An empty, blank or over-long email or password is a 422
     /// naming it.
-    public func passwordStep(email: String, password: String, logger: Logger) async throws -> Step {
+    public func passwordStep(email: String, password: String, _ context: PortalRequestContext) async throws -> Step {
+        let logger = context.logger
         try Self.check(email: email, password: password)
         let credentials = api.portal.credentials
         guard let user = try credentials.user(forUsername: email) else {
@@ -62,12 +63,12 @@ public struct SignIn: Sendable {
         }
         let passwordMatched = try credentials.verifyPassword(password, of: user)
         guard passwordMatched else {
-            _ = try await refusingAccount { try await api.portal.completeLogIn(user, secretsMatched: false) }
+            _ = try await refusingAccount { try await api.portal.completeLogIn(user, secretsMatched: false, correlationID: context.correlationID) }
             throw PortalError.wrongCredentials
         }
         if try credentials.record(of: user)?.passcodeHash != nil {
             // An account unused for 60 days is suspended here, not only at the passcode step (R-ACC-6).
-            if try await api.portal.suspendIfUnused(user) {
+            if try await api.portal.suspendIfUnused(user, correlationID: context.correlationID) {
                 throw Self.accountRefused(.ruleBroken(
                     "R-ACC-6", field: "userID", "the account is suspended after 60 days without use; ask the helpdesk to reactivate it"))
             }
@@ -77,7 +78,7 @@ public struct SignIn: Sendable {
         }
         // No passcode yet (first login): a session that may only change the password, set the passcode, read
         // itself and log out (R-ACC-1, R-ACC-3); everything else is refused until both are done.
-        let login = try await refusingAccount { try await api.portal.completeLogIn(user, secretsMatched: true) }
+        let login = try await refusingAccount { try await api.portal.completeLogIn(user, secretsMatched: true, correlationID: context.correlationID) }
         return .session(try await startSession(login, logger: logger))
     }
 
@@ -95,13 +96,16 @@ public struct SignIn: Sendable {
     }
 
     /// Step 2: the passcode, with the challenge of step 1 (used once, also by a wrong passcode).
-    public func passcodeStep(challenge token: String, passcode: String, logger: Logger) async throws -> Session {
+    public func passcodeStep(challenge token: String, passcode: String, _ context: PortalRequestContext) async throws -> Session {
+        let logger = context.logger
         guard let challenge = try api.sessions.find(token, kind: .passcodeChallenge) else {
             throw Problem.unauthenticated("the login step expired or is unknown; start again with the email and password")
         }
         try await api.sessions.revoke(token)
         let matched = try api.portal.credentials.verifyPasscode(passcode, of: challenge.userID) ?? false
-        let login = try await refusingAccount { try await api.portal.completeLogIn(challenge.userID, secretsMatched: matched) }
+        let login = try await refusingAccount {
+            try await api.portal.completeLogIn(challenge.userID, secretsMatched: matched, correlationID: context.correlationID)
+        }
         return try await startSession(login, logger: logger)
     }
 

@@ -116,7 +116,8 @@ public final class PortalAPI: Sendable {
         }
         let metrics = metrics
         let appends = AppendTally()
-        let write = WriteRequest(actor: actor, body: bytes, headers: request.headers, idempotencyKey: key) { duration, outcome in
+        let write = WriteRequest(actor: actor, body: bytes, headers: request.headers, idempotencyKey: key,
+                                 correlationID: context.correlationID) { duration, outcome in
             if outcome == .committed { appends.committed.add(1, ordering: .relaxed) }
             metrics.recordAppend(name, outcome: outcome, duration: duration)
         }
@@ -178,6 +179,8 @@ struct WriteRequest {
     let body: ByteBuffer
     let headers: HTTPFields
     let idempotencyKey: String?
+    /// The request's id, recorded as the correlation id of its events.
+    let correlationID: UUID
     /// Times the appends of the request's commands for the append-latency metric.
     let appendObserver: AppendObserver?
 
@@ -212,7 +215,7 @@ struct WriteRequest {
 
     /// The command request, with no `If-Match` needed (creating something new).
     func command() -> CommandRequest {
-        CommandRequest(actor: actor, idempotencyKey: idempotencyKey, appendObserver: appendObserver)
+        CommandRequest(actor: actor, correlationID: correlationID, idempotencyKey: idempotencyKey, appendObserver: appendObserver)
     }
 
     /// The command request for changing the resource kept in `streamID`: `If-Match` is required (428 without

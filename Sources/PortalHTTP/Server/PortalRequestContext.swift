@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import PortalDomain
@@ -19,7 +20,8 @@ public struct PortalRequestContext: RequestContext {
     public var accessProblem: Problem?
     /// Largest request body in bytes (413 beyond it).
     public var maxUploadSize: Int
-    /// Hummingbird's request id (`hb.request.id` on the request's log lines), sent back as `X-Request-ID`.
+    /// The request's id, a UUID (`hb.request.id` on the request's log lines), sent back as `X-Request-ID` and
+    /// recorded as the correlation id of every event the request writes (`portal audit trace` takes it).
     public var requestID: String?
     /// The session token of a web page's session cookie (nil for the JSON API, which takes bearer tokens): the
     /// secret behind the page's CSRF token, and what signing out revokes.
@@ -38,6 +40,9 @@ public struct PortalRequestContext: RequestContext {
         browserSessionToken = nil
         peerAddress = source.channel.remoteAddress?.ipAddress
     }
+
+    /// The correlation id of the events this request writes: its request id.
+    public var correlationID: UUID { requestID.flatMap(UUID.init(uuidString:)) ?? UUID() }
 
     /// 1 MiB: more than any JSON command or a period's actuals CSV of a large provider.
     public static let defaultMaximumBodySize = 1 << 20

@@ -134,7 +134,7 @@ struct ConversationPages: Sendable {
             return try await render(id, actor: actor, request, context, reply: (body, "Enter your message"), status: .unprocessableContent)
         }
         do {
-            _ = try await web.api.portal.postMessage(id, body: body, CommandRequest(actor: actor))
+            _ = try await web.api.portal.postMessage(id, body: body, CommandRequest(actor: actor, correlationID: context.correlationID))
         } catch let error as DomainError {
             return try await render(id, actor: actor, request, context, reply: (body, error.description), status: .unprocessableContent)
         }
@@ -162,7 +162,7 @@ struct ConversationPages: Sendable {
         let start = ConversationStart(conversationID: conversation, organisationID: organisation, type: .paymentQuery, relatedTo: .invoice,
                                       entityID: id.rawValue, team: team, subject: subject, body: body, attachments: [])
         do {
-            _ = try await web.api.portal.startConversation(start, CommandRequest(actor: actor))
+            _ = try await web.api.portal.startConversation(start, CommandRequest(actor: actor, correlationID: context.correlationID))
         } catch let error as DomainError {
             return try await InvoicePage(web: web).render(id, actor: actor, request, context,
                                                           errors: [PageChrome.ErrorLine(message: error.description, fieldID: nil)],

@@ -315,7 +315,7 @@ struct InvoicePage: Sendable {
                                     reason: (reason, "Enter the reason"), status: .unprocessableContent)
         }
         guard let version = form["version"].flatMap({ UInt64($0) }) else { throw WebError.badForm("the form has no version") }
-        var command = CommandRequest(actor: actor, correlationID: context.requestID.flatMap(UUID.init(uuidString:)) ?? UUID())
+        var command = CommandRequest(actor: actor, correlationID: context.correlationID)
         command.expectedVersions[Invoice.streamID(id.rawValue)] = version
         do {
             let portal = web.api.portal

@@ -51,7 +51,7 @@ struct BulkApproval: Sendable {
             }
             let id = InvoiceID(parts[0])
             let reference = (try? web.api.portal.invoice(id, for: actor).reference) ?? id.rawValue
-            var command = CommandRequest(actor: actor)
+            var command = CommandRequest(actor: actor, correlationID: context.correlationID)
             command.expectedVersions[Invoice.streamID(id.rawValue)] = version
             do {
                 _ = try await web.api.portal.approveInvoice(id, command)

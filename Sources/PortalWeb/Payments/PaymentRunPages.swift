@@ -200,7 +200,7 @@ struct PaymentRunPages: Sendable {
         guard let run else { throw WebError.badForm(errors.values.sorted().joined(separator: "; ")) }
         do {
             _ = try await web.api.portal.runPayment(run, candidates: try await web.api.paymentCandidates(), previewed: form.text("previewed"),
-                                                    CommandRequest(actor: actor, idempotencyKey: "web-payment-run-\(id)"))
+                                                    CommandRequest(actor: actor, correlationID: context.correlationID, idempotencyKey: "web-payment-run-\(id)"))
         } catch let error as DomainError where error.field == "previewed" {
             // Show what it would pay now, to be checked again.
             let plan = try web.api.portal.previewPaymentRun(run, candidates: try await web.api.paymentCandidates(), for: actor)

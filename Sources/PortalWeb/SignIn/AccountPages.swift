@@ -82,7 +82,7 @@ struct AccountPages: Sendable {
         if !new.isEmpty, confirm != new { errors["confirmPassword"] = "The two new passwords are not the same" }
         if errors.isEmpty {
             do {
-                _ = try await web.api.portal.changePassword(current: current, new: new, CommandRequest(actor: actor))
+                _ = try await web.api.portal.changePassword(current: current, new: new, CommandRequest(actor: actor, correlationID: context.correlationID))
                 return Response.redirect(to: "/portal?done=password", type: .normal)
             } catch {
                 let problem = ProblemMiddleware.problem(for: error, actor: actor, requestID: context.requestID)
@@ -129,7 +129,7 @@ struct AccountPages: Sendable {
         if !passcode.isEmpty, confirm != passcode { errors["confirmPasscode"] = "The two passcodes are not the same" }
         if errors.isEmpty {
             do {
-                _ = try await web.api.portal.setPasscode(passcode, CommandRequest(actor: actor))
+                _ = try await web.api.portal.setPasscode(passcode, CommandRequest(actor: actor, correlationID: context.correlationID))
                 return Response.redirect(to: "/portal?done=passcode", type: .normal)
             } catch {
                 let problem = ProblemMiddleware.problem(for: error, actor: actor, requestID: context.requestID)

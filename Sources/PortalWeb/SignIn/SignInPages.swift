@@ -115,7 +115,7 @@ struct SignInPages: Sendable {
         let secure = BrowserCookies.isSecure(request)
         let next = Self.safeNext(form["next"])
         do {
-            switch try await SignIn(api: web.api).passwordStep(email: email, password: password, logger: context.logger) {
+            switch try await SignIn(api: web.api).passwordStep(email: email, password: password, context) {
             case .passcode(let challenge, _):
                 var response = Response.redirect(to: Self.passcodePath + (next.map { "?next=" + $0 } ?? ""), type: .normal)
                 response.setCookie(BrowserCookies.make(BrowserCookies.challenge, value: challenge, maxAge: 300, secure: secure))
@@ -170,7 +170,7 @@ struct SignInPages: Sendable {
         }
         let next = Self.safeNext(form["next"])
         do {
-            let session = try await SignIn(api: web.api).passcodeStep(challenge: challenge, passcode: form.text("passcode"), logger: context.logger)
+            let session = try await SignIn(api: web.api).passcodeStep(challenge: challenge, passcode: form.text("passcode"), context)
             return signedIn(session, next: next, secure: secure)
         } catch {
             let problem = ProblemMiddleware.problem(for: error, actor: nil, requestID: context.requestID)

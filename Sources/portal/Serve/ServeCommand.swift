@@ -3,13 +3,16 @@ import Chronology
 import EventLog
 import Foundation
 import Hummingbird
+import LMDB
 import Logging
 import PortalApplication
+import PortalAudit
 import PortalDomain
 import PortalHTTP
 import PortalProjections
 import PortalWeb
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 extension Portal {
@@ -82,6 +85,9 @@ extension Portal {
             var portalOpen = true
             defer { if portalOpen { portal.close() } }
             say("portal: policy \(portal.configuration.policy), periods numbered from \(portal.configuration.calendar.anchor)")
+            // The key that signs checkpoints of the log (`portal audit checkpoint`), made at the first start.
+            let signing = try CheckpointSigningKey.ensure(in: folder)
+            say("portal: checkpoints are signed with \(signing.file.path); public key \(signing.verifierKey(name: try Checkpoint.origin(of: portal.log)))")
             let sessions = try SessionStore(directory: folder.appendingPathComponent("sessions"), clock: portal.configuration.time.clock)
             var sessionsOpen = true
             defer { if sessionsOpen { sessions.close() } }
@@ -162,6 +168,9 @@ enum PortalLogging {
             handler.logLevel = level
             return handler
         }
+        // A data folder's permissions tightened at open are reported in the same log, one line like any other.
+        let folder = Logger(label: "portal.data-folder")
+        PrivateFiles.warnings.withLock { $0 = { message in folder.warning("\(message)") } }
     }
 }
 
