@@ -1,6 +1,7 @@
 import Foundation
 import Chronology
 import HTTPTypes
+import Hummingbird
 import Logging
 import PortalApplication
 import PortalDomain

@@ -180,6 +180,8 @@ enum RouteTour {
             }, allowed: invoices, success: 201),
             RouteCase(method: .get, route: "/invoices", path: "/invoices?status=paid", body: none),
             RouteCase(method: .get, route: "/payments/queue", path: "/payments/queue", body: none, allowed: Actors.council),
+            RouteCase(method: .get, route: "/payments/worklist", path: "/payments/worklist?status=submitted&limit=10", body: none, allowed: Actors.council),
+            RouteCase(method: .get, route: "/invoices/{invoiceID}/history", path: "/invoices/inv-tour/history", body: none),
             RouteCase(method: .get, route: "/invoices/{invoiceID}", path: "/invoices/inv-tour", body: none),
             RouteCase(method: .delete, route: "/invoices/{invoiceID}/lines/{cpliID}", path: "/invoices/inv-tour/lines/cpli-oasis-1", body: none,
                       changes: true, allowed: invoices, success: 409),
@@ -195,6 +197,9 @@ enum RouteTour {
                 #"{"paymentRunID":"run-\#($0)","paymentDate":"\#(today)","reference":"BACS-\#($0)"}"#
             }, allowed: paymentsTeam, success: 201),
             RouteCase(method: .get, route: "/payment-runs", path: "/payment-runs", body: none, allowed: Actors.council),
+            // Everything approved was paid by the run above: the preview says there is nothing to pay.
+            RouteCase(method: .get, route: "/payment-runs/preview", path: "/payment-runs/preview?paymentDate=\(today)&reference=NEXT",
+                      body: none, allowed: paymentsTeam, success: 409),
             RouteCase(method: .get, route: "/payment-runs/{paymentRunID}", path: "/payment-runs/run-tour", body: none),
             RouteCase(method: .get, route: "/organisations/{organisationID}/remittances", path: "/organisations/oasis/remittances", body: none),
             RouteCase(method: .get, route: "/payments/scheduled-due", path: "/payments/scheduled-due", body: none, allowed: Actors.council),
@@ -213,6 +218,8 @@ enum RouteTour {
                       }, changes: true, allowed: claims),
             RouteCase(method: .get, route: "/credit-notes", path: "/credit-notes", body: none),
             RouteCase(method: .get, route: "/credit-notes/{creditNoteID}", path: "/credit-notes/cn-tour", body: none),
+            RouteCase(method: .get, route: "/credit-notes/{creditNoteID}/history", path: "/credit-notes/cn-tour/history", body: none),
+            RouteCase(method: .get, route: "/openapi.yaml", path: "/openapi.yaml", body: none),
             // One-off claims (R-OOC).
             RouteCase(method: .post, route: "/claims", path: "/claims", body: {
                 #"{"claimID":"claim-\#($0)","contractID":"oasis-contract","dateOfClaim":"\#(lastDay(test, period))","items":[{"cpliID":"cpli-oasis-1","absenceFrom":"\#(week)","absenceTo":"\#(week)","precedingStay":"hospital","hours":"2"}]}"#
