@@ -40,6 +40,7 @@ def wrong_and_missing_secrets_are_named(server, api, new_browser):
     browser.open("/portal/sign-in")
     browser.press("Continue")
     assert browser.error_summary() == ["Enter your email address", "Enter your password"], browser.error_summary()
+    browser.screenshot("signin-errors")
     assert browser.title().startswith("Error: "), browser.title()
     # Each line of the summary links to its field.
     browser.follow("Enter your email address")
@@ -175,6 +176,7 @@ def payments_officer_works_the_worklist_and_pays(server, api, new_browser):
     browser = new_browser("payments")
     sign_in(browser, "payments@council.example")
     browser.follow("Invoices to check")
+    browser.screenshot("worklist")
     total = matching(browser)
     assert total >= 1 and "OASIS-P7" in browser.text(), browser.text()[:400]
     browser.fill("Search", "oasis")
@@ -188,6 +190,7 @@ def payments_officer_works_the_worklist_and_pays(server, api, new_browser):
     browser.follow("Clear filters")
     browser.follow("OASIS-P7")
     assert browser.heading().startswith("Invoice OASIS-P7"), browser.heading()
+    browser.screenshot("invoice")
     text = browser.text()
     for expected in ("On hold", "checking two hospital stays", "Planned", "Variance", "Provider's comments", "Timeline", "Put on hold"):
         assert expected in text, f"{expected!r} missing from the invoice page"
