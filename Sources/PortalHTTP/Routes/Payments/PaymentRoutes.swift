@@ -46,7 +46,7 @@ struct PaymentRoutes {
             let body = try write.decode(Run.self)
             let run = try parsed {
                 PaymentRunRequest(
-                    paymentRunID: try body.paymentRunID.map { try PaymentRunID.parse($0, field: "paymentRunID") } ?? PaymentRunID.made(),
+                    paymentRunID: try write.newID(body.paymentRunID, field: "paymentRunID", prefix: "run"),
                     paymentDate: try Parse.date(body.paymentDate, field: "paymentDate"),
                     reference: try TextInput.required(body.reference, field: "reference", maximumLength: 50),
                     invoiceIDs: try body.invoiceIDs.map { list in
