@@ -12,10 +12,15 @@ final class RunningServer: @unchecked Sendable {
     let base: URL
     private let output: Pipe
 
-    /// Starts `portal serve --demo --port 0` and waits for its "listening on" line.
-    init(arguments: [String] = []) throws {
+    /// The data folder the server serves.
+    let data: URL
+
+    /// Starts `portal serve --demo --port 0` (without `--demo` when `demo` is false; on `data` when given) and
+    /// waits for its "listening on" line.
+    init(arguments: [String] = [], demo: Bool = true, data: URL? = nil) throws {
+        self.data = data ?? folder.url.appendingPathComponent("data")
         process.executableURL = PortalBinary.url
-        process.arguments = ["serve", "--data", folder.url.appendingPathComponent("data").path, "--demo", "--port", "0", "--bcrypt-cost", "4"] + arguments
+        process.arguments = ["serve", "--data", self.data.path] + (demo ? ["--demo"] : []) + ["--port", "0", "--bcrypt-cost", "4"] + arguments
         output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -41,8 +46,11 @@ final class RunningServer: @unchecked Sendable {
         var description: String { "portal serve did not start listening; it printed: \(output)" }
     }
 
-    deinit {
-        process.terminate()
+    deinit { stop() }
+
+    /// Stops the server (SIGTERM) and waits for it to exit.
+    func stop() {
+        if process.isRunning { process.terminate() }
         process.waitUntilExit()
     }
 
@@ -72,9 +80,9 @@ final class RunningServer: @unchecked Sendable {
         return Answer(status: http.statusCode, headers: fields, body: data)
     }
 
-    /// Logs in by the two steps with the demo password and passcode.
-    func logIn(_ email: String) async throws -> String {
-        let first = try await send("POST", "/auth/login", body: #"{"email":"\#(email)","password":"Portal-demo-2026"}"#)
+    /// Logs in by the two steps with the demo password (or `password`) and passcode.
+    func logIn(_ email: String, password: String = "Portal-demo-2026") async throws -> String {
+        let first = try await send("POST", "/auth/login", body: #"{"email":"\#(email)","password":"\#(password)"}"#)
         let challenge = try #require(first.json?["challengeToken"] as? String, "\(first.status) \(first.text)")
         let second = try await send("POST", "/auth/login/passcode", body: #"{"challengeToken":"\#(challenge)","passcode":"135246"}"#)
         return try #require(second.json?["token"] as? String, "\(second.status) \(second.text)")
