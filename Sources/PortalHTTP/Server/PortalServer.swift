@@ -24,6 +24,7 @@ public enum PortalServer {
         PaymentRoutes(api: api).register(on: router)
         ClaimRoutes(api: api).register(on: router)
         ConversationRoutes(api: api).register(on: router)
+        ReferenceDataRoutes(api: api).register(on: router)
         return router
     }
 

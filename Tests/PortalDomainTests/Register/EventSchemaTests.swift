@@ -55,6 +55,7 @@ struct EventSchemaTests {
         ISOPublished(isoID: "iso-1", organisationID: "oasis", serviceID: "s-1", clientReference: "C1001", clientName: "Ann Example", cpliIDs: ["cpli-1", "cpli-2"]),
         ISOAgreed(isoID: "iso-1", cpliIDs: ["cpli-1", "cpli-2"]),
         ISORejected(isoID: "iso-1", reason: "the rate is wrong"),
+        ISOAgreementRecorded(isoID: "iso-1", cpliIDs: ["cpli-1", "cpli-2"], reason: "agreed in the council's earlier system before go-live"),
         CPLICommissioned(definition: {
             var definition = F.definition("cpli-2", planned: "7.5", end: "2026-11-19")
             definition.temporaryOf = "cpli-1"

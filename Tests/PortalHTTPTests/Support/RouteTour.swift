@@ -241,6 +241,10 @@ enum RouteTour {
                       changes: true, allowed: actions, success: 409, outcomes: ["super-user-actuals@oasis": 200]),
             RouteCase(method: .get, route: "/conversations/{conversationID}/attachments/{sha256}",
                       path: "/conversations/conv-tour/attachments/\(facts.attachment)", body: none),
+            // Onboarding: procurement registers organisations from a CSV file (brokerage would bring care orders).
+            RouteCase(method: .post, route: "/reference-data/imports", path: "/reference-data/imports", body: {
+                #"{"files":[{"name":"organisations.csv","content":"organisation,name,address_1,postcode\nref-org-\#($0),Onboarded \#($0) Ltd,\#($0) Mill Lane,NR2 4AB\n"}]}"#
+            }, allowed: procurement, success: 201),
         ]
     }
 
