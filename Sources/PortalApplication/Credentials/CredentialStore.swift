@@ -4,7 +4,8 @@ import LMDB
 import PortalDomain
 
 /// The secrets beside the log, in their own LMDB environment (`<data>/credentials`): bcrypt hashes of
-/// passwords and passcodes, whether the password is a first (generated) one, and the username → user index.
+/// passwords and passcodes, whether the password is a first (generated) one, the username → user index, and
+/// the SHA-256 of each job's API key by key id.
 /// Nothing here is ever written to the event log, a log line or an error message (R-ACC-7).
 ///
 /// The log and this store are two environments, so no transaction spans both. A command that issues a secret
@@ -61,16 +62,20 @@ public final class CredentialStore: Sendable {
     private let users: LMDBDatabase
     private let usernames: LMDBDatabase
     private let staged: LMDBDatabase
+    private let jobKeys: LMDBDatabase
+    /// The databases of the store.
+    static let databaseNames = ["users", "usernames", "staged", "job-keys"]
     /// bcrypt cost: 12 in production; tests lower it.
     public let bcryptCost: UInt8
 
     public init(directory: URL, bcryptCost: UInt8 = 12) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         environment = try LMDBEnvironment(
-            path: directory.path, databases: ["users", "usernames", "staged"], options: .init(initialMapSize: 64 << 20, maximumReaders: 126))
+            path: directory.path, databases: Self.databaseNames, options: .init(initialMapSize: 64 << 20, maximumReaders: 126))
         users = environment.database("users")
         usernames = environment.database("usernames")
         staged = environment.database("staged")
+        jobKeys = environment.database("job-keys")
         writer = LMDBWriterThread(environment: environment, name: "credential-store-writer")
         self.bcryptCost = bcryptCost
     }
@@ -275,6 +280,44 @@ public final class CredentialStore: Sendable {
                 ?? Record(passwordHash: nil, isFirstPassword: false, passcodeHash: nil, username: nil)
             change(&record)
             try txn.put(users, key, Array(try JSONEncoder().encode(record)))
+        }
+    }
+
+    // MARK: Job keys
+
+    /// Keeps the SHA-256 (lowercase hex) of a job's API key under its key id. Written before the event that issues
+    /// the key is appended: the log decides whether a key is valid, so a hash whose event never landed is never
+    /// accepted.
+    public func storeJobKeyHash(_ sha256: String, of key: JobKeyID) async throws {
+        let jobKeys = jobKeys
+        try await writer.write { txn in try txn.put(jobKeys, Array(key.rawValue.utf8), Array(sha256.utf8)) }
+    }
+
+    /// Forgets the hash of a key whose issuing event was not appended.
+    public func removeJobKeyHash(of key: JobKeyID) async throws {
+        let jobKeys = jobKeys
+        try await writer.write { txn in _ = try txn.delete(jobKeys, Array(key.rawValue.utf8)) }
+    }
+
+    /// The key ids whose hash is kept.
+    public func jobKeyIDs() throws -> [JobKeyID] {
+        try environment.read { [jobKeys] txn in
+            try txn.withCursor(jobKeys) { cursor in
+                var ids: [JobKeyID] = []
+                var entry = try cursor.first()
+                while let current = entry {
+                    ids.append(JobKeyID(String(decoding: current.key, as: UTF8.self)))
+                    entry = try cursor.next()
+                }
+                return ids
+            }
+        }
+    }
+
+    /// The SHA-256 (lowercase hex) kept for a key id, nil when none is.
+    public func jobKeyHash(of key: JobKeyID) throws -> String? {
+        try environment.read { [jobKeys] txn in
+            try txn.get(jobKeys, Array(key.rawValue.utf8)).map { String(decoding: $0, as: UTF8.self) }
         }
     }
 

@@ -25,6 +25,7 @@ public enum PortalServer {
         ClaimRoutes(api: api).register(on: router)
         ConversationRoutes(api: api).register(on: router)
         ReferenceDataRoutes(api: api).register(on: router)
+        JobKeyRoutes(api: api).register(on: router)
         return router
     }
 
