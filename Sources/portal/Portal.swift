@@ -11,6 +11,6 @@ struct Portal: AsyncParsableCommand {
             (--data, default ./portal-data, or $PORTAL_DATA).
             """,
         version: "0.1.0",
-        subcommands: [Serve.self, Import.self, Log.self, Audit.self, Projections.self, Simulate.self, Bench.self]
+        subcommands: [Serve.self, Import.self, Backup.self, Restore.self, Log.self, Audit.self, Projections.self, Simulate.self, Bench.self]
     )
 }

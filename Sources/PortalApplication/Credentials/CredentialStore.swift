@@ -63,7 +63,7 @@ public final class CredentialStore: Sendable {
     private let usernames: LMDBDatabase
     private let staged: LMDBDatabase
     private let jobKeys: LMDBDatabase
-    /// The databases of the store.
+    /// The databases of the store, as a backup copies them.
     static let databaseNames = ["users", "usernames", "staged", "job-keys"]
     /// bcrypt cost: 12 in production; tests lower it.
     public let bcryptCost: UInt8
@@ -281,6 +281,22 @@ public final class CredentialStore: Sendable {
             change(&record)
             try txn.put(users, key, Array(try JSONEncoder().encode(record)))
         }
+    }
+
+    // MARK: Backup
+
+    /// Holds off every writer of the store, in every process, while `during` runs (a backup takes the log's
+    /// snapshot then), and returns a snapshot of the store as it was meanwhile: so the copy holds exactly the
+    /// secrets of the events up to the log's snapshot — every hash staged or committed for them, and none
+    /// committed for a later event. Blocks the calling thread for as long as `during` takes.
+    public func snapshotHoldingWriters(_ during: @escaping () throws -> Void) throws -> LMDBSnapshot {
+        let environment = environment
+        nonisolated(unsafe) var snapshot: LMDBSnapshot?
+        try writer.holdingWritersOff { _ in
+            try during()
+            snapshot = try environment.beginSnapshot()
+        }
+        return snapshot!
     }
 
     // MARK: Job keys
