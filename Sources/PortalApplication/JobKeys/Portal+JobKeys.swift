@@ -36,7 +36,7 @@ extension Portal {
             }
             return retry
         }
-        try authorise(request.actor, JobKey.Command.issue(JobKeyIssued(keyID: "-", job: job, scope: scope, expiresOn: expiresOn)).requiredPermission, organisation: nil)
+        try authorise(request.actor, JobKey.requiredPermission, organisation: nil)
         var random = SystemRandomNumberGenerator()
         let keyID = JobKeyID("jk-" + Self.hex((0..<8).map { _ in UInt8.random(in: .min ... .max, using: &random) }))
         let key = Self.jobKeyPrefix + keyID.rawValue + "_" + Self.hex((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) })
@@ -44,7 +44,7 @@ extension Portal {
         do {
             let issue = JobKeyIssued(keyID: keyID, job: job, scope: scope, expiresOn: expiresOn, purpose: purpose)
             return try await perform(request) { attempt, context in
-                try authorise(request.actor, JobKey.Command.issue(issue).requiredPermission, organisation: nil)
+                try authorise(request.actor, JobKey.requiredPermission, organisation: nil)
                 guard case .issued(let issued)? = try attempt.decide(JobKey.self, keyID.rawValue, .issue(issue), context).first else {
                     throw PortalError.unreadableStream(JobKey.streamID(keyID.rawValue), "issuing a key decided no event")
                 }

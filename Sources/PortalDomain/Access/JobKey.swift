@@ -39,12 +39,14 @@ public enum JobKey: EventStream {
 
     public static let initialState = State()
 
+    /// Issuing and revoking keys is account security, the helpdesk's work (R-ROLE).
+    public static let requiredPermission: Permission = .edit(.accountSecurity)
+
     public enum Command: Sendable {
         case issue(JobKeyIssued)
         case revoke(reason: String)
 
-        /// Keys are account security, the helpdesk's work (R-ROLE).
-        public var requiredPermission: Permission { .edit(.accountSecurity) }
+        public var requiredPermission: Permission { JobKey.requiredPermission }
     }
 
     /// A job's name: 1 to 40 lowercase letters, digits and hyphens, starting with a letter (`nightly-remittances`).

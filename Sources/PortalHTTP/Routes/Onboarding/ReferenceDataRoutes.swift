@@ -31,6 +31,14 @@ struct ReferenceDataRoutes {
     }
 
     func importFiles(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
+        // Only those who may import anything get the larger body limit: the others are refused before it is read.
+        let actor = try context.requireActor()
+        guard Authorisation.allows(actor, ReferenceDataKind.organisations.requiredPermission, organisation: nil)
+            || Authorisation.allows(actor, ReferenceDataKind.careOrders.requiredPermission, organisation: nil)
+        else {
+            try Authorisation.check(actor, ReferenceDataKind.organisations.requiredPermission, organisation: nil)
+            return Reply(status: .forbidden)
+        }
         var context = context
         context.maxUploadSize = max(context.maxUploadSize, Self.maximumRequestBytes)
         return try await api.write(request, context, command: "import-reference-data") { write in
