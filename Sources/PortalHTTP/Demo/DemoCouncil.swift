@@ -157,7 +157,6 @@ public enum DemoCouncil {
             logins.append(DemoLogin(userID: account.actor.userID!, email: account.person.email, password: password, passcode: passcode,
                                     actingAs: account.actor.actingAs))
         }
-        if story != nil { try await logIn(logins, portal) }
 
         // Clients: ISOs with one CPLI each from the first week, most agreed, one rejected, one left published.
         story?.at(firstWeek.adding(days: -7), hour: 14)
@@ -263,10 +262,14 @@ public enum DemoCouncil {
         return logins
     }
 
-    /// Every account logs in (password and passcode), recording its login.
+    /// Every account logs in (password and passcode), recording its login; all at once, so that the log's group
+    /// commit writes them in a few commits.
     static func logIn(_ logins: [DemoLogin], _ portal: Portal) async throws {
-        for login in logins {
-            _ = try await portal.logIn(username: login.email, password: login.password, passcode: login.passcode)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for login in logins {
+                group.addTask { _ = try await portal.logIn(username: login.email, password: login.password, passcode: login.passcode) }
+            }
+            try await group.waitForAll()
         }
     }
 
