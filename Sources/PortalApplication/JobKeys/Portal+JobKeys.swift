@@ -65,15 +65,8 @@ extension Portal {
     /// Every key issued, oldest first, with its stream's version, for someone who reads account security.
     public func jobKeys(for actor: Actor) throws -> [StreamSnapshot<JobKey.State>] {
         try authorise(actor, .read(.accountSecurity), organisation: nil)
-        var keys: [StreamSnapshot<JobKey.State>] = []
-        var after: String?
-        while true {
-            let streams = try log.streamIDs(category: JobKey.category, after: after, limit: 1000)
-            guard let last = streams.last else { break }
-            after = last
-            for streamID in streams {
-                keys.append(try snapshot(of: JobKey.self, String(streamID.dropFirst(JobKey.category.count + 1))))
-            }
+        let keys = try log.streamIDs(category: JobKey.category, limit: .max).map { streamID in
+            try snapshot(of: JobKey.self, String(streamID.dropFirst(JobKey.category.count + 1)))
         }
         return keys.sorted { ($0.updatedAt ?? .init(microsecondsSince1970: 0), $0.streamID) < ($1.updatedAt ?? .init(microsecondsSince1970: 0), $1.streamID) }
     }

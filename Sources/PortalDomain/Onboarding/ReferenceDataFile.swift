@@ -99,19 +99,6 @@ public struct ReferenceDataProblem: Sendable, Equatable, CustomStringConvertible
     }
 }
 
-/// A refused reference data import: every problem of every file. Nothing was written.
-public struct ReferenceDataRejected: Error, Sendable, Equatable, CustomStringConvertible {
-    public var problems: [ReferenceDataProblem]
-
-    public init(problems: [ReferenceDataProblem]) {
-        self.problems = problems
-    }
-
-    public var description: String {
-        "nothing was imported; \(problems.count) problem\(problems.count == 1 ? "" : "s"):\n" + problems.map { "- \($0)" }.joined(separator: "\n")
-    }
-}
-
 /// Where a record came from: its file and spreadsheet row.
 public struct ReferenceDataSource: Sendable, Hashable, CustomStringConvertible {
     public var file: String
