@@ -398,14 +398,15 @@ public final class CountySimulation: @unchecked Sendable {
     private func importPeriodActuals(endingWith lastWeek: Week) async throws {
         guard let period = portal.configuration.calendar.period(containing: lastWeek.monday) else { return }
         for provider in providers where !provider.usesCalendar {
-            var rows = ["service,cpli,week,actual,frustrated,comment"]
+            var rows = ["service,cpli,week,actual,frustrated,missed,extra,comment"]
             for service in provider.services {
                 for week in period.weeks {
                     for line in service.cplis {
                         guard let generated = GeneratedActual(line, week: week),
                               let entry = delivered(line, generated, week: week, contractType: service.contractType),
                               entry.abortedVisits.isEmpty else { continue }
-                        rows.append("\(service.id.rawValue),\(line.cpliID.rawValue),\(week.monday.iso8601),\(entry.actual),,\"\(entry.comment)\"")
+                        // Missed and Extra too: under lancashire a line balances to Planned with them (R-ACT-7).
+                        rows.append("\(service.id.rawValue),\(line.cpliID.rawValue),\(week.monday.iso8601),\(entry.actual),,\(entry.missed),\(entry.extra),\"\(entry.comment)\"")
                     }
                 }
             }

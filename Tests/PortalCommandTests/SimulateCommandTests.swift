@@ -12,8 +12,9 @@ struct SimulateCommandTests {
         return read.standardOutput.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
-    @Test("R-PER-2: a county simulation invoices each period as it ends, so the next opens; every period is invoiced, approved and paid", arguments: [
+    @Test("R-PER-2: a county simulation invoices each period as it ends, so the next opens; every period is invoiced, approved and paid (also under lancashire, whose imported lines balance with Missed and Extra, R-ACT-7)", arguments: [
         ["--scale", "county:0.01", "--weeks", "12"], ["--scale", "demo", "--weeks", "8"],
+        ["--scale", "county:0.01", "--weeks", "8", "--policy", "lancashire"],
     ])
     func simulates(arguments: [String]) throws {
         let work = TemporaryFolder()
