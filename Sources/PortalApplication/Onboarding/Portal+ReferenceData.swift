@@ -19,18 +19,10 @@ public struct ReferenceDataReport: Sendable, Equatable, Codable {
     public var newCPLIs = 0
     /// Events the new records make (written unless a dry run or refused).
     public var events = 0
-    public var problems: [Problem] = []
+    public var problems: [ReferenceDataProblem] = []
     public var dryRun: Bool
     /// True when the new records were appended.
     public var written = false
-
-    public struct Problem: Sendable, Equatable, Codable {
-        public var file: String
-        public var row: Int
-        public var column: String
-        public var message: String
-        public var rule: String?
-    }
 
     public init(dryRun: Bool) {
         self.dryRun = dryRun
@@ -118,7 +110,7 @@ private struct ReferenceDataRun {
         var refusedRows: [ReferenceDataKind: Set<ReferenceDataSource>] = [:]
         let kinds = Dictionary(data.files.map { ($0.name, $0.kind) }, uniquingKeysWith: { first, _ in first })
         for problem in data.problems {
-            report.problems.append(.init(file: problem.file, row: problem.row, column: problem.column, message: problem.message, rule: problem.rule))
+            report.problems.append(problem)
             if problem.row > 1, let kind = kinds[problem.file] {
                 refusedRows[kind, default: []].insert(ReferenceDataSource(file: problem.file, row: problem.row))
             }

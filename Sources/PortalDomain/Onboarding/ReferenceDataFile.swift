@@ -79,7 +79,7 @@ public enum ReferenceDataKind: String, Sendable, Hashable, CaseIterable, Compara
 }
 
 /// One problem of a reference data import: the file, the spreadsheet row (the header is row 1) and column.
-public struct ReferenceDataProblem: Sendable, Equatable, CustomStringConvertible {
+public struct ReferenceDataProblem: Sendable, Equatable, Codable, CustomStringConvertible {
     public var file: String
     public var row: Int
     public var column: String

@@ -90,7 +90,7 @@ extension Portal.Import {
                 lines.append("")
                 lines.append("nothing was imported; \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s"):")
                 for problem in report.problems {
-                    lines.append("- \(problem.file), row \(problem.row), column \(problem.column): \(problem.message)" + (problem.rule.map { " (\($0))" } ?? ""))
+                    lines.append("- \(problem)")
                 }
             } else if report.isAlreadyImported {
                 lines.append("already imported: every record is in the portal exactly as the files have it; nothing written")
