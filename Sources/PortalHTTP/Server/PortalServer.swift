@@ -31,6 +31,8 @@ public enum PortalServer {
         PaymentRoutes(api: api).register(on: router)
         ClaimRoutes(api: api).register(on: router)
         ConversationRoutes(api: api).register(on: router)
+        ReferenceDataRoutes(api: api).register(on: router)
+        JobKeyRoutes(api: api).register(on: router)
         pages(router)
         return router
     }

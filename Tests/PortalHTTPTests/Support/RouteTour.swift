@@ -50,6 +50,8 @@ enum Actors {
 struct TourFacts: Sendable {
     /// The SHA-256 of the attachment of conversation `conv-tour`.
     var attachment: String = "0000000000000000000000000000000000000000000000000000000000000000"
+    /// The id of the API key `prepare` issued to job `tour-reports`.
+    var jobKey: String = "jk-none"
 }
 
 enum RouteTour {
@@ -248,7 +250,24 @@ enum RouteTour {
                       changes: true, allowed: actions, success: 409, outcomes: ["super-user-actuals@oasis": 200]),
             RouteCase(method: .get, route: "/conversations/{conversationID}/attachments/{sha256}",
                       path: "/conversations/conv-tour/attachments/\(facts.attachment)", body: none),
+            // Onboarding: procurement registers organisations from a CSV file (brokerage would bring care orders).
+            RouteCase(method: .post, route: "/reference-data/imports", path: "/reference-data/imports", body: {
+                #"{"files":[{"name":"organisations.csv","content":"organisation,name,address_1,postcode\nref-org-\#($0),Onboarded \#($0) Ltd,\#($0) Mill Lane,NR2 4AB\n"}]}"#
+            }, allowed: procurement, success: 201),
+            // Machine accounts: the helpdesk issues and revokes keys; council staff and auditors read their facts.
+            RouteCase(method: .post, route: "/job-keys", path: "/job-keys", body: { _ in
+                #"{"job":"tour-export","scope":"reporting:read","expiresOn":"\#(keyExpiry(test))","purpose":"weekly export"}"#
+            }, allowed: helpdesk, success: 201),
+            RouteCase(method: .get, route: "/job-keys", path: "/job-keys", body: none, allowed: Actors.council),
+            RouteCase(method: .get, route: "/job-keys/{keyID}", path: "/job-keys/\(facts.jobKey)", body: none, allowed: Actors.council),
+            RouteCase(method: .post, route: "/job-keys/{keyID}/revocation", path: "/job-keys/\(facts.jobKey)/revocation",
+                      body: { _ in #"{"reason":"the export moved to another server"}"# }, changes: true, allowed: helpdesk),
         ]
+    }
+
+    /// A key's last valid day: 90 days from today.
+    static func keyExpiry(_ test: HTTPTestPortal) -> String {
+        test.portal.context(for: .system(job: "test")).today.adding(days: 90).iso8601
     }
 
     /// The last day of a period (the date of a one-off claim, R-OOC-3).
@@ -320,7 +339,11 @@ enum RouteTour {
             201, "conversation")
         let messages = try #require(started.json?["messages"] as? [[String: Any]])
         let sha = try #require((messages.first?["attachments"] as? [[String: Any]])?.first?["sha256"] as? String)
-        return TourFacts(attachment: sha)
+        let issued = try await client.send(.post, "/job-keys", token: helpdesk, json:
+            #"{"job":"tour-reports","scope":"reporting:read","expiresOn":"\#(keyExpiry(test))"}"#)
+        try must(issued, 201, "issue a job key")
+        let keyID = try #require((issued.json?["jobKey"] as? [String: Any])?["keyID"] as? String)
+        return TourFacts(attachment: sha, jobKey: keyID)
     }
 
     /// Sends `route` as `actingAs` (actor number `index`) and returns the answer.
