@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LMDB
 
 /// `manifest.json` of a backup: what was copied, from which log head, and the size and SHA-256 of every file,
 /// so that a restore (or anyone with `sha256sum`) can check the backup before trusting it.
@@ -73,17 +74,17 @@ enum FileDigest {
     }
 }
 
-/// Files and folders of a backup or a restored data folder: folders 0700, files 0600, written then synced.
-enum PrivateFiles {
+/// Files and folders of a backup or a restored data folder: private as the data folder's own (``PrivateFiles``:
+/// folders 0700, files 0600), written then synced.
+enum BackupFiles {
     static func makeFolder(_ url: URL) throws {
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: url.path)
+        try PrivateFiles.prepareFolder(url.path)
     }
 
     /// Writes `data` to `url` with mode 0600 and syncs it.
     static func write(_ data: Data, to url: URL) throws {
         try makeFolder(url.deletingLastPathComponent())
-        guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+        guard PrivateFiles.createFile(atPath: url.path) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
         }
         let handle = try FileHandle(forWritingTo: url)
@@ -95,7 +96,7 @@ enum PrivateFiles {
     /// Copies `source` to `target` (mode 0600) in chunks, returning the size and SHA-256 of the bytes copied.
     static func copy(_ source: URL, to target: URL) throws -> (size: UInt64, sha256: String) {
         try makeFolder(target.deletingLastPathComponent())
-        guard FileManager.default.createFile(atPath: target.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+        guard PrivateFiles.createFile(atPath: target.path) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target.path])
         }
         let input = try FileHandle(forReadingFrom: source)

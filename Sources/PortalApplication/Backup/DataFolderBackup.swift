@@ -55,7 +55,7 @@ public enum DataFolderBackup {
         }
         try requireNewOrEmpty(destination, what: "the backup folder")
         let work = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).partial-\(UUID().uuidString)")
-        try PrivateFiles.makeFolder(work)
+        try BackupFiles.makeFolder(work)
         do {
             let manifest = try write(data, into: work, portalVersion: portalVersion, now: now)
             _ = try verifyFiles(of: work)
@@ -92,8 +92,8 @@ public enum DataFolderBackup {
 
         // Attachments (content-addressed: each file's name is its SHA-256) and signing keys.
         var attachments = 0
-        for path in try PrivateFiles.files(under: data.appendingPathComponent("attachments")) where !(path.split(separator: "/").last ?? "").hasPrefix(".") {
-            let copied = try PrivateFiles.copy(data.appendingPathComponent("attachments/\(path)"), to: work.appendingPathComponent("attachments/\(path)"))
+        for path in try BackupFiles.files(under: data.appendingPathComponent("attachments")) where !(path.split(separator: "/").last ?? "").hasPrefix(".") {
+            let copied = try BackupFiles.copy(data.appendingPathComponent("attachments/\(path)"), to: work.appendingPathComponent("attachments/\(path)"))
             let name = String(path.split(separator: "/").last ?? "")
             guard copied.sha256 == name else {
                 throw BackupRefused(["attachments/\(path): its content's SHA-256 is \(copied.sha256), not its name; the attachment is damaged in the data folder"])
@@ -101,8 +101,8 @@ public enum DataFolderBackup {
             attachments += 1
         }
         var keyFiles = 0
-        for path in try PrivateFiles.files(under: data.appendingPathComponent("keys")) {
-            _ = try PrivateFiles.copy(data.appendingPathComponent("keys/\(path)"), to: work.appendingPathComponent("keys/\(path)"))
+        for path in try BackupFiles.files(under: data.appendingPathComponent("keys")) {
+            _ = try BackupFiles.copy(data.appendingPathComponent("keys/\(path)"), to: work.appendingPathComponent("keys/\(path)"))
             keyFiles += 1
         }
 
@@ -110,7 +110,7 @@ public enum DataFolderBackup {
         try checkLog(in: work.appendingPathComponent("log"), head: head.position, hash: head.hash.description, removingLockFile: true)
 
         var files: [BackupManifest.File] = []
-        for path in try PrivateFiles.files(under: work) {
+        for path in try BackupFiles.files(under: work) {
             let digest = try FileDigest.sha256(of: work.appendingPathComponent(path))
             files.append(BackupManifest.File(path: path, size: digest.size, sha256: digest.sha256))
         }
@@ -122,8 +122,8 @@ public enum DataFolderBackup {
                           stagedSecrets: credentialCounts["staged"] ?? 0, jobKeys: credentialCounts["job-keys"] ?? 0,
                           attachments: attachments, signingKeyFiles: keyFiles),
             files: files, notIncluded: notIncluded)
-        try PrivateFiles.write(try BackupManifest.encoder.encode(manifest), to: work.appendingPathComponent(BackupManifest.fileName))
-        PrivateFiles.syncFolder(work)
+        try BackupFiles.write(try BackupManifest.encoder.encode(manifest), to: work.appendingPathComponent(BackupManifest.fileName))
+        BackupFiles.syncFolder(work)
         return manifest
     }
 
@@ -150,7 +150,7 @@ public enum DataFolderBackup {
                 problems.append("\(file.path): expected SHA-256 \(file.sha256), found \(actual.sha256) (altered)")
             }
         }
-        for path in try PrivateFiles.files(under: backup) where path != BackupManifest.fileName && !listed.contains(path) {
+        for path in try BackupFiles.files(under: backup) where path != BackupManifest.fileName && !listed.contains(path) {
             problems.append("\(path): not in the manifest")
         }
         guard problems.isEmpty else { throw BackupRefused(problems) }
@@ -212,17 +212,17 @@ public enum DataFolderBackup {
         try requireNewOrEmpty(data, what: "the data folder to restore into")
         let manifest = try verifyFiles(of: backup)
         let work = data.deletingLastPathComponent().appendingPathComponent(".\(data.lastPathComponent).restoring-\(UUID().uuidString)")
-        try PrivateFiles.makeFolder(work)
+        try BackupFiles.makeFolder(work)
         do {
             for file in manifest.files {
-                let copied = try PrivateFiles.copy(backup.appendingPathComponent(file.path), to: work.appendingPathComponent(file.path))
+                let copied = try BackupFiles.copy(backup.appendingPathComponent(file.path), to: work.appendingPathComponent(file.path))
                 guard copied.size == file.size, copied.sha256 == file.sha256 else {
                     throw BackupRefused(["\(file.path): changed while it was restored (expected SHA-256 \(file.sha256), copied \(copied.sha256))"])
                 }
             }
             try checkLog(in: work.appendingPathComponent("log"), head: manifest.log.headPosition, hash: manifest.log.headHash, removingLockFile: true)
             for folder in ["credentials", "attachments", "projections", "sessions"] {
-                try PrivateFiles.makeFolder(work.appendingPathComponent(folder))
+                try BackupFiles.makeFolder(work.appendingPathComponent(folder))
             }
             try place(work, at: data)
         } catch {
@@ -252,6 +252,6 @@ public enum DataFolderBackup {
             throw BackupRefused(["could not move the finished copy to \(target.path): \(String(cString: strerror(errno)))"])
         }
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: target.path)
-        PrivateFiles.syncFolder(target.deletingLastPathComponent())
+        BackupFiles.syncFolder(target.deletingLastPathComponent())
     }
 }
