@@ -10,16 +10,20 @@ public final class LogSnapshot: Sendable {
     /// How many streams hold events.
     public let streamCount: Int
     private let snapshot: LMDBSnapshot
+    /// The databases the copy holds: all of the log's, the Merkle tree's nodes included when the log has them
+    /// (the meta database's `merkle-leaves` says how many leaves they cover, so the two travel together).
+    private let databaseNames: [String]
 
     init(_ snapshot: LMDBSnapshot, databases db: LogDatabases) throws {
         self.snapshot = snapshot
+        self.databaseNames = LogDatabases.names + (db.merkle == nil ? [] : LogDatabases.optionalNames)
         (head, streamCount) = try snapshot.read { txn in (try EventLog.readHead(txn, db), try txn.count(db.streamHeads)) }
     }
 
     /// Copies the log as of the snapshot into the folder `directory` (created, mode 0700; it must not hold a log):
     /// every database of the log, compacted, as `data.mdb` (mode 0600). The copy opens as an ordinary log.
     public func copy(to directory: URL) throws {
-        try snapshot.copy(databases: LogDatabases.names, to: directory.path)
+        try snapshot.copy(databases: databaseNames, to: directory.path)
     }
 
     /// Ends the snapshot.
