@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "PortalApplication", targets: ["PortalApplication"]),
         .library(name: "PortalProjections", targets: ["PortalProjections"]),
         .library(name: "PortalHTTP", targets: ["PortalHTTP"]),
+        .library(name: "PortalWeb", targets: ["PortalWeb"]),
         .library(name: "PortalAudit", targets: ["PortalAudit"]),
         .library(name: "PortalSimulation", targets: ["PortalSimulation"]),
         // For the benchmark peers' package in tools/bench/peers.
@@ -27,12 +28,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
-        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
@@ -84,7 +85,6 @@ let package = Package(
                 "LMDB",
                 "Chronology",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "CSV", package: "CSV.swift"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -117,7 +117,6 @@ let package = Package(
                 "EventLog",
                 "Chronology",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "CSV", package: "CSV.swift"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -127,6 +126,7 @@ let package = Package(
             dependencies: [
                 "PortalApplication",
                 "PortalProjections",
+                "PortalAudit",
                 "PortalDomain",
                 "EventLog",
                 "LMDB",
@@ -141,6 +141,29 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            // The OpenAPI description is served at /openapi.yaml from the binary (a link to Schemas/openapi.yaml).
+            resources: [.embedInCode("Contract/openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
+        // The web pages: server-rendered HTML (swift-mustache templates and a stylesheet, compiled into the binary)
+        // on the same application, read models, sessions and authorisation as the HTTP API.
+        .target(
+            name: "PortalWeb",
+            dependencies: [
+                "PortalHTTP",
+                "PortalApplication",
+                "PortalProjections",
+                "PortalAudit",
+                "PortalDomain",
+                "Chronology",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [
+                .embedInCode("Assets/portal.css"),
+                .embedInCode("Templates"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The `portal` command.
@@ -150,6 +173,7 @@ let package = Package(
                 "EventLog",
                 "PortalAudit",
                 "PortalHTTP",
+                "PortalWeb",
                 "PortalProjections",
                 "PortalSimulation",
                 "PortalApplication",

@@ -28,6 +28,10 @@ public final class EventLog: Sendable {
         public var maximumBytesPerCommit = 64 << 20
         /// How often a caught-up subscription looks for events appended by another process.
         public var subscriptionPollInterval: Duration = .milliseconds(250)
+        /// Keep the Merkle tree (``MerkleTree``) in every append's transaction. Off only to measure what it
+        /// costs (`portal bench log`): a log appended to without it gets the missing nodes the next time it is
+        /// opened with it, before the first append.
+        public var keepsMerkleTree = true
 
         public init() {}
     }
@@ -52,7 +56,7 @@ public final class EventLog: Sendable {
         }
         do {
             self.environment = try LMDBEnvironment(
-                path: directory.path, databases: LogDatabases.names,
+                path: directory.path, databases: LogDatabases.names, optional: LogDatabases.optionalNames,
                 options: .init(initialMapSize: options.initialMapSize, maximumReaders: options.maximumReaders, readOnly: options.readOnly))
         } catch let status as LMDBStatus {
             throw EventLogError.notALog("cannot open the log in \(directory.path): \(status)")
@@ -68,6 +72,7 @@ public final class EventLog: Sendable {
             self.writer = LogWriter(
                 environment: environment, databases: db, clock: options.clock,
                 limits: .init(maximumEventsPerCommit: options.maximumEventsPerCommit, maximumBytesPerCommit: options.maximumBytesPerCommit),
+                keepsMerkleTree: options.keepsMerkleTree,
                 onCommit: { notifier.advance(to: $0) })
         }
     }

@@ -23,6 +23,7 @@ public struct EventLogError: Error, Equatable, CustomStringConvertible {
         case closed
         case notALog
         case corrupt
+        case outOfRange
     }
 
     private let kind: Kind
@@ -62,6 +63,9 @@ public struct EventLogError: Error, Equatable, CustomStringConvertible {
     /// A stored record that cannot be decoded.
     public static func corrupt(_ message: String) -> Self { .init(.corrupt, message) }
 
+    /// A position or tree size the log does not hold (yet).
+    public static func outOfRange(_ message: String) -> Self { .init(.outOfRange, message) }
+
     public var isEventIDReused: Bool { kind == .eventIDReused }
     public var isInvalidEvent: Bool { kind == .invalidEvent }
     /// A storage failure, out of space included.
@@ -71,4 +75,5 @@ public struct EventLogError: Error, Equatable, CustomStringConvertible {
     public var isClosed: Bool { kind == .closed }
     public var isNotALog: Bool { kind == .notALog }
     public var isCorrupt: Bool { kind == .corrupt }
+    public var isOutOfRange: Bool { kind == .outOfRange }
 }

@@ -45,7 +45,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
     public let path: String
     public let isReadOnly: Bool
     private var databases: [String: LMDBDatabase] = [:]
-    private let gate = TransactionGate()
+    let gate = TransactionGate()
     /// Stale reader slots of crashed processes cleared when the environment was opened.
     public let staleReadersCleared: Int
     /// Dropped when the environment is closed, so the folder can be opened again in this process.
@@ -67,8 +67,10 @@ public final class LMDBEnvironment: @unchecked Sendable {
     }
 
     /// Opens (and unless read-only creates) the environment in the folder `path` with these named databases:
-    /// the folder 0700, `data.mdb` and `lock.mdb` 0600.
-    public init(path: String, databases names: [String], options: Options) throws {
+    /// the folder 0700, `data.mdb` and `lock.mdb` 0600. `optional` databases are created like the others, but an
+    /// environment opened read-only may lack them (it was written by a build before they existed):
+    /// ``optionalDatabase(_:)`` is then nil.
+    public init(path: String, databases names: [String], optional: [String] = [], options: Options) throws {
         // Folder 0700 and files 0600 from creation; an existing folder with wider modes is tightened.
         if !options.readOnly { try PrivateFiles.prepareFolder(path) }
         self.registration = try OpenEnvironmentRegistration(path: path)
@@ -78,7 +80,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
         self.path = path
         self.isReadOnly = options.readOnly
         do {
-            try lmdbCheck(mdb_env_set_maxdbs(pointer, MDB_dbi(names.count + 2)), "mdb_env_set_maxdbs")
+            try lmdbCheck(mdb_env_set_maxdbs(pointer, MDB_dbi(names.count + optional.count + 2)), "mdb_env_set_maxdbs")
             try lmdbCheck(mdb_env_set_maxreaders(pointer, options.maximumReaders), "mdb_env_set_maxreaders")
             try lmdbCheck(mdb_env_set_mapsize(pointer, options.initialMapSize), "mdb_env_set_mapsize")
             var flags = UInt32(MDB_NOTLS)
@@ -89,7 +91,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
             self.staleReadersCleared = Int(dead)
             // An existing environment may be larger than the size asked for; adopt what is on disk.
             try lmdbCheck(mdb_env_set_mapsize(pointer, 0), "mdb_env_set_mapsize")
-            try openDatabases(names, create: !options.readOnly)
+            try openDatabases(names, optional: optional, create: !options.readOnly)
         } catch {
             mdb_env_close(pointer)
             throw error
@@ -139,13 +141,15 @@ public final class LMDBEnvironment: @unchecked Sendable {
         if isClosed { throw LMDBStatus(code: EBADF, operation: "\(path) is closed") }
     }
 
-    private func openDatabases(_ names: [String], create: Bool) throws {
+    private func openDatabases(_ names: [String], optional: [String], create: Bool) throws {
         var txn: OpaquePointer?
         try lmdbCheck(mdb_txn_begin(pointer, nil, create ? 0 : UInt32(MDB_RDONLY), &txn), "mdb_txn_begin")
         do {
-            for name in names {
+            for name in names + optional {
                 var dbi: MDB_dbi = 0
-                try lmdbCheck(mdb_dbi_open(txn, name, create ? UInt32(MDB_CREATE) : 0, &dbi), "mdb_dbi_open \(name)")
+                let code = mdb_dbi_open(txn, name, create ? UInt32(MDB_CREATE) : 0, &dbi)
+                if code == MDB_NOTFOUND && !create && optional.contains(name) { continue }
+                try lmdbCheck(code, "mdb_dbi_open \(name)")
                 databases[name] = LMDBDatabase(name: name, handle: dbi)
             }
             try lmdbCheck(mdb_txn_commit(txn), "mdb_txn_commit")
@@ -159,6 +163,11 @@ public final class LMDBEnvironment: @unchecked Sendable {
     public func database(_ name: String) -> LMDBDatabase {
         guard let database = databases[name] else { preconditionFailure("database '\(name)' was not opened with the environment") }
         return database
+    }
+
+    /// A named database opened with the environment as optional; nil when a read-only environment lacks it.
+    public func optionalDatabase(_ name: String) -> LMDBDatabase? {
+        databases[name]
     }
 
     /// The current map size in bytes.
@@ -188,6 +197,15 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     /// Runs `body` in a short read-only transaction on the calling thread.
     public func read<T>(_ body: (borrowing LMDBTransaction) throws -> T) throws -> T {
+        let txn = try beginTransaction(UInt32(MDB_RDONLY), "mdb_txn_begin(read)")
+        defer { gate.leaveShared() }
+        defer { mdb_txn_abort(txn) }
+        return try body(LMDBTransaction(pointer: txn))
+    }
+
+    /// Begins a transaction with `flags` and returns it holding the shared side of the gate, which the caller
+    /// leaves once the transaction has ended. A map another process grew is adopted first.
+    func beginTransaction(_ flags: UInt32, _ operation: @autoclosure () -> String) throws -> OpaquePointer {
         while true {
             gate.enterShared()
             if isClosed {
@@ -195,16 +213,17 @@ public final class LMDBEnvironment: @unchecked Sendable {
                 try checkOpen()
             }
             var txn: OpaquePointer?
-            let code = mdb_txn_begin(pointer, nil, UInt32(MDB_RDONLY), &txn)
+            let code = mdb_txn_begin(pointer, nil, flags, &txn)
             if code == MDB_MAP_RESIZED {
                 gate.leaveShared()
                 try adoptMapSizeOfOtherProcess()
                 continue
             }
-            defer { gate.leaveShared() }
-            try lmdbCheck(code, "mdb_txn_begin(read)")
-            defer { mdb_txn_abort(txn) }
-            return try body(LMDBTransaction(pointer: txn!))
+            guard code == 0, let txn else {
+                gate.leaveShared()
+                throw LMDBStatus(code: code, operation: operation())
+            }
+            return txn
         }
     }
 
@@ -212,37 +231,23 @@ public final class LMDBEnvironment: @unchecked Sendable {
     ///
     /// Call only from the one thread that owns this environment's writes, and never across an `await`.
     public func write<T>(_ body: (borrowing LMDBTransaction) throws -> T) throws -> T {
-        while true {
-            gate.enterShared()
-            if isClosed {
-                gate.leaveShared()
-                try checkOpen()
-            }
-            var txn: OpaquePointer?
-            let code = mdb_txn_begin(pointer, nil, 0, &txn)
-            if code == MDB_MAP_RESIZED {
-                gate.leaveShared()
-                try adoptMapSizeOfOtherProcess()
-                continue
-            }
-            defer { gate.leaveShared() }
-            try lmdbCheck(code, "mdb_txn_begin(write)")
-            let value: T
-            do {
-                value = try body(LMDBTransaction(pointer: txn!))
-            } catch {
-                mdb_txn_abort(txn)
-                throw error
-            }
-            let committed = mdb_txn_commit(txn)
-            // LMDB answers a short write (what a full disk gives when part of the pages fit) with EIO; on a disk
-            // with no room left that is a full disk, and is said so.
-            if committed == EIO, Self.hasNoRoom(path) {
-                throw LMDBStatus(code: ENOSPC, operation: "mdb_txn_commit (a short write: the disk is full)")
-            }
-            try lmdbCheck(committed, "mdb_txn_commit")
-            return value
+        let txn = try beginTransaction(0, "mdb_txn_begin(write)")
+        defer { gate.leaveShared() }
+        let value: T
+        do {
+            value = try body(LMDBTransaction(pointer: txn))
+        } catch {
+            mdb_txn_abort(txn)
+            throw error
         }
+        let committed = mdb_txn_commit(txn)
+        // LMDB answers a short write (what a full disk gives when part of the pages fit) with EIO; on a disk with
+        // no room left that is a full disk, and is said so.
+        if committed == EIO, Self.hasNoRoom(path) {
+            throw LMDBStatus(code: ENOSPC, operation: "mdb_txn_commit (a short write: the disk is full)")
+        }
+        try lmdbCheck(committed, "mdb_txn_commit")
+        return value
     }
 
     /// Grows the map to at least `minimum` bytes, waiting for every transaction of this process to end.

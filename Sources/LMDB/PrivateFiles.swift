@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The data folder's files are its owner's alone: folders 0700, files 0600, from creation (the log, the
 /// credential store, sessions, read models, attachments). A folder found with wider modes (made by an earlier
@@ -6,6 +7,10 @@ import Foundation
 public enum PrivateFiles {
     public static let folderMode: mode_t = 0o700
     public static let fileMode: mode_t = 0o600
+
+    /// Where the warning goes: standard error as plain text unless a program routes it elsewhere (`portal serve`
+    /// sends it to its log, so that `--log-format json` keeps every line one JSON object).
+    public static let warnings = Mutex<(@Sendable (String) -> Void)?>(nil)
 
     /// Makes `path` (and any missing parent) with mode 0700, or tightens an existing one: the folder to 0700
     /// and what it holds (files to 0600, folders to 0700; with `recursive`, everything below it) when group or
@@ -71,7 +76,11 @@ public enum PrivateFiles {
     private static func warn(_ tightened: [String]) {
         guard !tightened.isEmpty else { return }
         let lines = tightened.prefix(20).map { "  \($0)\n" }.joined() + (tightened.count > 20 ? "  … and \(tightened.count - 20) more\n" : "")
-        FileHandle.standardError.write(Data(
-            "warning: the data folder holds secrets and is its owner's alone; tightened the permissions of \(tightened.count) entr\(tightened.count == 1 ? "y" : "ies"):\n\(lines)".utf8))
+        let message = "the data folder holds secrets and is its owner's alone; tightened the permissions of \(tightened.count) entr\(tightened.count == 1 ? "y" : "ies"):\n\(lines)"
+        if let report = warnings.withLock({ $0 }) {
+            report(message)
+        } else {
+            FileHandle.standardError.write(Data(("warning: " + message).utf8))
+        }
     }
 }

@@ -103,8 +103,11 @@ public final class Portal: Sendable {
     ///
     /// The actor's own account is checked first (active, not locked or suspended, password changed when it
     /// must be) and read as a condition, so a role removed concurrently stops the command (R-CON-2).
+    ///
+    /// `appending` may look at what `body` decided and say not to append it (a dry run, or a batch with
+    /// refused records that is applied all or nothing): nothing is written and the value is returned.
     public func perform<Value: Sendable>(
-        _ request: CommandRequest, allowingPasswordChange: Bool = false,
+        _ request: CommandRequest, allowingPasswordChange: Bool = false, appending: (Value) -> Bool = { _ in true },
         _ body: (CommandAttempt, CommandContext) throws -> Value
     ) async throws -> CommandOutcome<Value> {
         if let retry: CommandOutcome<Value> = try alreadyApplied(request) { return retry }
@@ -129,7 +132,7 @@ public final class Portal: Sendable {
                 turns = await takeTurns(turns, adding: [busy.streamID])
                 continue
             }
-            guard attempt.hasEvents else {
+            guard attempt.hasEvents, appending(value) else {
                 return CommandOutcome(value: value, positions: [], wasAlreadyApplied: false, streamVersions: attempt.streamVersions)
             }
             if let injected = injectedBeforeAppend.withLock({ $0 }) { await injected(request, number) }

@@ -52,7 +52,7 @@ struct VerifyTests {
         #expect(try log.verify(from: 43).isIntact)
     }
 
-    @Test("a payload changed with its own hash recomputed breaks the link to the next event")
+    @Test("a payload changed with its own hash recomputed fails at that event: its leaf no longer matches the Merkle tree's node")
     func hashRecomputed() async throws {
         let folder = try await filledLog()
         let log = try openLog(folder)
@@ -65,7 +65,11 @@ struct VerifyTests {
             record.replaceSubrange((record.count - 32)..., with: rehashed.bytes)
         }
         let reopened = try openLog(folder)
-        #expect(try reopened.verify().failure?.position == 51)
+        let result = try reopened.verify()
+        #expect(result.failure?.position == 50)
+        #expect(result.failure?.reason.contains("Merkle tree's node over positions 49–50") == true, "\(result)")
+        // From position 50 on, where the tree is not rebuilt, the broken link to the next event shows.
+        #expect(try reopened.verify(from: 50).failure?.position == 51)
     }
 
     @Test("a stored hash changed directly in LMDB fails verification at that position")

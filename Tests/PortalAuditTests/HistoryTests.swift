@@ -110,9 +110,25 @@ struct HistoryTests {
         let first = try #require(try JSONSerialization.jsonObject(with: Data(json[1].utf8)) as? [String: Any])
         #expect(first["type"] as? String == "ContactCreationAccepted")
         #expect((first["changes"] as? [[String: Any]])?.contains { $0["path"] as? String == "status" } == true)
+        // CSV: one row per changed field (an event that changed none has one row with no field).
         let csv = try AuditOutput.history(history, format: .csv).split(separator: "\n")
-        #expect(csv.first == "position,recordedAt,actor,actingAs,stream,type,summary,changes")
-        #expect(csv.count == history.steps.count + 1)
+        #expect(csv.first == "position,recordedAt,actor,actingAs,type,field,before,after")
+        #expect(csv.count == 1 + history.steps.reduce(0) { $0 + max($1.changes.count, 1) })
+        let accepted = try #require(history.steps.first { $0.event.type == "ContactCreationAccepted" })
+        #expect(csv.contains { $0.hasPrefix("\(accepted.event.position),") && $0.hasSuffix(",ContactCreationAccepted,status,creation-requested,active") })
+    }
+
+    @Test("CSV for spreadsheets: no cell over 32,767 characters, the cut said in the cell")
+    func csvCells() throws {
+        let long = String(repeating: "é", count: 40_000)
+        let csv = try AuditOutput.state(.object(["note": .string(long), "short": .string("kept")]), title: "t", format: .csv)
+        let rows = csv.split(separator: "\n")
+        #expect(rows.count == 3)
+        let noteRow = try #require(rows.first { $0.hasPrefix("note,") })
+        let cell = noteRow.dropFirst("note,".count)
+        #expect(cell.utf16.count <= AuditOutput.maximumCellLength)
+        #expect(cell.hasSuffix("more characters: see --format json]"))
+        #expect(rows.contains("short,kept"))
     }
 
     @Test("an unknown subject is a clear error")

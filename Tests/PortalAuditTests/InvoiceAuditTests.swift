@@ -41,6 +41,15 @@ struct InvoiceAuditTests {
         #expect(change(created, "reference") == FieldChange(path: "reference", before: "", after: "INV-P9"))
         #expect(change(created, "total") == FieldChange(path: "total", before: "0.00", after: "777.00"))
         #expect(created.summary.hasPrefix("InvoiceCreated: reference INV-P9"))
+        // The lines appear one field at a time, with no `lines: [] → ∅` of the empty list before them.
+        #expect(!created.changes.contains { $0.path == "lines" }, "\(created.changes.prefix(3))")
+        #expect(change(created, "lines[0].cpliID") == FieldChange(path: "lines[0].cpliID", before: nil, after: "c-1"))
+        // The version of the actuals the lines were computed from is shown as when those actuals were recorded.
+        #expect(!history.steps.contains { step in step.changes.contains { $0.path == "actualsVersion" } })
+        #expect(change(created, "actualsAsOf") == FieldChange(path: "actualsAsOf", before: nil, after: "no actuals recorded"))
+        let correctedStep = try #require(steps["InvoiceCorrected"])
+        let recorded = try #require(try fixture.log.readStream("actuals-oasis-hs-9").last { $0.position < correctedStep.event.position })
+        #expect(change(correctedStep, "actualsAsOf")?.after == "\(recorded.recordedAt.iso8601) (position \(recorded.position))")
         // A submission changes the status and nothing else.
         #expect(try #require(steps["InvoiceSubmitted"]).changes == [FieldChange(path: "status", before: "unsubmitted", after: "submitted")])
         let held = try #require(steps["InvoiceHeld"])

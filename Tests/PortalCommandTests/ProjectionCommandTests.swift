@@ -135,19 +135,11 @@ struct ProjectionCommandTests {
         #expect(unknown.standardError.contains("there is no read model 'invoicez'"))
     }
 
-    /// Appends one event with `portal log append --format json` and returns its position.
-    static func append(_ data: TemporaryFolder, stream: String, type: String, payload: String) throws -> UInt64 {
-        let appended = try PortalBinary.run(["log", "append", "--data", data.url.path, "--stream", stream, "--type", type, "--format", "json", payload])
-        #expect(appended.status == 0, "\(appended.standardError)")
-        let object = try JSONSerialization.jsonObject(with: Data(appended.standardOutput.utf8)) as? [String: Any]
-        return UInt64(try #require(object?["position"] as? Int))
-    }
-
     @Test("catch-up meets a bad event in a domain category: exit status 1, naming the position and the event type; nothing after it is applied")
-    func catchUpStopsAtBadEvent() throws {
+    func catchUpStopsAtBadEvent() async throws {
         // An event type this build does not know, in the invoice category: every read model stops there.
         let unknown = try Self.county(events: 2_000, organisations: 4)
-        let unknownAt = try Self.append(unknown, stream: "invoice-ghost-1", type: "InvoiceTeleported", payload: #"{"invoiceID":"ghost-1"}"#)
+        let unknownAt = try await ForgedEvent.append(unknown, stream: "invoice-ghost-1", type: "InvoiceTeleported", payload: #"{"invoiceID":"ghost-1"}"#)
         let stoppedUnknown = try PortalBinary.run(["projections", "catch-up", "--data", unknown.url.path])
         #expect(stoppedUnknown.status == 1, "\(stoppedUnknown.standardError)")
         #expect(stoppedUnknown.standardError.contains("position \(unknownAt)"), "\(stoppedUnknown.standardError)")
@@ -159,8 +151,8 @@ struct ProjectionCommandTests {
         // A known type whose payload does not match its shape: the read models that read it stop there and say so;
         // the command exits 1 and `status` shows the stop from another process.
         let malformed = try Self.county(events: 2_000, organisations: 4)
-        let malformedAt = try Self.append(malformed, stream: "invoice-broken-1", type: "InvoiceSubmitted", payload: #"{"invoiceID":"broken-1"}"#)
-        _ = try Self.append(malformed, stream: "organisation-late-1", type: "OrganisationRegistered",
+        let malformedAt = try await ForgedEvent.append(malformed, stream: "invoice-broken-1", type: "InvoiceSubmitted", payload: #"{"invoiceID":"broken-1"}"#)
+        _ = try await ForgedEvent.append(malformed, stream: "organisation-late-1", type: "OrganisationRegistered",
                             payload: #"{"organisationID":"late-1","details":{"name":"Late Care","addressLines":["1 Late Lane"],"postcode":"NR1 1AA"}}"#)
         let stoppedMalformed = try PortalBinary.run(["projections", "catch-up", "--data", malformed.url.path, "--batch-size", "1"])
         #expect(stoppedMalformed.status == 1, "\(stoppedMalformed.standardError)")

@@ -12,11 +12,20 @@ final class RunningServer: @unchecked Sendable {
     let server: ServeProcess
     var base: URL { server.base }
 
-    /// Starts `portal serve --demo --port 0` and waits for its "listening on" line. The server listens before its
-    /// read models have caught up with the demo's events (they do in the background): call ``waitUntilReady()``
-    /// before reading lists.
-    init(arguments: [String] = []) throws {
-        server = try ServeProcess(data: folder.url.appendingPathComponent("data"), ["--demo"] + arguments)
+    /// The data folder the server serves.
+    let data: URL
+
+    /// Starts `portal serve --demo --port 0` (without `--demo` when `demo` is false; on `data` when given) and
+    /// waits for its "listening on" line. The server listens before its read models have caught up with the demo's
+    /// events (they do in the background): call ``waitUntilReady()`` before reading lists.
+    init(arguments: [String] = [], demo: Bool = true, data: URL? = nil) throws {
+        self.data = data ?? folder.url.appendingPathComponent("data")
+        server = try ServeProcess(data: self.data, (demo ? ["--demo"] : []) + arguments)
+    }
+
+    /// Stops the server (SIGTERM) and waits for it to exit.
+    func stop() {
+        _ = server.stop()
     }
 
     typealias Answer = ServeProcess.Answer
@@ -28,8 +37,13 @@ final class RunningServer: @unchecked Sendable {
     /// Waits until `/health` says every read model is ready (they catch up in the background after the start).
     func waitUntilReady() async throws { try await server.waitUntilReady() }
 
-    /// Logs in by the two steps with the demo password and passcode.
-    func logIn(_ email: String) async throws -> String { try await server.logInDemo(email) }
+    /// Logs in by the two steps with the demo password (or `password`) and passcode.
+    func logIn(_ email: String, password: String = "Portal-demo-2026") async throws -> String {
+        let first = try await send("POST", "/auth/login", body: #"{"email":"\#(email)","password":"\#(password)"}"#)
+        let challenge = try #require(first.json?["challengeToken"] as? String, "\(first.status) \(first.text)")
+        let second = try await send("POST", "/auth/login/passcode", body: #"{"challengeToken":"\#(challenge)","passcode":"135246"}"#)
+        return try #require(second.json?["token"] as? String, "\(second.status) \(second.text)")
+    }
 }
 
 @Suite("portal serve: the real server on a loopback port")

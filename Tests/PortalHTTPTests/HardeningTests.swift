@@ -153,7 +153,7 @@ struct HardeningTests {
             for answer in answers {
                 #expect(answer.headers[.xContentTypeOptions] == "nosniff", "\(answer.status) \(answer.text.prefix(80))")
                 #expect(answer.headers[.cacheControl] == "no-store")
-                #expect(answer.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
+                #expect(answer.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin")
                 let policy = answer.headers[.contentSecurityPolicy] ?? ""
                 #expect(policy.contains("default-src 'self'") && policy.contains("frame-ancestors 'none'") && policy.contains("form-action 'self'"))
             }

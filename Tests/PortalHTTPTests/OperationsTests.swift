@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -112,5 +113,28 @@ struct OperationsTests {
         let failure = try #require(captured.lines.withLock { $0 }.first { $0.contains("request failed") })
         #expect(failure.contains("fire"), "the error itself goes to the log")
         #expect(failure.contains(failedID), "the log line carries the request id the caller got")
+    }
+
+    @Test("the request id a caller gets in X-Request-ID is the correlation id of every event its request wrote: a write's and a login's")
+    func requestIDIsTheCorrelationID() async throws {
+        let test = try await HTTPTestPortal.demo()
+        try await test.run { client in
+            let helpdesk = try await client.token("team:helpdesk")
+            let before = try test.portal.log.head().position
+            let created = try await client.send(
+                .post, "/organisations/oasis/contacts", token: helpdesk,
+                json: #"{"userID":"oasis-traced","requestID":"cr-traced","person":{"forename":"Tra","surname":"Ced","email":"traced@oasis.example"},"role":"read-only"}"#)
+            #expect(created.status == 201, "\(created.text)")
+            let id = try #require(created.headers[HTTPField.Name("X-Request-ID")!].flatMap(UUID.init(uuidString:)), "a UUID")
+            let written = try test.portal.log.readAll(from: before + 1, limit: 100)
+            #expect(!written.isEmpty)
+            #expect(written.allSatisfy { $0.correlationID == id }, "\(written.map(\.correlationID))")
+            let login = test.login("read-only@oasis")
+            let wrong = try await client.send(.post, "/auth/login", json: #"{"email":"\#(login.email)","password":"Not-the-password-1"}"#)
+            let loginID = try #require(wrong.headers[HTTPField.Name("X-Request-ID")!].flatMap(UUID.init(uuidString:)))
+            let failed = try #require(try test.portal.log.readAll(from: before + 1, limit: 100).last)
+            #expect(failed.type == "LoginFailed")
+            #expect(failed.correlationID == loginID)
+        }
     }
 }

@@ -43,25 +43,27 @@ ensure_build_prerequisites() {
     ensure_debian_packages liblmdb-dev pkg-config fonts-dejavu-core
 }
 
-# Sets PORTAL_PYTHON to a Python 3 that can import jsonschema and yaml (PyYAML, for the OpenAPI contract
-# test), installing them when missing.
+# Sets PORTAL_PYTHON to a Python 3 that can import jsonschema, yaml (PyYAML, for the OpenAPI contract test) and
+# cryptography (Ed25519, for tools/verify-evidence.py), installing them when missing.
 ensure_python_jsonschema() {
     for candidate in "${PORTAL_PYTHON:-}" python3 /usr/bin/python3; do
         [ -n "$candidate" ] || continue
-        if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import jsonschema, yaml' 2>/dev/null; then
+        if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import jsonschema, yaml, cryptography' 2>/dev/null; then
             export PORTAL_PYTHON="$(command -v "$candidate")"
             return
         fi
     done
     if command -v python3 >/dev/null 2>&1 && python3 -m pip --version >/dev/null 2>&1; then
-        say "installing Python's jsonschema and PyYAML with pip"
-        if python3 -m pip install -q jsonschema pyyaml >/tmp/portal-pip.log 2>&1 && python3 -c 'import jsonschema, yaml' 2>/dev/null; then
+        say "installing Python's jsonschema, PyYAML and cryptography with pip"
+        if python3 -m pip install -q jsonschema pyyaml cryptography >/tmp/portal-pip.log 2>&1 \
+            && python3 -c 'import jsonschema, yaml, cryptography' 2>/dev/null; then
             export PORTAL_PYTHON="$(command -v python3)"
             return
         fi
     fi
-    ensure_debian_packages python3 python3-jsonschema python3-yaml
-    /usr/bin/python3 -c 'import jsonschema, yaml' 2>/dev/null || fail "Python's jsonschema or PyYAML could not be installed"
+    ensure_debian_packages python3 python3-jsonschema python3-yaml python3-cryptography
+    /usr/bin/python3 -c 'import jsonschema, yaml, cryptography' 2>/dev/null \
+        || fail "Python's jsonschema, PyYAML or cryptography could not be installed"
     export PORTAL_PYTHON=/usr/bin/python3
 }
 
@@ -94,6 +96,23 @@ ensure_bench_prerequisites() {
     ensure_build_prerequisites
     ensure_debian_packages postgresql libpq-dev libsqlite3-dev
     ensure_python_jsonschema
+}
+
+# The browser tests (Tests/BrowserTests): Debian's chromium and chromium-driver; from PyPI, Selenium and
+# axe-core (axe-selenium-python ships axe-core 3.x; axe-playwright-python ships a 4.x that knows WCAG 2.2's
+# rules, installed without its Playwright dependency: only its axe.min.js is used, injected through Selenium).
+ensure_browser_prerequisites() {
+    ensure_debian_packages chromium chromium-driver
+    local python="${PORTAL_PYTHON:-python3}"
+    if ! "$python" -c 'import selenium, axe_selenium_python' 2>/dev/null; then
+        say "installing Python's selenium and axe-selenium-python with pip"
+        "$python" -m pip install -q 'selenium>=4.20' axe-selenium-python >/tmp/portal-pip.log 2>&1 \
+            || { tail -20 /tmp/portal-pip.log >&2; fail "could not install selenium and axe-selenium-python (log: /tmp/portal-pip.log)"; }
+    fi
+    if ! "$python" -c 'import axe_playwright_python' 2>/dev/null; then
+        "$python" -m pip install -q --no-deps axe-playwright-python >>/tmp/portal-pip.log 2>&1 \
+            || say "axe-playwright-python (axe-core 4.x) could not be installed; the browser tests use axe-selenium-python's axe-core"
+    fi
 }
 
 # schemathesis, pinned, in its own virtual environment (so its dependencies meet no other Python package), for

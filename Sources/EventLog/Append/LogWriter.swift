@@ -33,6 +33,10 @@ final class LogWriter: @unchecked Sendable {
     private let db: LogDatabases
     private let clock: any WallClock
     private let limits: Limits
+    private let keepsMerkleTree: Bool
+    /// The Merkle tree's right edge as this writer last committed it; used while the log's head is still where
+    /// it left it (another process may have appended since). Touched on the writer thread only.
+    private var committedFrontier: MerkleFrontier?
     private let onCommit: @Sendable (UInt64) -> Void
     private let condition = NSCondition()
     private var queue: [Pending] = []
@@ -51,12 +55,13 @@ final class LogWriter: @unchecked Sendable {
         return queue.count
     }
 
-    init(environment: LMDBEnvironment, databases: LogDatabases, clock: any WallClock, limits: Limits,
+    init(environment: LMDBEnvironment, databases: LogDatabases, clock: any WallClock, limits: Limits, keepsMerkleTree: Bool,
          onCommit: @escaping @Sendable (UInt64) -> Void) {
         self.environment = environment
         self.db = databases
         self.clock = clock
         self.limits = limits
+        self.keepsMerkleTree = keepsMerkleTree
         self.onCommit = onCommit
         // The thread must not keep the writer (and with it the environment) alive after `close()`:
         // the owner closes the writer before releasing it, and `close()` waits for `run()` to return.
@@ -95,6 +100,7 @@ final class LogWriter: @unchecked Sendable {
     }
 
     private func run() {
+        if keepsMerkleTree { catchUpTree() }
         while true {
             condition.lock()
             while queue.isEmpty && !isClosing { condition.wait() }
@@ -126,11 +132,12 @@ final class LogWriter: @unchecked Sendable {
         var growths = 0
         while true {
             do {
-                let (outcomes, head, written) = try environment.write { txn in
+                let (outcomes, head, written, frontier) = try environment.write { txn in
                     let staged = try stage(batch, txn)
                     if let fault = injectedFault.withLock({ fault in defer { fault = nil }; return fault }) { throw fault }
                     return staged
                 }
+                committedFrontier = frontier
                 counters.withLock {
                     $0.commits += 1
                     $0.events += written
@@ -178,11 +185,49 @@ final class LogWriter: @unchecked Sendable {
         }
     }
 
+    /// The Merkle tree's right edge at the log's head `size`, with its stored nodes brought up to it first when
+    /// another writer appended without keeping the tree.
+    private func frontier(size: UInt64, _ txn: borrowing LMDBTransaction) throws -> MerkleFrontier? {
+        guard keepsMerkleTree, let merkle = db.merkle else { return nil }
+        if let committedFrontier, committedFrontier.size == size { return committedFrontier }
+        let tree = try StoredTree(txn, db)
+        guard tree.coverage < size else { return try tree.frontier(size: size, txn) }
+        var frontier = try tree.frontier(size: tree.coverage, txn)
+        var nodes: [(Int, UInt64, TreeHash)] = []
+        for position in (tree.coverage + 1)...size {
+            try frontier.append(leaf: tree.leaf(position - 1, txn)) { nodes.append(($0, $1, $2)) }
+            for (level, index, node) in nodes { try txn.put(merkle, MerkleTree.nodeKey(level: level, index: index), node.bytes, append: true) }
+            nodes.removeAll(keepingCapacity: true)
+        }
+        try txn.put(db.meta, StoredTree.coverageKey, .bigEndian(size))
+        return frontier
+    }
+
+    /// Stores the Merkle tree's nodes over events appended while it was not kept (a log written before the tree
+    /// existed, or with ``EventLog/Options/keepsMerkleTree`` off), 100,000 events a transaction, before the first
+    /// append. A failure here is not final: the first append's transaction brings the tree up to the head.
+    private func catchUpTree() {
+        while true {
+            let done: Bool? = try? environment.write { txn in
+                let head = try EventLog.readHead(txn, db).position
+                let coverage = try StoredTree(txn, db).coverage
+                guard coverage < head else { return true }
+                let target = min(head, coverage + 100_000)
+                committedFrontier = nil
+                _ = try frontier(size: target, txn)
+                return target == head
+            }
+            if done != false { return }
+        }
+    }
+
     /// Stages every append of the batch in `txn`. Refusals are returned per append; storage errors throw.
     private func stage(_ batch: [Pending], _ txn: borrowing LMDBTransaction)
-        throws -> ([Result<AppendResult, any Error>], UInt64, Int)
+        throws -> ([Result<AppendResult, any Error>], UInt64, Int, MerkleFrontier?)
     {
         var (position, hash, lastMicros) = try head(txn)
+        var tree = try frontier(size: position, txn)
+        var completedNodes: [(Int, UInt64, TreeHash)] = []
         let micros = max(Timestamp(clock.now()).microsecondsSince1970, lastMicros)
         var outcomes: [Result<AppendResult, any Error>] = []
         outcomes.reserveCapacity(batch.count)
@@ -221,6 +266,16 @@ final class LogWriter: @unchecked Sendable {
                         try txn.put(db.streams, streamKeyPrefix + .bigEndian(version), positionKey)
                         try txn.put(db.eventIDs, event.id.bytes, positionKey)
                         try txn.put(db.categories, categoryKeyPrefix + positionKey, [])
+                        if tree != nil, let merkle = db.merkle {
+                            tree!.append(leaf: MerkleTree.leafHash(chainHash: newHash)) { completedNodes.append(($0, $1, $2)) }
+                            let writing = copy txn
+                            for (level, index, node) in completedNodes {
+                                try MerkleTree.withNodeKey(level: level, index: index) { key in
+                                    try node.withUnsafeBytes { try writing.put(merkle, key, $0, append: true) }
+                                }
+                            }
+                            completedNodes.removeAll(keepingCapacity: true)
+                        }
                         hash = newHash
                         positions.append(position)
                         written += 1
@@ -235,7 +290,8 @@ final class LogWriter: @unchecked Sendable {
                 outcomes.append(.failure(error))
             }
         }
-        return (outcomes, position, written)
+        if written > 0, let tree { try txn.put(db.meta, StoredTree.coverageKey, .bigEndian(tree.size)) }
+        return (outcomes, position, written, tree)
     }
 
     private func streamVersion(_ streamID: String, _ txn: borrowing LMDBTransaction) throws -> UInt64 {

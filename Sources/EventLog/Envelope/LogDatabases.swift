@@ -12,10 +12,15 @@ struct LogDatabases: Sendable {
     let eventIDs: LMDBDatabase
     /// category ‖ 0x00 ‖ big-endian position → empty.
     let categories: LMDBDatabase
-    /// format marker.
+    /// format marker; `merkle-leaves`: big-endian count of the leaves the stored Merkle tree covers.
     let meta: LMDBDatabase
+    /// The Merkle tree's complete nodes above the leaves: big-endian index of the node's last leaf ‖ level (1 byte)
+    /// → its 32-byte hash (``MerkleTree``), written with `MDB_APPEND`. Nil in a log written before the tree
+    /// existed and opened read-only; proofs are then computed from the records.
+    let merkle: LMDBDatabase?
 
     static let names = ["events", "streams", "stream-heads", "event-ids", "categories", "meta"]
+    static let optionalNames = ["merkle"]
 
     init(_ environment: LMDBEnvironment) {
         events = environment.database("events")
@@ -24,5 +29,6 @@ struct LogDatabases: Sendable {
         eventIDs = environment.database("event-ids")
         categories = environment.database("categories")
         meta = environment.database("meta")
+        merkle = environment.optionalDatabase("merkle")
     }
 }

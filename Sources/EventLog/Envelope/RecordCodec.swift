@@ -78,6 +78,26 @@ enum RecordCodec {
         return (UnsafeRawBufferPointer(rebasing: record[..<cut]), UnsafeRawBufferPointer(rebasing: record[cut...]))
     }
 
+    /// Why `record` does not have the layout above (format byte, lengths that end exactly at the hash), or nil;
+    /// reads the length fields only, allocating nothing.
+    static func layoutProblem(_ record: UnsafeRawBufferPointer) -> String? {
+        guard record.count >= fixedHeaderSize + 12 + ChainHash.byteCount else { return "the record is \(record.count) bytes, too short to be an event" }
+        guard record[0] == format else { return "the record has an unknown format byte \(record[0])" }
+        var offset = fixedHeaderSize
+        let end = record.count - ChainHash.byteCount
+        for field in ["stream id", "event type", "actor", "acting as"] {
+            guard offset + 2 <= end else { return "the record ends inside its \(field)" }
+            offset += 2 + (Int(record[offset]) << 8 | Int(record[offset + 1]))
+        }
+        guard offset + 4 <= end else { return "the record ends inside its payload length" }
+        let payload = Int(record[offset]) << 24 | Int(record[offset + 1]) << 16 | Int(record[offset + 2]) << 8 | Int(record[offset + 3])
+        offset += 4 + payload
+        guard offset == end else {
+            return offset > end ? "the record ends inside its payload" : "the record has \(end - offset) unexpected bytes before its hash"
+        }
+        return nil
+    }
+
     /// Reads only the position field of a record.
     static func position(of record: UnsafeRawBufferPointer) -> UInt64 {
         record.loadBigEndianUInt64(at: 1)

@@ -53,16 +53,7 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
         self.bytes = out
     }
 
-    public var hex: String {
-        let alphabet = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(alphabet[Int(byte >> 4)])
-            out.append(alphabet[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public var hex: String { Hex.lowercase(bytes) }
 
     public var description: String { hex }
 
@@ -73,5 +64,19 @@ public struct ChainHash: Sendable, Hashable, CustomStringConvertible {
         case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
         default: nil
         }
+    }
+}
+
+/// Bytes as lowercase hexadecimal digits, two a byte: how hashes and records are written for people and tools.
+public enum Hex {
+    public static func lowercase(_ bytes: some Sequence<UInt8>) -> String {
+        let alphabet = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
+            out.append(alphabet[Int(byte >> 4)])
+            out.append(alphabet[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -110,8 +110,11 @@ public final class CommandAttempt {
             var proposed: [ProposedEvent] = []
             for payload in payloads {
                 let type = Swift.type(of: payload)
+                let bytes = try EventCoding.encode(payload)
+                // Nothing is stored that does not read back as the event decided, in a stream of its kind.
+                try EventRegistry.check(bytes, type: type.eventType, schemaVersion: type.schemaVersion, streamID: streamID, decided: payload)
                 var event = ProposedEvent(
-                    type: type.eventType, schemaVersion: type.schemaVersion, payload: try EventCoding.encode(payload),
+                    type: type.eventType, schemaVersion: type.schemaVersion, payload: bytes,
                     actor: request.eventActor, correlationID: request.correlationID, causationID: request.commandID)
                 if let id = request.eventID(index: index) { event.id = id }
                 proposed.append(event)

@@ -1,3 +1,4 @@
+import Foundation
 import PortalDomain
 
 /// Logging in and the user's own secrets (R-ACC). Secrets go to the credential store only.
@@ -29,9 +30,10 @@ extension Portal {
 
     /// Records a login attempt of `user` whose secrets the caller checked against the credential store (a
     /// login in two steps: password, then passcode) and returns the login, or throws as ``logIn(username:password:passcode:)``.
-    public func completeLogIn(_ user: UserID, secretsMatched: Bool) async throws -> Login {
+    /// `correlationID` is the id of the request that logs in (the HTTP API's request id).
+    public func completeLogIn(_ user: UserID, secretsMatched: Bool, correlationID: UUID = UUID()) async throws -> Login {
         let outcome = try await decideOnUser(user, .recordLoginAttempt(passwordMatched: secretsMatched),
-                                             CommandRequest(actor: .system(job: "authentication")))
+                                             CommandRequest(actor: .system(job: "authentication"), correlationID: correlationID))
         let events = outcome.value ?? []
         if case .accountSuspended? = events.first {
             throw DomainError.ruleBroken("R-ACC-6", field: "userID", "the account is suspended after 60 days without use; ask the helpdesk to reactivate it")
@@ -80,8 +82,8 @@ extension Portal {
     /// Suspends `user`'s account now when it has been unused for 60 days (R-ACC-6), as a login attempt does,
     /// and says whether it did. The password step of a two-step login calls it before issuing the passcode
     /// challenge, so that an unused account is refused at the first step.
-    public func suspendIfUnused(_ user: UserID) async throws -> Bool {
-        let outcome = try await decideOnUser(user, .suspendIfUnused, CommandRequest(actor: .system(job: "authentication")))
+    public func suspendIfUnused(_ user: UserID, correlationID: UUID = UUID()) async throws -> Bool {
+        let outcome = try await decideOnUser(user, .suspendIfUnused, CommandRequest(actor: .system(job: "authentication"), correlationID: correlationID))
         return (outcome.value ?? []).contains { if case .accountSuspended = $0 { true } else { false } }
     }
 

@@ -29,37 +29,22 @@ extension Portal {
     /// each of which must be approved), every calculated scheduled payment due by the payment date, deducts
     /// every credit note not yet deducted, opens the next period of each paid period invoice (R-PER-3), and
     /// records each provider's remittance with the SHA-256 of its CSV. Only the streams it pays or deducts,
-    /// and the organisations it names, are conditions of the append.
-    public func runPayment(_ run: PaymentRunRequest, _ request: CommandRequest) async throws -> CommandOutcome<PaymentRunPlan> {
+    /// and the organisations it names, are conditions of the append. `candidates` (the read models' lists)
+    /// saves folding every invoice, credit note and schedule of the county to find them; without it, it does.
+    ///
+    /// `previewed` is the ``PaymentRunPlan/digest`` of a preview the person looked at: the run is then refused,
+    /// writing nothing, unless it pays exactly that (nothing approved, held or deducted in between).
+    public func runPayment(_ run: PaymentRunRequest, candidates: (any PaymentCandidates)? = nil, previewed: String? = nil,
+                           _ request: CommandRequest) async throws -> CommandOutcome<PaymentRunPlan> {
         try await perform(request) { attempt, context in
             try authorise(request.actor, .edit(.paymentProcessing), organisation: nil)
-            let scratch = CommandAttempt(log: log, folds: folds)
-            var invoices: [InvoiceID: Invoice.State] = [:]
-            if let named = run.invoiceIDs {
-                for id in named { invoices[id] = try attempt.load(Invoice.self, id.rawValue) }
-            } else {
-                for candidate in try everyStream(Invoice.self, in: scratch) where candidate.status == .approved {
-                    guard let id = candidate.invoiceID else { continue }
-                    invoices[id] = try attempt.load(Invoice.self, id.rawValue)
-                }
-            }
-            var schedules: [ContractID: ScheduledPayments.State] = [:]
-            for candidate in try everyStream(ScheduledPayments.self, in: scratch) {
-                guard let contract = candidate.unpaid(dueBy: run.paymentDate).first?.contractID else { continue }
-                schedules[contract] = try attempt.load(ScheduledPayments.self, contract.rawValue)
-            }
-            var creditNotes: [CreditNoteID: CreditNote.State] = [:]
-            for candidate in try everyStream(CreditNote.self, in: scratch) where candidate.status == .raised {
-                guard let id = candidate.raised?.creditNoteID else { continue }
-                creditNotes[id] = try attempt.load(CreditNote.self, id.rawValue)
-            }
-            var facts = PaymentRunFacts(invoices: invoices, schedules: schedules, creditNotes: creditNotes, organisationNames: [:])
-            let organisations = Set(invoices.values.compactMap(\.organisationID) + schedules.values.flatMap { $0.calculated.values.map(\.organisationID) }
-                + creditNotes.values.compactMap { $0.raised?.organisationID })
-            for organisation in organisations {
-                facts.organisationNames[organisation] = try attempt.load(Organisation.self, organisation.rawValue).details?.name
-            }
+            let facts = try paymentRunFacts(run, candidates: candidates, in: attempt)
             let plan = try PaymentRun.plan(run, facts, context)
+            if let previewed, previewed != plan.digest {
+                throw DomainError.wrongState(
+                    field: "previewed", "what this run would pay has changed since the preview (an invoice was approved, held or paid, or a credit note raised); preview it again",
+                    rule: "R-PAY-2")
+            }
             var digests: [OrganisationID: String] = [:]
             for advice in plan.remittances { digests[advice.organisationID] = Self.sha256(advice.csvBytes) }
             try attempt.decide(PaymentRun.self, run.paymentRunID.rawValue, .run(run, facts, csvSHA256: digests), context)
@@ -74,6 +59,67 @@ extension Portal {
             }
             return plan
         }
+    }
+
+    /// What a payment run would pay — the same plan the run makes, per provider with its remittance — without
+    /// paying anything or writing anything. For whoever may run payments.
+    public func previewPaymentRun(_ run: PaymentRunRequest, candidates: (any PaymentCandidates)? = nil, for actor: Actor) throws -> PaymentRunPlan {
+        try authorise(actor, .edit(.paymentProcessing), organisation: nil)
+        let attempt = CommandAttempt(log: log, folds: folds)
+        let facts = try paymentRunFacts(run, candidates: candidates, in: attempt)
+        return try PaymentRun.plan(run, facts, context(for: actor))
+    }
+
+    /// Everything a payment run may pay, each loaded in `attempt` (a condition of its append): the named or
+    /// approved invoices, the schedules with payments due, the credit notes not yet deducted, and the names of
+    /// the organisations they belong to.
+    func paymentRunFacts(_ run: PaymentRunRequest, candidates: (any PaymentCandidates)?, in attempt: CommandAttempt) throws -> PaymentRunFacts {
+        let scratch = CommandAttempt(log: log, folds: folds)
+        var invoices: [InvoiceID: Invoice.State] = [:]
+        if let named = run.invoiceIDs {
+            for id in named { invoices[id] = try attempt.load(Invoice.self, id.rawValue) }
+        } else if let candidates {
+            for id in try candidates.approvedInvoices() {
+                let state = try attempt.load(Invoice.self, id.rawValue)
+                if state.status == .approved { invoices[id] = state }
+            }
+        } else {
+            for candidate in try everyStream(Invoice.self, in: scratch) where candidate.status == .approved {
+                guard let id = candidate.invoiceID else { continue }
+                invoices[id] = try attempt.load(Invoice.self, id.rawValue)
+            }
+        }
+        var schedules: [ContractID: ScheduledPayments.State] = [:]
+        if let candidates {
+            for contract in try candidates.contractsWithScheduledPaymentsDue(by: run.paymentDate) {
+                let state = try attempt.load(ScheduledPayments.self, contract.rawValue)
+                if !state.unpaid(dueBy: run.paymentDate).isEmpty { schedules[contract] = state }
+            }
+        } else {
+            for candidate in try everyStream(ScheduledPayments.self, in: scratch) {
+                guard let contract = candidate.unpaid(dueBy: run.paymentDate).first?.contractID else { continue }
+                schedules[contract] = try attempt.load(ScheduledPayments.self, contract.rawValue)
+            }
+        }
+        var creditNotes: [CreditNoteID: CreditNote.State] = [:]
+        if let candidates {
+            for id in try candidates.raisedCreditNotes() {
+                let state = try attempt.load(CreditNote.self, id.rawValue)
+                if state.status == .raised { creditNotes[id] = state }
+            }
+        } else {
+            for candidate in try everyStream(CreditNote.self, in: scratch) where candidate.status == .raised {
+                guard let id = candidate.raised?.creditNoteID else { continue }
+                creditNotes[id] = try attempt.load(CreditNote.self, id.rawValue)
+            }
+        }
+        var facts = PaymentRunFacts(invoices: invoices, schedules: schedules, creditNotes: creditNotes, organisationNames: [:])
+        let organisations = Set(invoices.values.compactMap(\.organisationID) + schedules.values.flatMap { $0.calculated.values.map(\.organisationID) }
+            + creditNotes.values.compactMap { $0.raised?.organisationID })
+        for organisation in organisations {
+            facts.organisationNames[organisation] = try attempt.load(Organisation.self, organisation.rawValue).details?.name
+        }
+        return facts
     }
 
     /// A provider's remittance advice of a payment run, rebuilt from the run's events alone (R-PAY-3).
@@ -101,5 +147,18 @@ extension Portal {
 
     static func sha256<D: DataProtocol>(_ bytes: D) -> String {
         SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension PaymentRunPlan {
+    /// SHA-256 of every remittance's CSV, in order: two plans with the same digest pay exactly the same lines to
+    /// the same providers under the same run, date and reference.
+    public var digest: String {
+        var hasher = SHA256()
+        for advice in remittances {
+            hasher.update(data: advice.csvBytes)
+            hasher.update(data: [0])
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }

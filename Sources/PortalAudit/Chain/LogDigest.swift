@@ -45,45 +45,92 @@ public struct DigestCheck: Sendable, Equatable {
     /// Events appended after the digest.
     public var grownBy: UInt64
 
-    /// Recomputes the chain from position 1 through the digest's position and compares the hash found there
-    /// with the kept one (any change at or before it changes that hash), then verifies every event after it.
+    /// Recomputes the chain (and the Merkle tree) from position 1 to the head, noting the hash found at the
+    /// digest's position, and compares it with the kept one: any change at or before that position changes it.
     public static func check(_ log: EventLog, against digest: LogDigest, progress: ((UInt64) -> Void)? = nil) throws -> DigestCheck {
         let head = try log.head().position
         guard head >= digest.position else {
             return DigestCheck(verifiedCount: 0, failure: ChainFailure(position: head + 1,
                 reason: "the log ends at position \(head), before the digest's position \(digest.position): events were removed"), grownBy: 0)
         }
-        let upToDigest = try log.verify(from: 1, through: digest.position, progress: progress)
-        if let failure = upToDigest.failure {
-            return DigestCheck(verifiedCount: upToDigest.verifiedCount, failure: failure, grownBy: head - digest.position)
+        let verification = try log.verify(from: 1, through: head, marking: digest.position, progress: progress)
+        if let failure = verification.failure, failure.position <= digest.position || verification.marked == nil {
+            return DigestCheck(verifiedCount: verification.verifiedCount, failure: failure, grownBy: head - digest.position)
         }
-        guard upToDigest.lastVerifiedHash.hex == digest.hash.lowercased() else {
-            return DigestCheck(verifiedCount: upToDigest.verifiedCount, failure: ChainFailure(position: digest.position,
-                reason: "the chain through position \(digest.position) now ends in \(upToDigest.lastVerifiedHash.hex), not the kept \(digest.hash): an event at or before it was changed"),
+        if let marked = verification.marked, marked.chainHead.hex != digest.hash.lowercased() {
+            return DigestCheck(verifiedCount: verification.verifiedCount, failure: ChainFailure(position: digest.position,
+                reason: "the chain through position \(digest.position) now ends in \(marked.chainHead.hex), not the kept \(digest.hash): an event at or before it was changed"),
                 grownBy: head - digest.position)
         }
-        let after = try log.verify(from: digest.position + 1, through: head, progress: progress)
-        return DigestCheck(verifiedCount: upToDigest.verifiedCount + after.verifiedCount, failure: after.failure, grownBy: head - digest.position)
+        return DigestCheck(verifiedCount: verification.verifiedCount, failure: verification.failure, grownBy: head - digest.position)
     }
 }
 
-/// What `portal audit verify` found: how many events verified, the first failure if any, and, when checked
-/// against a kept digest, that digest and how much the log grew after it.
+/// What `portal audit verify` found: how many events verified, the first failure if any, the Merkle tree's root
+/// over them, and, when checked against a kept digest or signed checkpoint, that and how much the log grew after it.
 public struct VerificationReport: Sendable, Equatable {
     public var verifiedCount: Int
     public var failure: ChainFailure?
     public var digest: LogDigest?
+    public var checkpoint: Checkpoint?
     public var grownBy: UInt64?
+    /// The tree's root over the events verified, recomputed from their records.
+    public var treeRoot: TreeHash?
+    /// Stored tree nodes found equal to the recomputed ones.
+    public var treeNodesChecked: Int
     /// Events verified per second, for the reader; nil when too fast to tell.
     public var eventsPerSecond: Int?
 
-    public init(verifiedCount: Int, failure: ChainFailure?, digest: LogDigest? = nil, grownBy: UInt64? = nil, eventsPerSecond: Int? = nil) {
+    public init(verifiedCount: Int, failure: ChainFailure?, digest: LogDigest? = nil, checkpoint: Checkpoint? = nil, grownBy: UInt64? = nil,
+                treeRoot: TreeHash? = nil, treeNodesChecked: Int = 0, eventsPerSecond: Int? = nil) {
         self.verifiedCount = verifiedCount
         self.failure = failure
         self.digest = digest
+        self.checkpoint = checkpoint
         self.grownBy = grownBy
+        self.treeRoot = treeRoot
+        self.treeNodesChecked = treeNodesChecked
         self.eventsPerSecond = eventsPerSecond
     }
 
     public var isVerified: Bool { failure == nil }
+}
+
+/// Checks the log against a signed checkpoint (its signature already checked): the whole chain and tree are
+/// verified, the chain hash and tree root found at the checkpoint's size must be the signed ones (so the events
+/// up to it are unchanged), and every event after it verifies (so the log only grew).
+public enum CheckpointCheck {
+    public static func check(_ log: EventLog, against checkpoint: Checkpoint, progress: ((UInt64) -> Void)? = nil) throws -> VerificationReport {
+        let origin = try Checkpoint.origin(of: log)
+        let head = try log.head().position
+        func report(_ verified: Int, _ failure: ChainFailure?, root: TreeHash? = nil, nodes: Int = 0) -> VerificationReport {
+            VerificationReport(verifiedCount: verified, failure: failure, checkpoint: checkpoint, grownBy: head >= checkpoint.size ? head - checkpoint.size : 0,
+                               treeRoot: root, treeNodesChecked: nodes)
+        }
+        guard origin == checkpoint.origin else {
+            return report(0, ChainFailure(position: 1, reason: "the checkpoint is of log \(checkpoint.origin), not of this log (\(origin))"))
+        }
+        guard head >= checkpoint.size else {
+            return report(0, ChainFailure(position: head + 1,
+                reason: "the log ends at position \(head), before the checkpoint's size \(checkpoint.size): events were removed"))
+        }
+        let verification = try log.verify(from: 1, through: head, marking: checkpoint.size, progress: progress)
+        let verified = verification.verifiedCount
+        if let failure = verification.failure, failure.position <= checkpoint.size || verification.marked == nil {
+            return report(verified, failure, nodes: verification.treeNodesChecked)
+        }
+        if let marked = verification.marked {
+            if marked.chainHead != checkpoint.chainHead {
+                return report(verified, ChainFailure(position: checkpoint.size,
+                    reason: "the chain at position \(checkpoint.size) now ends in \(marked.chainHead.hex), not the signed \(checkpoint.chainHead.hex): an event at or before it was changed"),
+                    nodes: verification.treeNodesChecked)
+            }
+            if marked.root != checkpoint.root {
+                return report(verified, ChainFailure(position: checkpoint.size,
+                    reason: "the tree of the first \(checkpoint.size) events now has root \(marked.root.hex), not the signed \(checkpoint.root.hex): an event at or before it was changed"),
+                    nodes: verification.treeNodesChecked)
+            }
+        }
+        return report(verified, verification.failure, root: verification.treeRoot, nodes: verification.treeNodesChecked)
+    }
 }

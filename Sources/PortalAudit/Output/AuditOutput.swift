@@ -36,11 +36,22 @@ public enum AuditOutput {
                 return "{" + eventFields(step.event, summary: step.summary) + ",\"payload\":\(step.payload.json),\"changes\":[\(changes.joined(separator: ","))]}"
             }.joined(separator: "\n") + (history.steps.isEmpty ? "" : "\n")
         case .csv:
-            return try csv(header: eventColumns + ["changes"], rows: history.steps.map { step in
-                eventValues(step.event, summary: step.summary) + [step.changes.map(\.description).joined(separator: "; ")]
-            })
+            // One row per changed field, so that no cell grows with the record (an invoice of 72 lines changes
+            // hundreds of fields at once); an event that changed no field still has its row.
+            var rows: [[String]] = []
+            for step in history.steps {
+                let event = [String(step.event.position), step.event.recordedAt.iso8601, step.event.actor.who, step.event.actor.actingAs, step.event.type]
+                if step.changes.isEmpty { rows.append(event + ["", "", ""]) }
+                for change in step.changes { rows.append(event + [change.path, change.before ?? absent, change.after ?? absent]) }
+            }
+            return try csv(header: historyColumns, rows: rows)
         }
     }
+
+    /// The columns of a history as CSV: one row per field an event changed.
+    public static let historyColumns = ["position", "recordedAt", "actor", "actingAs", "type", "field", "before", "after"]
+    /// A field that did not exist (before) or no longer exists (after).
+    static let absent = "∅"
 
     /// A list of events (who, trace).
     public static func events(_ events: [RecordedEvent], title: String, format: AuditFormat) throws -> String {
@@ -154,21 +165,28 @@ public enum AuditOutput {
 
     /// What a verification found.
     public static func verification(_ report: VerificationReport, format: AuditFormat) throws -> String {
-        let columns = ["verified", "eventsVerified", "failedPosition", "reason", "digestPosition", "grownBy"]
+        let columns = ["verified", "eventsVerified", "failedPosition", "reason", "treeRoot", "treeNodesChecked", "digestPosition",
+                       "checkpointSize", "grownBy"]
         let values = [report.isVerified ? "true" : "false", String(report.verifiedCount), report.failure.map { String($0.position) } ?? "",
-                      report.failure?.reason ?? "", report.digest.map { String($0.position) } ?? "", report.grownBy.map(String.init) ?? ""]
+                      report.failure?.reason ?? "", report.treeRoot?.hex ?? "", report.treeRoot == nil ? "" : String(report.treeNodesChecked),
+                      report.digest.map { String($0.position) } ?? "", report.checkpoint.map { String($0.size) } ?? "",
+                      report.grownBy.map(String.init) ?? ""]
         switch format {
         case .table:
             if let failure = report.failure {
                 return "FAILED at position \(failure.position): \(failure.reason)\n\(report.verifiedCount) events verified before it\n"
             }
-            let note = report.digest.map { "; the digest at position \($0.position) is unchanged and the log grew by \(report.grownBy ?? 0) events after it" } ?? ""
-            return "OK: \(report.verifiedCount) events verified\(note) (\(report.eventsPerSecond ?? 0) events/s)\n"
+            var note = report.digest.map { "; the digest at position \($0.position) is unchanged and the log grew by \(report.grownBy ?? 0) events after it" } ?? ""
+            if let checkpoint = report.checkpoint {
+                note = "; the signed checkpoint of \(checkpoint.size) events (\(checkpoint.time.iso8601)) is unchanged and the log grew by \(report.grownBy ?? 0) events after it"
+            }
+            let tree = report.treeRoot.map { "\nMerkle tree root \($0.hex) (\(report.treeNodesChecked) stored nodes equal to the records')" } ?? ""
+            return "OK: \(report.verifiedCount) events verified\(note) (\(report.eventsPerSecond ?? 0) events/s)\(tree)\n"
         case .json:
             return "{" + zip(columns, values).compactMap { name, value in
                 switch name {
                 case "verified": "\"verified\":\(value)"
-                case "reason": value.isEmpty ? nil : "\"reason\":\(JSONText.quoted(value))"
+                case "reason", "treeRoot": value.isEmpty ? nil : "\(JSONText.quoted(name)):\(JSONText.quoted(value))"
                 default: value.isEmpty ? nil : "\(JSONText.quoted(name)):\(value)"
                 }
             }.joined(separator: ",") + "}\n"
@@ -202,10 +220,28 @@ public enum AuditOutput {
         }.joined(separator: " ")
     }
 
-    /// RFC 4180 CSV with `\n` line ends.
-    /// CSV of the audit answer with the portal's one writer (``CSVText``): every cell is text, so a value from
-    /// the log that starts a formula opens as text.
+    /// The most characters a spreadsheet cell holds (Excel: 32,767).
+    public static let maximumCellLength = 32_767
+
+    /// `cell`, cut to fit a spreadsheet cell, saying how much was cut (`--format json` has it whole).
+    static func fitted(_ cell: String) -> String {
+        let length = cell.utf16.count
+        guard length > maximumCellLength else { return cell }
+        var kept = ""
+        var used = 0
+        for character in cell {
+            let size = character.utf16.count
+            if used + size > maximumCellLength - 80 { break }
+            kept.append(character)
+            used += size
+        }
+        return kept + " … [\(length - used) more characters: see --format json]"
+    }
+
+    /// CSV of the audit answer with the portal's one writer (``CSVText``): RFC 4180, `\n` line ends; every cell is
+    /// text, so a value from the log that starts a formula opens as text; no cell longer than a spreadsheet's
+    /// (``maximumCellLength``).
     static func csv(header: [String], rows: [[String]]) throws -> String {
-        CSVText.render(header: header, rows: rows.map { $0.map(CSVText.Cell.text) })
+        CSVText.render(header: header, rows: rows.map { $0.map { CSVText.Cell.text(fitted($0)) } })
     }
 }

@@ -64,9 +64,62 @@ public indirect enum JSONTree: Equatable, Sendable {
         }
     }
 
+    var isContainer: Bool {
+        switch self {
+        case .array, .object: true
+        default: false
+        }
+    }
+
+    var isEmptyContainer: Bool {
+        switch self {
+        case .array(let items): items.isEmpty
+        case .object(let fields): fields.isEmpty
+        default: false
+        }
+    }
+
     public subscript(key: String) -> JSONTree? {
         if case .object(let fields) = self { return fields[key] }
         return nil
+    }
+}
+
+/// Encodes as the JSON value it is. A number is written as an integer when its text is one (payloads keep
+/// amounts and quantities in strings, so integers are the only numbers they hold), otherwise as a decimal.
+extension JSONTree: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .array(let items):
+            var container = encoder.unkeyedContainer()
+            for item in items { try container.encode(item) }
+        case .object(let fields):
+            var container = encoder.container(keyedBy: FieldKey.self)
+            for (key, value) in fields { try container.encode(value, forKey: FieldKey(stringValue: key)) }
+        default:
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .null: try container.encodeNil()
+            case .bool(let value): try container.encode(value)
+            case .string(let text): try container.encode(text)
+            case .number(let text):
+                if let integer = Int64(text) {
+                    try container.encode(integer)
+                } else if let decimal = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) {
+                    try container.encode(decimal)
+                } else {
+                    throw EncodingError.invalidValue(text, .init(codingPath: encoder.codingPath, debugDescription: "\(text) is not a JSON number"))
+                }
+            case .array, .object: break
+            }
+        }
+    }
+
+    private struct FieldKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 }
 
@@ -126,8 +179,12 @@ public struct FieldChange: Equatable, Sendable, CustomStringConvertible {
         default:
             // Leaves, or a leaf against a container: compare the leaves of both, path by path.
             guard before != after else { return }
-            let old = Dictionary(before.flattened(prefix: prefix).map { ($0.path, $0.value) }, uniquingKeysWith: { $1 })
-            let new = Dictionary(after.flattened(prefix: prefix).map { ($0.path, $0.value) }, uniquingKeysWith: { $1 })
+            var old = Dictionary(before.flattened(prefix: prefix).map { ($0.path, $0.value) }, uniquingKeysWith: { $1 })
+            var new = Dictionary(after.flattened(prefix: prefix).map { ($0.path, $0.value) }, uniquingKeysWith: { $1 })
+            // An empty list or object that gains its first items (or loses its last) changed by those items: its
+            // own leaf (`lines: []`) is not a change of its own.
+            if before.isEmptyContainer && after.isContainer && !after.isEmptyContainer { old[prefix] = nil }
+            if after.isEmptyContainer && before.isContainer && !before.isEmptyContainer { new[prefix] = nil }
             changes += Set(old.keys).union(new.keys).sorted(by: pathPrecedes).compactMap { path in
                 old[path] == new[path] ? nil : FieldChange(path: path, before: old[path], after: new[path])
             }

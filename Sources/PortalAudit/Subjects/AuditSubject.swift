@@ -64,21 +64,22 @@ public struct AuditHistory: Sendable {
         }
         merged.sort { $0.position < $1.position }
         var current = initial
-        var previous = initialState
+        var presentation = StatePresentation(log: log)
+        var previous = try presentation.named(initialState)
         var steps: [HistoryStep] = []
         steps.reserveCapacity(merged.count)
         for entry in merged {
             let source = perSource[entry.source]
             let label = subject.sources[entry.source].label
             current[label] = source.states[entry.offset]
-            let state: JSONTree = single ? current[label]! : .object(current)
+            let state = try presentation.named(single ? current[label]! : .object(current))
             let event = source.events[entry.offset]
             let payload = source.payloads[entry.offset]
             steps.append(HistoryStep(event: event, payload: payload, state: state,
                                      changes: FieldChange.between(previous, state), summary: EventSummary.line(event, payload)))
             previous = state
         }
-        self.initialState = initialState
+        self.initialState = try presentation.named(initialState)
         self.steps = steps
     }
 

@@ -23,47 +23,85 @@ public struct AuditSubjects: Sendable {
 
     /// A contact (any user) by user id or by email address.
     public func contact(_ idOrEmail: String) throws -> AuditSubject {
-        var userID = idOrEmail
-        if idOrEmail.contains("@") {
-            let wanted = idOrEmail.lowercased()
-            var found: [String] = []
-            var after: String?
-            while true {
-                let ids = try log.streamIDs(category: User.category, after: after, limit: 1000)
-                guard let last = ids.last else { break }
-                for id in ids {
-                    let events = try log.readStream(id, limit: 3)
-                    if events.contains(where: { String(decoding: $0.payload, as: UTF8.self).lowercased().contains("\"email\":\"\(wanted)\"") }) {
-                        found.append(String(id.dropFirst(User.category.count + 1)))
-                    }
-                }
-                after = last
-            }
-            guard let first = found.first else { throw AuditError.notFound("contact \(idOrEmail)") }
-            guard found.count == 1 else { throw AuditError.ambiguous("\(idOrEmail) names several users: \(found.joined(separator: ", "))") }
-            userID = first
-        }
-        let streamID = User.streamID(userID)
-        guard try log.streamVersion(streamID) > 0 else { throw AuditError.notFound("contact \(idOrEmail)") }
-        return AuditSubject(name: "contact \(userID)", sources: [.init(label: "user", streamID: streamID, kind: User.self)])
+        let userID = try self.userID(idOrEmail)
+        return AuditSubject(name: "contact \(userID)", sources: [.init(label: "user", streamID: User.streamID(userID), kind: User.self)])
     }
 
-    /// A CPLI: its own stream, and every actual recorded against it in its service's actuals streams.
-    public func cpli(_ id: String) throws -> AuditSubject {
+    /// The id of the user named by `idOrEmail` (an email address in any letter case, or a user id); a lookup
+    /// error saying so plainly when no user has it.
+    public func userID(_ idOrEmail: String) throws -> String {
+        let given = idOrEmail.trimmingCharacters(in: .whitespaces)
+        guard given.contains("@") else {
+            guard StreamID.problem(with: User.streamID(given)) == nil, try log.streamVersion(User.streamID(given)) > 0 else {
+                throw AuditError.invalid("no user has the id \(given) in this log (give a user id, or an email address)")
+            }
+            return given
+        }
+        let wanted = given.lowercased()
+        var found: [String] = []
+        for id in try streamIDs(ofCategory: User.category) {
+            let events = try log.readStream(id, limit: 3)
+            if events.contains(where: { String(decoding: $0.payload, as: UTF8.self).lowercased().contains("\"email\":\"\(wanted)\"") }) {
+                found.append(String(id.dropFirst(User.category.count + 1)))
+            }
+        }
+        guard let first = found.first else { throw AuditError.invalid("no user has the email address \(given) in this log") }
+        guard found.count == 1 else { throw AuditError.ambiguous("\(given) names several users: \(found.joined(separator: ", "))") }
+        return first
+    }
+
+    /// A CPLI by its id, or every CPLI of a client by the client's reference (any letter case): each CPLI's own
+    /// stream, and every actual recorded against it in its service's actuals streams.
+    public func cpli(_ idOrClientReference: String) throws -> AuditSubject {
+        let given = idOrClientReference.trimmingCharacters(in: .whitespaces)
+        let streamID = CPLI.streamID(given)
+        if StreamID.problem(with: streamID) == nil, try log.streamVersion(streamID) > 0 {
+            return AuditSubject(name: "CPLI \(given)", sources: try cpliSources(given, labelledBy: nil))
+        }
+        let cplis = try self.cplis(ofClient: given)
+        guard let first = cplis.first else {
+            throw AuditError.invalid("there is no CPLI with the id \(given), and no client with the reference \(given), in this log")
+        }
+        if cplis.count == 1 {
+            return AuditSubject(name: "CPLI \(first.id) of client \(first.clientReference)", sources: try cpliSources(first.id, labelledBy: nil))
+        }
+        return AuditSubject(name: "client \(first.clientReference): CPLIs \(cplis.map(\.id).joined(separator: ", "))",
+                            sources: try cplis.flatMap { try cpliSources($0.id, labelledBy: $0.id) })
+    }
+
+    /// The CPLIs whose client reference is `reference` (letter case aside), by their commissioning event.
+    public func cplis(ofClient reference: String) throws -> [(id: String, clientReference: String)] {
+        let wanted = reference.lowercased()
+        guard !wanted.isEmpty else { return [] }
+        let needle = Self.needle(wanted)
+        var found: [(String, String)] = []
+        for id in try streamIDs(ofCategory: CPLI.category) {
+            guard let first = try log.readStream(id, limit: 1).first, first.type == CPLICommissioned.eventType else { continue }
+            if let needle, !Self.contains(first.payload, lowercasedASCII: needle) { continue }
+            guard case .commissioned(let commissioned) = try Self.decoded(CPLIEvent.self, first),
+                  commissioned.definition.clientReference.lowercased() == wanted else { continue }
+            found.append((commissioned.definition.cpliID.rawValue, commissioned.definition.clientReference))
+        }
+        return found
+    }
+
+    /// A CPLI's stream and the actuals recorded against it; labels start with `prefix` when several CPLIs are joined.
+    private func cpliSources(_ id: String, labelledBy prefix: String?) throws -> [AuditSubject.Source] {
         let streamID = CPLI.streamID(id)
-        let events = try log.readStream(streamID)
+        let events = try log.readStream(streamID, limit: 1)
         guard let first = events.first else { throw AuditError.notFound("CPLI \(id)") }
         let payload = try JSONTree(json: first.payload)
         guard case .string(let service)? = payload["definition"]?["serviceID"] ?? payload["serviceID"] else {
             throw AuditError.invalid("the first event of \(streamID) does not name its service")
         }
-        var sources: [AuditSubject.Source] = [.init(label: "cpli", streamID: streamID, kind: CPLI.self)]
+        let label = { (text: String) in prefix.map { "\($0) \(text)" } ?? text }
+        var sources: [AuditSubject.Source] = [.init(label: label("cpli"), streamID: streamID, kind: CPLI.self)]
         for actuals in try log.streamIDs(withPrefix: "\(Actuals.category)-\(service)-", limit: .max) {
-            sources.append(.init(label: "actuals \(actuals.dropFirst(Actuals.category.count + service.count + 2))",
+            sources.append(.init(label: label("actuals \(actuals.dropFirst(Actuals.category.count + service.count + 2))"),
                                  streamID: actuals, kind: Actuals.self,
                                  include: { $0["cpliID"] == .string(id) }))
         }
-        return AuditSubject(name: "CPLI \(id)", sources: sources)
+        return sources
     }
 
     /// A service's period: its actuals and the locks of that period.
@@ -119,38 +157,45 @@ public struct AuditSubjects: Sendable {
     public func documents(referenced reference: String, provider: String? = nil) throws -> [InvoiceReferenceReserved] {
         let wanted = reference.trimmingCharacters(in: .whitespaces).lowercased()
         guard !wanted.isEmpty else { return [] }
-        var streams: [String] = []
-        if let provider {
-            streams = [InvoiceReferences.streamID(provider)]
-        } else {
-            var after: String?
-            while true {
-                let ids = try log.streamIDs(category: InvoiceReferences.category, after: after, limit: 1000)
-                guard let last = ids.last else { break }
-                streams += ids
-                after = last
-            }
-        }
-        // The payload holds the reference as typed, JSON-escaped only for `"` and `\`: a reference of other
-        // ASCII characters is looked for in the payload's bytes (ASCII letters in either case) before the payload
-        // is decoded.
-        let needle = Array(wanted.utf8)
-        let prefilter = needle.allSatisfy { $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        let streams = try provider.map { [InvoiceReferences.streamID($0)] } ?? streamIDs(ofCategory: InvoiceReferences.category)
+        let needle = Self.needle(wanted)
         var found: [InvoiceReferenceReserved] = []
         for stream in streams {
             for event in try log.readStream(stream) where event.type == InvoiceReferenceReserved.eventType {
-                if prefilter && !Self.contains(event.payload, lowercasedASCII: needle) { continue }
-                let decoded: InvoiceReferencesEvent
-                do {
-                    decoded = try EventRegistry.decode(InvoiceReferencesEvent.self, type: event.type, schemaVersion: event.schemaVersion, payload: event.payload)
-                } catch {
-                    throw AuditError.undecodable(position: event.position, type: event.type, reason: "\(error)")
-                }
-                guard case .reserved(let reserved) = decoded, reserved.reference.lowercased() == wanted else { continue }
+                if let needle, !Self.contains(event.payload, lowercasedASCII: needle) { continue }
+                guard case .reserved(let reserved) = try Self.decoded(InvoiceReferencesEvent.self, event),
+                      reserved.reference.lowercased() == wanted else { continue }
                 found.append(reserved)
             }
         }
         return found
+    }
+
+    /// Every stream id of `category`, read through the stream index a page at a time.
+    private func streamIDs(ofCategory category: String) throws -> [String] {
+        var streams: [String] = []
+        while true {
+            let page = try log.streamIDs(category: category, after: streams.last, limit: 1000)
+            guard !page.isEmpty else { return streams }
+            streams += page
+        }
+    }
+
+    /// The bytes to look for in a payload before decoding it, or nil when `wanted` cannot be found that way. The
+    /// payload holds a text as typed, JSON-escaped only for `"` and `\` (and control characters): a lowercase text
+    /// of other ASCII characters is looked for in the payload's bytes, ASCII letters in either case.
+    private static func needle(_ wanted: String) -> [UInt8]? {
+        let needle = Array(wanted.utf8)
+        return needle.allSatisfy { $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") } ? needle : nil
+    }
+
+    /// A stored event decoded as an event of `kind`, or the audit's error naming it.
+    private static func decoded<E: StreamEvent>(_ kind: E.Type, _ event: RecordedEvent) throws -> E {
+        do {
+            return try EventRegistry.decode(kind, type: event.type, schemaVersion: event.schemaVersion, payload: event.payload)
+        } catch {
+            throw AuditError.undecodable(position: event.position, type: event.type, reason: "\(error)")
+        }
     }
 
     /// Whether `bytes` contain `needle` (lowercase ASCII), ASCII letters of `bytes` compared in either case.

@@ -57,114 +57,30 @@ struct AuthenticationRoutes {
         return try WriteRequest.decode(type, from: try await request.collectBody(upTo: context.maxUploadSize))
     }
 
-    /// The longest password accepted at login (bcrypt reads only the first 72 bytes; a longer body is refused
-    /// rather than hashed).
-    static let maximumPasswordLength = 1_024
-
-    /// Step 1: email and password. A wrong password counts towards the lock (R-ACC-4) without saying which
-    /// secret was wrong. Every well-formed attempt costs one bcrypt verification of the same cost, whether the
-    /// email has an account, the account is locked or suspended, or the password is wrong, so the answer's time
-    /// does not tell who has an account. An empty, blank or over-long email or password is a 422 naming it.
+    /// Step 1: email and password (``SignIn``).
     func logIn(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         let step = try await body(PasswordStep.self, request, context)
-        try Self.check(step)
-        let credentials = api.portal.credentials
-        guard let user = try credentials.user(forUsername: step.email) else {
-            credentials.spendOneVerification(step.password)
-            throw PortalError.wrongCredentials
-        }
-        do {
-            try refuseBlockedAccount(user)
-        } catch {
-            credentials.spendOneVerification(step.password)
-            throw error
-        }
-        let passwordMatched = try credentials.verifyPassword(step.password, of: user)
-        guard passwordMatched else {
-            _ = try await refusingAccount { try await api.portal.completeLogIn(user, secretsMatched: false) }
-            throw PortalError.wrongCredentials
-        }
-        if try credentials.record(of: user)?.passcodeHash != nil {
-            // An account unused for 60 days is suspended here, not only at the passcode step (R-ACC-6).
-            if try await api.portal.suspendIfUnused(user) {
-                throw Self.accountRefused(.ruleBroken(
-                    "R-ACC-6", field: "userID", "the account is suspended after 60 days without use; ask the helpdesk to reactivate it"))
-            }
-            let challenge = try await api.sessions.issue(.passcodeChallenge, for: user, lifetime: api.settings.challengeLifetime)
-            context.logger.info("password step passed", metadata: ["user": .string(user.rawValue)])
-            return try api.json(LoginAnswer(next: "passcode", challengeToken: challenge.token, expiresAt: challenge.record.expiresAt))
-        }
-        // No passcode yet (first login): a session that may only change the password, set the passcode, read
-        // itself and log out (R-ACC-1, R-ACC-3); every other route answers 403 until both are done.
-        let login = try await refusingAccount { try await api.portal.completeLogIn(user, secretsMatched: true) }
-        return try await startSession(login, context)
-    }
-
-    /// Refuses an email or password no account can have, naming the field (422), before any look-up or hash.
-    static func check(_ step: PasswordStep) throws {
-        let email = step.email.trimmingCharacters(in: .whitespacesAndNewlines)
-        if email.isEmpty { throw Problem.invalid("email is empty; give the email address you log in with", field: "email") }
-        if email.count > CredentialStore.maximumUsernameLength || email.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw Problem.invalid("email is not an email address of at most \(CredentialStore.maximumUsernameLength) characters", field: "email")
-        }
-        if step.password.isEmpty { throw Problem.invalid("password is empty", field: "password") }
-        if step.password.utf8.count > maximumPasswordLength {
-            throw Problem.invalid("password is longer than \(maximumPasswordLength) bytes", field: "password")
+        switch try await SignIn(api: api).passwordStep(email: step.email, password: step.password, context) {
+        case .passcode(let challenge, let expiresAt):
+            return try api.json(LoginAnswer(next: "passcode", challengeToken: challenge, expiresAt: expiresAt))
+        case .session(let session):
+            return try answer(session)
         }
     }
 
     /// Step 2: the passcode, with the challenge of step 1 (used once).
     func passcodeStep(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         let step = try await body(PasscodeStep.self, request, context)
-        guard let challenge = try api.sessions.find(step.challengeToken, kind: .passcodeChallenge) else {
-            throw Problem.unauthenticated("the login step expired or is unknown; start again with POST /auth/login")
-        }
-        try await api.sessions.revoke(step.challengeToken)
-        let matched = try api.portal.credentials.verifyPasscode(step.passcode, of: challenge.userID) ?? false
-        let login = try await refusingAccount { try await api.portal.completeLogIn(challenge.userID, secretsMatched: matched) }
-        return try await startSession(login, context)
+        return try answer(try await SignIn(api: api).passcodeStep(challenge: step.challengeToken, passcode: step.passcode, context))
     }
 
-    private func startSession(_ login: Portal.Login, _ context: PortalRequestContext) async throws -> Reply {
-        guard let user = login.actor.userID else { throw PortalError.wrongCredentials }
-        let session = try await api.sessions.issue(.session, for: user, lifetime: api.settings.sessionLifetime)
-        context.logger.info("logged in", metadata: ["user": .string(user.rawValue), "actingAs": .string(login.actor.actingAs)])
+    private func answer(_ session: SignIn.Session) throws -> Reply {
+        let login = session.login
         return try api.json(LoginAnswer(
-            next: "session", token: session.token, expiresAt: session.record.expiresAt,
+            next: "session", token: session.token, expiresAt: session.expiresAt,
             mustChangePassword: login.mustChangePassword, passwordExpired: login.passwordExpired,
             mustSetPasscode: login.mustSetPasscode,
-            session: SessionView(login.actor, expiresAt: session.record.expiresAt, pendingRule: Self.pendingRule(login))))
-    }
-
-    /// The rule whose step a new session must take first: change the password (R-ACC-1, R-ACC-5), then set the
-    /// passcode (R-ACC-3).
-    static func pendingRule(_ login: Portal.Login) -> String? {
-        if login.mustChangePassword { return "R-ACC-1" }
-        if login.passwordExpired { return "R-ACC-5" }
-        if login.mustSetPasscode { return "R-ACC-3" }
-        return nil
-    }
-
-    /// A locked, suspended, ended or inactive account is refused before any secret is checked.
-    private func refuseBlockedAccount(_ user: UserID) throws {
-        let state = try api.portal.state(of: User.self, user.rawValue)
-        let today = api.portal.context(for: .system(job: "authentication")).today
-        if let problem = state.accessProblem(today: today, allowingPasswordChange: true) {
-            throw Self.accountRefused(problem)
-        }
-    }
-
-    private func refusingAccount<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let refusal as DomainError {
-            throw Self.accountRefused(refusal)
-        }
-    }
-
-    static func accountRefused(_ refusal: DomainError) -> Problem {
-        Problem(.forbidden, kind: "account-refused", title: "The account may not log in", detail: refusal.description, rule: refusal.rule,
-                errors: [ProblemField(field: refusal.field, message: refusal.message, rule: refusal.rule)])
+            session: SessionView(login.actor, expiresAt: session.expiresAt, pendingRule: session.pendingRule)))
     }
 
     /// The user changes their own password; allowed while a first or expired password must be changed.
@@ -172,7 +88,7 @@ struct AuthenticationRoutes {
         guard let user = context.sessionUser else { throw Problem.unauthenticated("log in first") }
         let change = try await body(PasswordChange.self, request, context)
         guard let actor = try api.portal.state(of: User.self, user.rawValue).actor else { throw Problem.unauthenticated("log in first") }
-        _ = try await api.portal.changePassword(current: change.currentPassword, new: change.newPassword, CommandRequest(actor: actor))
+        _ = try await api.portal.changePassword(current: change.currentPassword, new: change.newPassword, CommandRequest(actor: actor, correlationID: context.correlationID))
         let security = try api.portal.state(of: User.self, user.rawValue).security
         return try api.json(AccountSecurityView(security))
     }
@@ -182,7 +98,7 @@ struct AuthenticationRoutes {
     func setPasscode(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         let actor = try context.requireSession(allowingPending: ["R-ACC-3"])
         let change = try await body(PasscodeChange.self, request, context)
-        _ = try await api.portal.setPasscode(change.passcode, CommandRequest(actor: actor))
+        _ = try await api.portal.setPasscode(change.passcode, CommandRequest(actor: actor, correlationID: context.correlationID))
         let security = try api.portal.state(of: User.self, actor.userID?.rawValue ?? "").security
         return try api.json(AccountSecurityView(security))
     }
@@ -230,7 +146,7 @@ struct SessionView: Encodable {
             kind = "council"; self.team = team.rawValue
         case .auditor:
             kind = "auditor"
-        case .system, .operator:
+        case .system, .operator, .job:
             kind = "system"
         }
     }

@@ -15,13 +15,16 @@ public struct ProblemField: Codable, Sendable, Equatable {
     public var field: String?
     /// The CSV row (the header is row 1), for an import problem.
     public var row: Int?
+    /// The file, for an import of several files.
+    public var file: String?
     public var message: String
     /// The rule of DOMAIN.md, e.g. `R-ACT-3`.
     public var rule: String?
 
-    public init(field: String?, row: Int? = nil, message: String, rule: String? = nil) {
+    public init(field: String?, row: Int? = nil, file: String? = nil, message: String, rule: String? = nil) {
         self.field = field
         self.row = row
+        self.file = file
         self.message = message
         self.rule = rule
     }

@@ -52,14 +52,14 @@ public final class PortalAPI: Sendable {
 
     /// Refuses with 404 when `actor` is a provider user and the record is not of their organisation (R-ROLE-2):
     /// a provider never learns that another organisation's record exists. `organisation` nil is council data.
-    func requireVisible(_ actor: Actor, organisation: OrganisationID?, _ what: String) throws {
+    public func requireVisible(_ actor: Actor, organisation: OrganisationID?, _ what: String) throws {
         if case .provider(_, let own, _) = actor, organisation != own {
             throw Problem.notFound("there is no \(what)")
         }
     }
 
     /// A stream's snapshot, or 404 when the stream is empty.
-    func existing<S: EventStream>(_ kind: S.Type, _ id: String, _ what: String) throws -> StreamSnapshot<S.State> {
+    public func existing<S: EventStream>(_ kind: S.Type, _ id: String, _ what: String) throws -> StreamSnapshot<S.State> {
         let snapshot = try portal.snapshot(of: kind, id)
         guard snapshot.version > 0 else { throw Problem.notFound("there is no \(what)") }
         return snapshot
@@ -116,7 +116,8 @@ public final class PortalAPI: Sendable {
         }
         let metrics = metrics
         let appends = AppendTally()
-        let write = WriteRequest(actor: actor, body: bytes, headers: request.headers, idempotencyKey: key) { duration, outcome in
+        let write = WriteRequest(actor: actor, body: bytes, headers: request.headers, idempotencyKey: key,
+                                 correlationID: context.correlationID) { duration, outcome in
             if outcome == .committed { appends.committed.add(1, ordering: .relaxed) }
             metrics.recordAppend(name, outcome: outcome, duration: duration)
         }
@@ -178,6 +179,8 @@ struct WriteRequest {
     let body: ByteBuffer
     let headers: HTTPFields
     let idempotencyKey: String?
+    /// The request's id, recorded as the correlation id of its events.
+    let correlationID: UUID
     /// Times the appends of the request's commands for the append-latency metric.
     let appendObserver: AppendObserver?
 
@@ -212,7 +215,7 @@ struct WriteRequest {
 
     /// The command request, with no `If-Match` needed (creating something new).
     func command() -> CommandRequest {
-        CommandRequest(actor: actor, idempotencyKey: idempotencyKey, appendObserver: appendObserver)
+        CommandRequest(actor: actor, correlationID: correlationID, idempotencyKey: idempotencyKey, appendObserver: appendObserver)
     }
 
     /// The command request for changing the resource kept in `streamID`: `If-Match` is required (428 without

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import PortalDomain
@@ -19,8 +20,12 @@ public struct PortalRequestContext: RequestContext {
     public var accessProblem: Problem?
     /// Largest request body in bytes (413 beyond it).
     public var maxUploadSize: Int
-    /// Hummingbird's request id (`hb.request.id` on the request's log lines), sent back as `X-Request-ID`.
+    /// The request's id, a UUID (`hb.request.id` on the request's log lines), sent back as `X-Request-ID` and
+    /// recorded as the correlation id of every event the request writes (`portal audit trace` takes it).
     public var requestID: String?
+    /// The session token of a web page's session cookie (nil for the JSON API, which takes bearer tokens): the
+    /// secret behind the page's CSRF token, and what signing out revokes.
+    public var browserSessionToken: String?
     /// The address of the peer that connected (the reverse proxy, when there is one); nil in-process.
     public var peerAddress: String?
 
@@ -32,8 +37,12 @@ public struct PortalRequestContext: RequestContext {
         accessProblem = nil
         maxUploadSize = PortalRequestContext.defaultMaximumBodySize
         requestID = nil
+        browserSessionToken = nil
         peerAddress = source.channel.remoteAddress?.ipAddress
     }
+
+    /// The correlation id of the events this request writes: its request id.
+    public var correlationID: UUID { requestID.flatMap(UUID.init(uuidString:)) ?? UUID() }
 
     /// 1 MiB: more than any JSON command or a period's actuals CSV of a large provider.
     public static let defaultMaximumBodySize = 1 << 20

@@ -8,8 +8,9 @@ import ServiceLifecycle
 public enum PortalServer {
     /// The router of the API. Middleware order: metrics (outermost, so it sees the final status), the security
     /// headers of every response, the request id header, the request line (method, route pattern, status,
-    /// duration, client; never a header or body), problems, sessions.
-    public static func router(_ api: PortalAPI) -> Router<PortalRequestContext> {
+    /// duration, client; never a header or body), problems, sessions. `pages` adds routes of another module on
+    /// the same router and middleware (the web pages).
+    public static func router(_ api: PortalAPI, pages: (Router<PortalRequestContext>) -> Void = { _ in }) -> Router<PortalRequestContext> {
         let router = Router(context: PortalRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
@@ -18,15 +19,21 @@ public enum PortalServer {
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: SessionAuthenticator(api: api))
         OperationsRoutes(api: api).register(on: router)
+        ContractRoutes().register(on: router)
         AuthenticationRoutes(api: api).register(on: router)
         RegisterRoutes(api: api).register(on: router)
         ContactRoutes(api: api).register(on: router)
         ContractDocumentRoutes(api: api).register(on: router)
         ActualsRoutes(api: api).register(on: router)
         InvoiceRoutes(api: api).register(on: router)
+        WorklistRoutes(api: api).register(on: router)
+        InvoiceHistoryRoutes(api: api).register(on: router)
         PaymentRoutes(api: api).register(on: router)
         ClaimRoutes(api: api).register(on: router)
         ConversationRoutes(api: api).register(on: router)
+        ReferenceDataRoutes(api: api).register(on: router)
+        JobKeyRoutes(api: api).register(on: router)
+        pages(router)
         return router
     }
 
@@ -36,11 +43,12 @@ public enum PortalServer {
     /// `onListening` gets `host:port` once the server listens (port 0 picks a free port).
     public static func application(
         _ api: PortalAPI, host: String = "127.0.0.1", port: Int = 8080, logger: Logger = Logger(label: "portal.http"),
+        pages: (Router<PortalRequestContext>) -> Void = { _ in },
         services: [any Service] = [],
         onListening: @escaping @Sendable (String) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         Application(
-            router: router(api),
+            router: router(api, pages: pages),
             configuration: .init(address: .hostname(host, port: port), serverName: "provider-portal"),
             services: services,
             onServerRunning: { channel in

@@ -1,11 +1,13 @@
+import EventLog
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
 
-/// Sends Hummingbird's request id (the `hb.request.id` of every log line of the request) back in the
-/// `X-Request-ID` response header, so a caller can quote it and the log lines of that request can be found; a
-/// 500 problem names it in its detail too. A request served without the server's logger metadata (the router
-/// run in-process) is given an id here.
+/// Gives every request a UUID (time-ordered) as its id: the `hb.request.id` of every log line of the request
+/// (in place of Hummingbird's own), sent back in the `X-Request-ID` response header, named by a 500 problem, and
+/// recorded as the correlation id of every event the request writes, so that `portal audit trace <id>` finds
+/// them from the id a caller quotes.
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = PortalRequestContext
 
@@ -14,15 +16,11 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        if let id = context.logger[metadataKey: Self.metadataKey] {
-            context.requestID = id.description
-        } else {
-            let id = RequestID().description
-            context.logger[metadataKey: Self.metadataKey] = .string(id)
-            context.requestID = id
-        }
+        let id = UUID.timeOrdered().uuidString.lowercased()
+        context.logger[metadataKey: Self.metadataKey] = .string(id)
+        context.requestID = id
         var response = try await next(request, context)
-        response.headers[Self.header] = context.requestID
+        response.headers[Self.header] = id
         return response
     }
 }

@@ -14,7 +14,8 @@ extension Portal {
                 Every answer comes from the event log alone (no read models), opened read-only: safe against a
                 live server's data folder and against a backup copy made with mdb_copy.
                 """,
-            subcommands: [History.self, AsOf.self, Who.self, Trace.self, Digest.self, Verify.self, Remittance.self])
+            subcommands: [History.self, AsOf.self, Who.self, Trace.self, Digest.self, Verify.self, CheckpointCommand.self, PublicKey.self,
+                          Prove.self, Remittance.self])
     }
 }
 
@@ -39,7 +40,19 @@ struct AuditOptions: ParsableArguments {
     @Option(help: "Output: table (readable), json (one object per line) or csv.")
     var format: AuditFormatArgument = .table
 
+    @Flag(help: "With --format csv, begin with a UTF-8 byte-order mark, so that Excel reads the file as UTF-8.")
+    var bom = false
+
+    func validate() throws {
+        if bom && format != .csv { throw ValidationError("--bom is for --format csv") }
+    }
+
     func openLog() throws -> EventLog { try dataFolder.openLogReadOnly() }
+
+    /// Prints an answer on standard output, after the byte-order mark when asked for.
+    func emit(_ text: String) {
+        print((bom ? "\u{FEFF}" : "") + text, terminator: "")
+    }
 }
 
 enum AuditFormatArgument: String, ExpressibleByArgument, CaseIterable {
@@ -99,7 +112,7 @@ extension Portal.Audit {
         func run() throws {
             let log = try options.openLog()
             let history = try AuditHistory(subject.resolve(in: log), in: log)
-            print(try AuditOutput.history(history, format: options.format.format), terminator: "")
+            options.emit(try AuditOutput.history(history, format: options.format.format))
         }
     }
 
@@ -139,14 +152,14 @@ extension Portal.Audit {
                 let last = history.lastStep(at: instant)
                 title = "\(history.subject.name) as of \(instant.iso8601)" + (last.map { " (last change: position \($0.event.position), \($0.event.type))" } ?? " (before its first event)")
             }
-            print(try AuditOutput.state(state, title: title, format: options.format.format), terminator: "")
+            options.emit(try AuditOutput.state(state, title: title, format: options.format.format))
         }
     }
 
     struct Who: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every change a user made in a time range.")
 
-        @Argument(help: "The user id (the actor recorded on events).")
+        @Argument(help: "The user's id or email address, or a system actor (system:<job>, system:operator:<os user>).")
         var user: String
 
         @Option(help: "From this UTC instant (inclusive).")
@@ -167,28 +180,37 @@ extension Portal.Audit {
 
         func run() throws {
             let log = try options.openLog()
-            let events = try LogQueries(log: log).changes(by: user, from: from.flatMap(Timestamp.init(iso8601:)), to: to.flatMap(Timestamp.init(iso8601:)))
+            // A user is named by id or email; the portal's own jobs and operators by their recorded name.
+            let who = user.hasPrefix("system:") ? user : try AuditSubjects(log: log).userID(user)
+            let events = try LogQueries(log: log).changes(by: who, from: from.flatMap(Timestamp.init(iso8601:)), to: to.flatMap(Timestamp.init(iso8601:)))
             let range = "\(from ?? "the beginning") to \(to ?? "now")"
-            print(try AuditOutput.events(events, title: "changes by \(user) from \(range)", format: options.format.format), terminator: "")
+            let title = who == user ? "changes by \(who) from \(range)" : "changes by \(who) (\(user)) from \(range)"
+            options.emit(try AuditOutput.events(events, title: title, format: options.format.format))
         }
     }
 
     struct Trace: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every event of one request or job (its correlation id).")
+        static let configuration = CommandConfiguration(
+            abstract: "Every event of one request or job: the request id the API returned in X-Request-ID (its correlation id).")
 
-        @Argument(help: "The correlation id (a UUID).")
-        var correlationID: String
+        @Argument(help: "The request id (X-Request-ID) or correlation id, a UUID.")
+        var requestID: String
 
         @OptionGroup var options: AuditOptions
 
         func validate() throws {
-            if UUID(uuidString: correlationID) == nil { throw ValidationError("the correlation id must be a UUID, got '\(correlationID)'") }
+            if UUID(uuidString: requestID.trimmingCharacters(in: .whitespaces)) == nil {
+                throw ValidationError("the request id must be a UUID as the API returns it in X-Request-ID (e.g. 0192f3c4-5d6e-7f80-9a1b-2c3d4e5f6a7b), got '\(requestID)'")
+            }
         }
 
         func run() throws {
             let log = try options.openLog()
-            let events = try LogQueries(log: log).trace(correlationID: UUID(uuidString: correlationID)!)
-            print(try AuditOutput.events(events, title: "trace \(correlationID.lowercased())", format: options.format.format), terminator: "")
+            let id = UUID(uuidString: requestID.trimmingCharacters(in: .whitespaces))!
+            let events = try LogQueries(log: log).trace(correlationID: id)
+            var title = "request \(id.uuidString.lowercased())"
+            if events.isEmpty { title += " wrote nothing to the log (a read, a refused request, or a mistyped id)" }
+            options.emit(try AuditOutput.events(events, title: title, format: options.format.format))
         }
     }
 
@@ -205,19 +227,28 @@ extension Portal.Audit {
             let log = try options.openLog()
             let digest = try LogDigest(of: log)
             if let output { try digest.json().write(to: URL(fileURLWithPath: output)) }
-            print(try AuditOutput.digest(digest, format: options.format.format), terminator: "")
+            options.emit(try AuditOutput.digest(digest, format: options.format.format))
         }
     }
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Re-check the whole chain, or that the log still holds a kept digest unchanged and only grew after it.",
-            discussion: "Exits with status 0 when the log verifies and 1 when it does not. Progress goes to standard error.")
+            abstract: "Re-check the whole chain and Merkle tree, or that the log still holds a kept digest or signed checkpoint unchanged and only grew after it.",
+            discussion: "Exits with status 0 when the log verifies, 1 when it does not, 2 for a usage error. Progress goes to standard error.")
 
         @OptionGroup var options: AuditOptions
 
         @Option(help: ArgumentHelp("A digest written by `portal audit digest --output`.", valueName: "file"))
         var fromDigest: String?
+
+        @Option(help: ArgumentHelp("A signed checkpoint written by `portal audit checkpoint --output`.", valueName: "file"))
+        var fromCheckpoint: String?
+
+        @OptionGroup var signing: SigningOptions
+
+        func validate() throws {
+            if fromDigest != nil && fromCheckpoint != nil { throw ValidationError("give --from-digest or --from-checkpoint, not both") }
+        }
 
         func run() throws {
             let log = try options.openLog()
@@ -233,13 +264,17 @@ extension Portal.Audit {
                 let digest = try LogDigest.read(data)
                 let check = try DigestCheck.check(log, against: digest, progress: progress)
                 report = VerificationReport(verifiedCount: check.verifiedCount, failure: check.failure, digest: digest, grownBy: check.grownBy)
+            } else if let fromCheckpoint {
+                let signed = try signing.checkpoint(at: fromCheckpoint, log, dataFolder: options.dataFolder.folder)
+                report = try CheckpointCheck.check(log, against: signed.checkpoint, progress: progress)
             } else {
                 let result = try log.verify(progress: progress)
-                report = VerificationReport(verifiedCount: result.verifiedCount, failure: result.failure)
+                report = VerificationReport(verifiedCount: result.verifiedCount, failure: result.failure, treeRoot: result.treeRoot,
+                                            treeNodesChecked: result.treeNodesChecked)
             }
             let elapsed = Measurement.seconds(ContinuousClock.now - started)
             report.eventsPerSecond = elapsed > 0 ? Int(Double(report.verifiedCount) / elapsed) : nil
-            print(try AuditOutput.verification(report, format: options.format.format), terminator: "")
+            options.emit(try AuditOutput.verification(report, format: options.format.format))
             if !report.isVerified { throw ExitCode(1) }
         }
     }
@@ -285,7 +320,7 @@ extension Portal.Audit.Remittance {
             let remittances = try RemittanceRegeneration.regenerate(run: paymentRun, provider: provider, in: log)
             let folder = URL(fileURLWithPath: output ?? ".", isDirectory: true).standardizedFileURL
             let files = try RemittanceFiles.write(remittances, to: folder, overwrite: overwrite)
-            print(try AuditOutput.remittances(remittances, files: files, run: paymentRun, format: options.format.format), terminator: "")
+            options.emit(try AuditOutput.remittances(remittances, files: files, run: paymentRun, format: options.format.format))
             if remittances.contains(where: { !$0.isIdentical }) { throw ExitCode(1) }
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Chronology
 import EventLog
 import Foundation
 import PortalAudit
@@ -9,7 +10,7 @@ extension Portal.Bench {
     struct AuditBenchmark: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "audit",
-            abstract: "Time one invoice's audit history on a log of at least 1M events (p50/p99), and verify's events/s.",
+            abstract: "Time one invoice's audit history and evidence bundle on a log of at least 1M events (p50/p99), and verify's events/s.",
             discussion: """
                 Generates a county's history of at least --events events into <data>/log unless the folder already \
                 holds a log (as `portal bench projections` does), then, with the log opened read-only: finds an \
@@ -17,7 +18,9 @@ extension Portal.Bench {
                 --invoice names one), times its history --runs times in this process through PortalAudit exactly \
                 as `portal audit history invoice REF` computes and prints it (found by reference through the \
                 invoicerefs streams, by reference with --provider, and by id), runs the real command once as a \
-                new process, and verifies the whole chain.
+                new process; makes the invoice's evidence bundle (a signed checkpoint, the proofs, the JSON) --runs \
+                times, then `portal audit prove` once and tools/verify-evidence.py on its bundle; and verifies the \
+                whole chain and Merkle tree.
                 """)
 
         @OptionGroup var county: CountyLogOptions
@@ -75,9 +78,7 @@ extension Portal.Bench {
                     _ = try history(name, provider: provider)
                     samples.append(ContinuousClock.now - started)
                 }
-                samples.sort()
-                print("  " + label.padding(toLength: 60, withPad: " ", startingAt: 0)
-                    + [50, 99, 100].map { Measurement.milliseconds(Measurement.percentile(samples, Double($0))).leftPadded(to: 11) }.joined())
+                Self.printTimes("  " + label, samples)
             }
 
             // Where the time goes, for the reference found among every provider's.
@@ -95,39 +96,106 @@ extension Portal.Bench {
             }
             for (label, samples) in [("  of which: find the reference", find), ("            replay the stream with diffs", replay),
                                      ("            print the table", render)] {
-                let sorted = samples.sorted()
-                print("  " + label.padding(toLength: 60, withPad: " ", startingAt: 0)
-                    + [50, 99, 100].map { Measurement.milliseconds(Measurement.percentile(sorted, Double($0))).leftPadded(to: 11) }.joined())
+                Self.printTimes("  " + label, samples)
             }
 
             // The real command, once, as a new process (start-up included).
             if let binary = Bundle.main.executableURL {
-                let process = Process()
-                process.executableURL = binary
-                process.arguments = ["audit", "history", "invoice", text, "--data", folder.path]
-                let pipe = Pipe()
-                process.standardOutput = pipe
-                process.standardError = FileHandle.nullDevice
-                let started = ContinuousClock.now
-                try process.run()
-                let output = pipe.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                let elapsed = ContinuousClock.now - started
-                let printed = output.split(separator: UInt8(ascii: "\n")).count
+                let run = try Self.timedRun(binary, ["audit", "history", "invoice", text, "--data", folder.path])
                 print("  " + "`portal audit history invoice \(text)` (new process)".padding(toLength: 60, withPad: " ", startingAt: 0)
-                    + Measurement.milliseconds(elapsed).leftPadded(to: 11)
-                    + "  (exit \(process.terminationStatus), \(printed) lines)")
+                    + Measurement.milliseconds(run.elapsed).leftPadded(to: 11)
+                    + "  (exit \(run.status), \(run.output.split(separator: "\n").count) lines)")
             }
 
-            // Verification of the whole chain.
+            try prove(document, log: log, folder: folder)
+
+            // Verification of the whole chain and the Merkle tree.
             print("")
-            let started = ContinuousClock.now
-            let verified = try log.verify()
-            let elapsed = ContinuousClock.now - started
-            let seconds = Measurement.seconds(elapsed)
-            print("verify: \(verified.verifiedCount) events in \(String(format: "%.2f", seconds)) s, "
-                + String(format: "%.0f events/s", seconds > 0 ? Double(verified.verifiedCount) / seconds : 0)
+            let (verified, wall, cpu) = try Measurement.timed { try log.verify() }
+            print("verify (chain and tree, one thread): \(verified.verifiedCount) events and \(verified.treeNodesChecked) tree nodes in "
+                + String(format: "%.2f s, ", Measurement.seconds(wall)) + Measurement.rate(verified.verifiedCount, wall)
+                + String(format: " (%.2f s of CPU: ", Measurement.seconds(cpu)) + Measurement.rate(verified.verifiedCount, cpu) + " per CPU-second)"
                 + (verified.isIntact ? "" : " — \(verified)"))
+        }
+
+        /// Times the invoice's evidence bundle (in process and as the real command) and checks it with the
+        /// independent verifier when Python's cryptography is there.
+        private func prove(_ document: Document, log: EventLog, folder: URL) throws {
+            print("")
+            let coverage = try log.treeCoverage()
+            let head = try log.head().position
+            if coverage < head {
+                print("note: the stored Merkle tree covers \(coverage) of \(head) events (a log written before the tree); proofs are computed from the records beyond it")
+            }
+            let key = try CheckpointSigningKey.ensure(in: folder)
+            var signing: [Duration] = [], proving: [Duration] = []
+            var bytes = 0
+            var hashes = 0
+            var bundle: EvidenceBundle?
+            for _ in 0..<runs {
+                var started = ContinuousClock.now
+                let signed = try SignedCheckpoint.sign(Checkpoint.head(of: log, time: Timestamp(Date())), with: key)
+                signing.append(ContinuousClock.now - started)
+                started = ContinuousClock.now
+                let made = try EvidenceBundle.make(kind: "invoice", streamID: Invoice.streamID(document.id), selection: .stream, checkpoint: signed, in: log)
+                bytes = try made.json().count
+                proving.append(ContinuousClock.now - started)
+                hashes = made.events.reduce(0) { $0 + $1.inclusionProof.count }
+                bundle = made
+            }
+            print("evidence of the invoice: \(bundle?.events.count ?? 0) events, \(hashes) proof hashes (\(hashes / max(bundle?.events.count ?? 1, 1)) each), "
+                + "a bundle of \(bytes) bytes")
+            Self.printTimes("  sign a checkpoint of the head", signing)
+            Self.printTimes("  make the bundle (records, proofs, JSON)", proving)
+            guard let binary = Bundle.main.executableURL else { return }
+            let output = folder.appendingPathComponent("bench-evidence.json")
+            let keyFile = folder.appendingPathComponent("bench-public-key.txt")
+            try Data((key.verifierKey(name: Checkpoint.origin(of: log)).description + "\n").utf8).write(to: keyFile)
+            for (label, executable, arguments) in [
+                ("`portal audit prove invoice \(document.reference)` (new process)", binary,
+                 ["audit", "prove", "invoice", document.id, "--data", folder.path, "--output", output.path]),
+                ("`tools/verify-evidence.py` on it (Python, new process)", URL(fileURLWithPath: "/usr/bin/env"),
+                 ["python3", Self.verifier.path, output.path, "--public-key", keyFile.path]),
+            ] {
+                guard executable != URL(fileURLWithPath: "/usr/bin/env") || FileManager.default.fileExists(atPath: Self.verifier.path) else {
+                    print("  (tools/verify-evidence.py not found beside the build; not run)")
+                    continue
+                }
+                let run = try Self.timedRun(executable, arguments)
+                print(label.padding(toLength: 62, withPad: " ", startingAt: 0) + Measurement.milliseconds(run.elapsed).leftPadded(to: 11)
+                    + "  (exit \(run.status)) \(run.output.split(separator: "\n").first?.prefix(90) ?? "")")
+            }
+        }
+
+        /// Runs a program to its end: how long it took, its exit status and its standard output.
+        static func timedRun(_ executable: URL, _ arguments: [String]) throws -> (elapsed: Duration, status: Int32, output: String) {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            let started = ContinuousClock.now
+            try process.run()
+            let output = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (ContinuousClock.now - started, process.terminationStatus, String(decoding: output, as: UTF8.self))
+        }
+
+        /// A line of p50, p99 and the largest of `samples`, after `label`.
+        static func printTimes(_ label: String, _ samples: [Duration]) {
+            let sorted = samples.sorted()
+            print(label.padding(toLength: 62, withPad: " ", startingAt: 0)
+                + [50, 99, 100].map { Measurement.milliseconds(Measurement.percentile(sorted, Double($0))).leftPadded(to: 11) }.joined())
+        }
+
+        /// The verifier in the repository this binary was built from (…/.build/<config>/portal → …/tools).
+        static var verifier: URL {
+            var folder = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent() ?? URL(fileURLWithPath: ".")
+            while folder.path != "/" && !FileManager.default.fileExists(atPath: folder.appendingPathComponent("tools/verify-evidence.py").path) {
+                folder = folder.deletingLastPathComponent()
+            }
+            return folder.appendingPathComponent("tools/verify-evidence.py")
         }
 
         /// An invoice's id, reference, organisation and number of events.

@@ -7,7 +7,7 @@ extension Portal {
         static let configuration = CommandConfiguration(
             commandName: "bench",
             abstract: "Measure the product on this machine.",
-            subcommands: [LogBenchmark.self, ProjectionBenchmark.self, AuditBenchmark.self, ServiceReadsBenchmark.self, CountyBenchmark.self, StoreBenchmark.self]
+            subcommands: [LogBenchmark.self, ProjectionBenchmark.self, AuditBenchmark.self, ServiceReadsBenchmark.self, CountyBenchmark.self, StoreBenchmark.self, ImportBenchmark.self]
         )
     }
 }
@@ -33,5 +33,20 @@ struct Measurement {
     static func rate(_ count: Int, _ duration: Duration) -> String {
         let s = seconds(duration)
         return s > 0 ? String(format: "%.0f/s", Double(count) / s) : "-"
+    }
+
+    /// The CPU time this thread has used: what one core spent on it, whatever else the machine was running.
+    static func threadCPUTime() -> Duration {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return .seconds(time.tv_sec) + .nanoseconds(time.tv_nsec)
+    }
+
+    /// Runs `body` on this thread, returning its result with the wall-clock and this thread's CPU time it took.
+    static func timed<T>(_ body: () throws -> T) rethrows -> (value: T, wall: Duration, cpu: Duration) {
+        let cpu = threadCPUTime()
+        let wall = ContinuousClock.now
+        let value = try body()
+        return (value, ContinuousClock.now - wall, threadCPUTime() - cpu)
     }
 }

@@ -35,13 +35,30 @@ extension Portal.Bench {
             let folder = data.map { URL(fileURLWithPath: $0, isDirectory: true) }
                 ?? FileManager.default.temporaryDirectory.appendingPathComponent("portal-bench-\(UUID().uuidString)", isDirectory: true)
             defer { if data == nil { try? FileManager.default.removeItem(at: folder) } }
-            let log = try EventLog(directory: folder)
-            defer { log.close() }
             let payload = Data(("{\"fill\":\"" + String(repeating: "x", count: max(payloadBytes - 11, 0)) + "\"}").utf8)
-            let event: @Sendable () -> ProposedEvent = { ProposedEvent(type: "BenchAppended", payload: payload, actor: .system) }
-
             print("portal bench log — \(ProcessInfo.processInfo.activeProcessorCount) cores, payload \(payload.count) bytes, synced commits")
-            print("folder: \(folder.path)\n")
+            print("folder: \(folder.path)")
+            print("each figure with the Merkle tree kept in the append's transaction (the product), and without it (to see its cost)\n")
+            // Without first, then with: the second run meets a disk cache as warm as the first left it.
+            let without = try await measure(in: folder.appendingPathComponent("without-tree"), payload: payload, keepsMerkleTree: false)
+            let with = try await measure(in: folder.appendingPathComponent("with-tree"), payload: payload, keepsMerkleTree: true)
+            print("figure".padding(toLength: 40, withPad: " ", startingAt: 0) + "with tree".padding(toLength: 18, withPad: " ", startingAt: 0) + "without tree")
+            let names = with.map(\.0) + without.map(\.0).filter { name in !with.contains { $0.0 == name } }
+            for name in names {
+                let mine = with.first { $0.0 == name }?.1 ?? "-"
+                let other = without.first { $0.0 == name }?.1 ?? "-"
+                print(name.padding(toLength: 40, withPad: " ", startingAt: 0) + mine.padding(toLength: 18, withPad: " ", startingAt: 0) + other)
+            }
+        }
+
+        /// Every figure on a new log in `folder`.
+        private func measure(in folder: URL, payload: Data, keepsMerkleTree: Bool) async throws -> [(String, String)] {
+            var options = EventLog.Options()
+            options.keepsMerkleTree = keepsMerkleTree
+            let log = try PlainLog.open(folder, options: options)
+            var closed = false
+            defer { if !closed { log.close() } }
+            let event: @Sendable () -> ProposedEvent = { ProposedEvent(type: "BenchAppended", payload: payload, actor: PlainLog.operatorActor) }
 
             // 1 writer, one event per append.
             var latencies: [Duration] = []
@@ -104,8 +121,7 @@ extension Portal.Bench {
             }
             let readTime = clock.now - readStart
             let stats = try log.statistics()
-
-            let rows: [(String, String)] = [
+            var rows: [(String, String)] = [
                 ("1 writer: durable appends", Measurement.rate(singleAppends, singleTime)),
                 ("1 writer: append latency p50", Measurement.milliseconds(Measurement.percentile(latencies, 50))),
                 ("1 writer: append latency p99", Measurement.milliseconds(Measurement.percentile(latencies, 99))),
@@ -117,9 +133,25 @@ extension Portal.Bench {
                 ("read all (\(read) events)", Measurement.rate(read, readTime)),
                 ("bytes on disk per event", String(stats.usedBytes / max(stats.eventCount, 1))),
             ]
-            for (name, value) in rows {
-                print(name.padding(toLength: 36, withPad: " ", startingAt: 0) + value)
+            if keepsMerkleTree {
+                let verified = try Measurement.timed { try log.verify() }
+                rows.append(("verify chain and tree (wall clock)", Measurement.rate(verified.value.verifiedCount, verified.wall)))
+                rows.append(("verify chain and tree (per CPU-second)", Measurement.rate(verified.value.verifiedCount, verified.cpu)))
+            } else {
+                // The tree's own work, away from the syncs that bound the appends above: the log written without it
+                // is opened with it, and its writer builds every node (as for a log written before the tree)
+                // before it takes the next append.
+                log.close()
+                closed = true
+                let started = clock.now
+                let reopened = try PlainLog.open(folder)
+                try await reopened.append(to: "bench-after", events: [event()])
+                let built = clock.now - started
+                reopened.close()
+                rows.append(("tree built afterwards (\(total) events)", Measurement.rate(Int(total), built)
+                    + String(format: ", %.2f µs an event", Measurement.seconds(built) * 1e6 / Double(max(total, 1)))))
             }
+            return rows
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLog
 import Foundation
 import PortalApplication
+import PortalAudit
 import PortalDomain
 
 extension Portal {
@@ -62,6 +63,10 @@ extension Portal {
             defer { portal.close() }
             print("portal: deployment \(folder.path): policy \(portal.configuration.policy), periods numbered from \(portal.configuration.calendar.anchor) (recorded by \(actor.who))")
             try await staff.register(team: .helpdesk, in: portal, by: actor)
+            // The key that signs the log's checkpoints for outside auditors, made with the deployment.
+            let signing = try CheckpointSigningKey.ensure(in: folder)
+            print("portal: checkpoints are signed with \(signing.file.path) (back it up with the data folder); public key for auditors:")
+            print("  \(signing.verifierKey(name: try Checkpoint.origin(of: portal.log)))")
         }
     }
 }

@@ -7,11 +7,9 @@ extension Portal.Log {
     /// `portal log append`: one event from JSON.
     struct Append: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Append one event with a JSON payload to a stream.",
+            abstract: "Append one event with a JSON payload to a stream of a log that is not a portal's.",
             discussion: """
-                The payload is a JSON value given as an argument, with --payload-file, or on standard input
-                (`-`). Appending an event id that is already stored with the same contents is a no-op that
-                prints the stored position, so a retry never duplicates an event.
+                For the log as a plain store: the payload is a JSON value given as an argument, with                 --payload-file, or on standard input (`-`). Appending an event id that is already stored with the                 same contents is a no-op that prints the stored position, so a retry never duplicates an event.                 The event's actor is you: system:operator:<your OS user>. A portal's data folder (its log holds                 the portal's streams) and any stream of a category the portal owns are refused: the portal's                 events come only from its own commands.
                 """)
 
         @OptionGroup var dataFolder: DataFolderOptions
@@ -37,12 +35,6 @@ extension Portal.Log {
         @Option(help: "The payload's schema version.")
         var schemaVersion: Int = 1
 
-        @Option(help: "Who appends the event.")
-        var actor: String = "operator"
-
-        @Option(help: "The role or team the actor acts as.")
-        var actingAs: String = "operator"
-
         @Option(help: "Correlation id (a UUID).")
         var correlationId: String?
 
@@ -62,6 +54,7 @@ extension Portal.Log {
             if let problem = StreamID.problem(with: stream) {
                 throw ValidationError("--stream '\(stream)' \(problem)")
             }
+            try PlainLog.refusePortalStream(stream)
             if ExpectedVersion(parsing: expectedVersion) == nil {
                 throw ValidationError("--expected-version must be any, no-stream, exists or a number, got '\(expectedVersion)'")
             }
@@ -91,11 +84,11 @@ extension Portal.Log {
             }
             let lock = try dataFolder.lockForWriting()
             defer { lock.release() }
-            let log = try dataFolder.openLog()
+            let log = try PlainLog.open(dataFolder.logFolder)
             defer { log.close() }
             let event = ProposedEvent(
                 id: id.flatMap(UUID.init(uuidString:)) ?? UUID(), type: type, schemaVersion: schemaVersion,
-                payload: bytes, actor: EventActor(who: actor, actingAs: actingAs),
+                payload: bytes, actor: PlainLog.operatorActor,
                 correlationID: correlationId.flatMap(UUID.init(uuidString:)),
                 causationID: causationId.flatMap(UUID.init(uuidString:)))
             let result = try await log.append(to: stream, expectedVersion: ExpectedVersion(parsing: expectedVersion)!, events: [event])

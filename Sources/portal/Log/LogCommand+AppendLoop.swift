@@ -23,7 +23,7 @@ extension Portal.Log {
         func run() async throws {
             let lock = try dataFolder.lockForWriting()
             defer { lock.release() }
-            let log = try dataFolder.openLog()
+            let log = try PlainLog.open(dataFolder.logFolder)
             let runID = UUID().uuidString.prefix(8).lowercased()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for writer in 0..<max(writers, 1) {
@@ -34,7 +34,7 @@ extension Portal.Log {
                             let payload = Data("{\"writer\":\(writer),\"index\":\(index),\"run\":\"\(runID)\",\"fill\":\"\(String(repeating: "x", count: index % 300))\"}".utf8)
                             let result = try await log.append(
                                 to: "loop-\(runID)-\(writer)", expectedVersion: .exact(UInt64(index)),
-                                events: [ProposedEvent(id: id, type: "LoopTicked", payload: payload, actor: .system)])
+                                events: [ProposedEvent(id: id, type: "LoopTicked", payload: payload, actor: PlainLog.operatorActor)])
                             FileHandle.standardOutput.write(Data("ack \(result.positions[0]) \(id.uuidString.lowercased())\n".utf8))
                             index += 1
                         }

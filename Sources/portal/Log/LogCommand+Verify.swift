@@ -7,7 +7,7 @@ extension Portal.Log {
     /// `portal log verify`.
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Walk the hash chain and report the first event that does not match.",
+            abstract: "Walk the hash chain (and from position 1 the Merkle tree) and report the first event that does not match.",
             discussion: "Exits with status 0 when every event verifies and 1 when the chain is broken.")
 
         @OptionGroup var dataFolder: DataFolderOptions
@@ -31,6 +31,9 @@ extension Portal.Log {
             let rate = seconds > 0 ? Int(Double(result.verifiedCount) / seconds) : 0
             print("OK: all \(result.verifiedCount) events verified from position \(result.from) "
                 + "(head hash \(result.lastVerifiedHash.hex)); \(rate) events/s")
+            if let root = result.treeRoot {
+                print("Merkle tree root \(root.hex) (\(result.treeNodesChecked) stored nodes equal to the records')")
+            }
         }
     }
 

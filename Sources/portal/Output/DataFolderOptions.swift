@@ -25,11 +25,6 @@ struct DataFolderOptions: ParsableArguments {
         try DataFolderLock(folder: folder, command: CommandLine.shownCommand)
     }
 
-    /// Opens the log for reading and writing (creating it when missing).
-    func openLog() throws -> EventLog {
-        try EventLog(directory: logFolder)
-    }
-
     /// Opens an existing log read-only; a clear error when there is none.
     func openLogReadOnly() throws -> EventLog {
         guard FileManager.default.fileExists(atPath: logFolder.appendingPathComponent("data.mdb").path) else {

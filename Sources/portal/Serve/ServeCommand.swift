@@ -3,12 +3,16 @@ import Chronology
 import EventLog
 import Foundation
 import Hummingbird
+import LMDB
 import Logging
 import PortalApplication
+import PortalAudit
 import PortalDomain
 import PortalHTTP
 import PortalProjections
+import PortalWeb
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 extension Portal {
@@ -54,10 +58,10 @@ extension Portal {
             defer { lock.release() }
             let bcryptCost = UInt8(settings.bcryptCost)
             // The policy and period anchor are those recorded in the data folder (recorded now on a first start).
-            func open(bcryptCost: UInt8) async throws -> PortalApplication.Portal {
+            func open(bcryptCost: UInt8, time: DeploymentTime = DeploymentTime()) async throws -> PortalApplication.Portal {
                 do {
                     return try await PortalApplication.Portal.open(
-                        dataDirectory: folder, deployment: requested, defaults: Self.defaultSettings, bcryptCost: bcryptCost)
+                        dataDirectory: folder, deployment: requested, defaults: Self.defaultSettings, time: time, bcryptCost: bcryptCost)
                 } catch let error as DomainError {
                     throw ValidationError("\(error.description); start without --policy and --period-anchor to serve under the recorded settings")
                 }
@@ -66,11 +70,18 @@ extension Portal {
                 // The demo's accounts all share the password and passcode printed below, so their hashes are made
                 // at a low bcrypt cost: seeding takes seconds instead of most of a minute. The folder is then
                 // served at --bcrypt-cost, so every password or passcode set while serving gets the full cost.
-                let seeding = try await open(bcryptCost: min(bcryptCost, Self.demoBcryptCost))
+                // The demo's twelve weeks happen over twelve weeks: seeded on a clock that starts before them and
+                // is moved through the story, ending before now (see DemoStory).
+                let story = DemoStory()
+                let isNew = !FileManager.default.fileExists(atPath: folder.appendingPathComponent("log/data.mdb").path)
+                if isNew, let first = DemoCouncil.history(today: story.today, calendar: try PeriodCalendar(anchor: requested.periodAnchor ?? Self.defaultSettings.periodAnchor)).first {
+                    story.at(first.firstDay.adding(days: -7), hour: 7)
+                }
+                let seeding = try await open(bcryptCost: min(bcryptCost, Self.demoBcryptCost), time: DeploymentTime(clock: story.clock))
                 defer { seeding.close() }
                 if try seeding.holdsNoHistory() {
                     say("portal: filling \(folder.path) with the demo council…")
-                    let logins = try await DemoCouncil.seed(seeding)
+                    let logins = try await DemoCouncil.seed(seeding, story: story)
                     say("portal: demo logins (password \(DemoCouncil.password), passcode \(DemoCouncil.passcode)):")
                     for login in logins { say("  \(login.email.padding(toLength: 44, withPad: " ", startingAt: 0)) \(login.actingAs)") }
                 } else {
@@ -81,6 +92,9 @@ extension Portal {
             var portalOpen = true
             defer { if portalOpen { portal.close() } }
             say("portal: policy \(portal.configuration.policy), periods numbered from \(portal.configuration.calendar.anchor)")
+            // The key that signs checkpoints of the log (`portal audit checkpoint`), made at the first start.
+            let signing = try CheckpointSigningKey.ensure(in: folder)
+            say("portal: checkpoints are signed with \(signing.file.path); public key \(signing.verifierKey(name: try Checkpoint.origin(of: portal.log)))")
             let sessions = try SessionStore(directory: folder.appendingPathComponent("sessions"), clock: portal.configuration.time.clock)
             var sessionsOpen = true
             defer { if sessionsOpen { sessions.close() } }
@@ -96,8 +110,9 @@ extension Portal {
             apiSettings.trustsProxy = settings.trustProxy
             let api = PortalAPI(portal: portal, sessions: sessions, readModels: readModels, settings: apiSettings)
             let follower = ReadModelFollower(engine: readModels.engine, logger: Logger(label: "portal.read-models"), processStart: processStart)
+            let pages = WebPortal(api: api)
             let app = PortalServer.application(
-                api, host: settings.bind, port: settings.port, logger: Logger(label: "portal.http"), services: [follower]
+                api, host: settings.bind, port: settings.port, logger: Logger(label: "portal.http"), pages: pages.register(on:), services: [follower]
             ) { address in
                 say("portal: listening on http://\(address)")
                 logger.info("listening", metadata: [
@@ -160,6 +175,9 @@ enum PortalLogging {
             handler.logLevel = level
             return handler
         }
+        // A data folder's permissions tightened at open are reported in the same log, one line like any other.
+        let folder = Logger(label: "portal.data-folder")
+        PrivateFiles.warnings.withLock { $0 = { message in folder.warning("\(message)") } }
     }
 }
 

@@ -50,6 +50,8 @@ enum Actors {
 struct TourFacts: Sendable {
     /// The SHA-256 of the attachment of conversation `conv-tour`.
     var attachment: String = "0000000000000000000000000000000000000000000000000000000000000000"
+    /// The id of the API key `prepare` issued to job `tour-reports`.
+    var jobKey: String = "jk-none"
 }
 
 enum RouteTour {
@@ -188,6 +190,8 @@ enum RouteTour {
             }, allowed: invoices, success: 201),
             RouteCase(method: .get, route: "/invoices", path: "/invoices?status=paid", body: none),
             RouteCase(method: .get, route: "/payments/queue", path: "/payments/queue", body: none, allowed: Actors.council),
+            RouteCase(method: .get, route: "/payments/worklist", path: "/payments/worklist?status=submitted&limit=10", body: none, allowed: Actors.council),
+            RouteCase(method: .get, route: "/invoices/{invoiceID}/history", path: "/invoices/inv-tour/history", body: none),
             RouteCase(method: .get, route: "/invoices/{invoiceID}", path: "/invoices/inv-tour", body: none),
             RouteCase(method: .delete, route: "/invoices/{invoiceID}/lines/{cpliID}", path: "/invoices/inv-tour/lines/cpli-oasis-1", body: none,
                       changes: true, allowed: invoices, success: 409),
@@ -203,6 +207,9 @@ enum RouteTour {
                 #"{"paymentRunID":"run-\#($0)","paymentDate":"\#(today)","reference":"BACS-\#($0)"}"#
             }, allowed: paymentsTeam, success: 201),
             RouteCase(method: .get, route: "/payment-runs", path: "/payment-runs", body: none, allowed: Actors.council),
+            // Everything approved was paid by the run above: the preview says there is nothing to pay.
+            RouteCase(method: .get, route: "/payment-runs/preview", path: "/payment-runs/preview?paymentDate=\(today)&reference=NEXT",
+                      body: none, allowed: paymentsTeam, success: 409),
             RouteCase(method: .get, route: "/payment-runs/{paymentRunID}", path: "/payment-runs/run-tour", body: none),
             RouteCase(method: .get, route: "/organisations/{organisationID}/remittances", path: "/organisations/oasis/remittances", body: none),
             RouteCase(method: .get, route: "/payments/scheduled-due", path: "/payments/scheduled-due", body: none, allowed: Actors.council),
@@ -229,6 +236,8 @@ enum RouteTour {
                       }, changes: true, allowed: claims),
             RouteCase(method: .get, route: "/credit-notes", path: "/credit-notes", body: none),
             RouteCase(method: .get, route: "/credit-notes/{creditNoteID}", path: "/credit-notes/cn-tour", body: none),
+            RouteCase(method: .get, route: "/credit-notes/{creditNoteID}/history", path: "/credit-notes/cn-tour/history", body: none),
+            RouteCase(method: .get, route: "/openapi.yaml", path: "/openapi.yaml", body: none),
             // One-off claims (R-OOC).
             RouteCase(method: .post, route: "/claims", path: "/claims", body: {
                 #"{"claimID":"claim-\#($0)","contractID":"oasis-contract","dateOfClaim":"\#(lastDay(test, period))","items":[{"cpliID":"cpli-oasis-1","absenceFrom":"\#(week)","absenceTo":"\#(week)","precedingStay":"hospital","hours":"2"}]}"#
@@ -257,7 +266,24 @@ enum RouteTour {
                       changes: true, allowed: actions, success: 409, outcomes: ["super-user-actuals@oasis": 200]),
             RouteCase(method: .get, route: "/conversations/{conversationID}/attachments/{sha256}",
                       path: "/conversations/conv-tour/attachments/\(facts.attachment)", body: none),
+            // Onboarding: procurement registers organisations from a CSV file (brokerage would bring care orders).
+            RouteCase(method: .post, route: "/reference-data/imports", path: "/reference-data/imports", body: {
+                #"{"files":[{"name":"organisations.csv","content":"organisation,name,address_1,postcode\nref-org-\#($0),Onboarded \#($0) Ltd,\#($0) Mill Lane,NR2 4AB\n"}]}"#
+            }, allowed: procurement, success: 201),
+            // Machine accounts: the helpdesk issues and revokes keys; council staff and auditors read their facts.
+            RouteCase(method: .post, route: "/job-keys", path: "/job-keys", body: { _ in
+                #"{"job":"tour-export","scope":"reporting:read","expiresOn":"\#(keyExpiry(test))","purpose":"weekly export"}"#
+            }, allowed: helpdesk, success: 201),
+            RouteCase(method: .get, route: "/job-keys", path: "/job-keys", body: none, allowed: Actors.council),
+            RouteCase(method: .get, route: "/job-keys/{keyID}", path: "/job-keys/\(facts.jobKey)", body: none, allowed: Actors.council),
+            RouteCase(method: .post, route: "/job-keys/{keyID}/revocation", path: "/job-keys/\(facts.jobKey)/revocation",
+                      body: { _ in #"{"reason":"the export moved to another server"}"# }, changes: true, allowed: helpdesk),
         ]
+    }
+
+    /// A key's last valid day: 90 days from today.
+    static func keyExpiry(_ test: HTTPTestPortal) -> String {
+        test.portal.context(for: .system(job: "test")).today.adding(days: 90).iso8601
     }
 
     /// The last day of a period (the date of a one-off claim, R-OOC-3).
@@ -329,7 +355,11 @@ enum RouteTour {
             201, "conversation")
         let messages = try #require(started.json?["messages"] as? [[String: Any]])
         let sha = try #require((messages.first?["attachments"] as? [[String: Any]])?.first?["sha256"] as? String)
-        return TourFacts(attachment: sha)
+        let issued = try await client.send(.post, "/job-keys", token: helpdesk, json:
+            #"{"job":"tour-reports","scope":"reporting:read","expiresOn":"\#(keyExpiry(test))"}"#)
+        try must(issued, 201, "issue a job key")
+        let keyID = try #require((issued.json?["jobKey"] as? [String: Any])?["keyID"] as? String)
+        return TourFacts(attachment: sha, jobKey: keyID)
     }
 
     /// Sends `route` as `actingAs` (actor number `index`) and returns the answer.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An identifier of a portal record: a short string, JSON-encoded as that string.
 ///
 /// Identifiers become part of stream ids (`service-<id>`), so they are 1 to 64 characters of letters,
@@ -31,6 +33,12 @@ extension PortalIdentifier {
         }
         if !allowed { return "'\(text)' may hold only letters, digits and . _ : -" }
         return nil
+    }
+
+    /// A new identifier made by the portal when a caller gives none: `prefix` and 12 hexadecimal digits of
+    /// `random` (a UUID's first bits; the application passes a new UUID, the domain makes none itself).
+    public static func made(_ prefix: String, from random: UUID) -> Self {
+        Self(prefix + "-" + random.uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))
     }
 
     /// Parses untrusted text, refusing what cannot be an identifier with an error naming `field`.
@@ -117,6 +125,12 @@ public struct PaymentRunID: PortalIdentifier {
 
 /// An actuals file import of an organisation (R-ACT-2, R-ACT-10).
 public struct ImportID: PortalIdentifier {
+    public let rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+}
+
+/// An API key of a job's machine account (`jobkey-<id>`); the key itself is never stored in the log.
+public struct JobKeyID: PortalIdentifier {
     public let rawValue: String
     public init(_ rawValue: String) { self.rawValue = rawValue }
 }

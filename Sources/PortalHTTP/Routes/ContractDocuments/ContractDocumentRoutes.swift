@@ -14,7 +14,8 @@ struct ContractDocumentRoutes {
 
     struct Publication: Decodable {
         struct Line: Decodable {
-            var cpliID: String
+            /// Absent: the server makes one (`cpli-…`).
+            var cpliID: String?
             var serviceType: String
             var unit: String
             var plannedPerWeek: String
@@ -24,7 +25,8 @@ struct ContractDocumentRoutes {
             var temporaryOf: String?
         }
 
-        var isoID: String
+        /// Absent: the server makes one (`iso-…`).
+        var isoID: String?
         var organisationID: String
         var serviceID: String
         var clientReference: String
@@ -54,14 +56,14 @@ struct ContractDocumentRoutes {
             try api.requireCouncilWork(write.actor, .commissioning)
             let body = try write.decode(Publication.self)
             let (publication, definitions) = try parsed { () throws -> (ISOPublished, [CPLIDefinition]) in
-                let iso = try ISOID.parse(body.isoID, field: "isoID")
+                let iso: ISOID = try write.newID(body.isoID, field: "isoID", prefix: "iso")
                 let organisation = try OrganisationID.parse(body.organisationID, field: "organisationID")
                 let service = try ServiceID.parse(body.serviceID, field: "serviceID")
                 var definitions: [CPLIDefinition] = []
                 for (index, line) in body.cplis.enumerated() {
                     let at = "cplis[\(index)]."
                     definitions.append(CPLIDefinition(
-                        cpliID: try CPLIID.parse(line.cpliID, field: at + "cpliID"), isoID: iso, organisationID: organisation, serviceID: service,
+                        cpliID: try write.newID(line.cpliID, field: at + "cpliID", prefix: "cpli"), isoID: iso, organisationID: organisation, serviceID: service,
                         clientReference: body.clientReference, clientName: body.clientName,
                         serviceType: try Parse.choice(line.serviceType, ServiceType.self, field: at + "serviceType"),
                         unit: try Parse.choice(line.unit, CareUnit.self, field: at + "unit"),

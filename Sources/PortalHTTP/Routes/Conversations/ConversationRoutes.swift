@@ -1,3 +1,4 @@
+import Chronology
 import Foundation
 import Hummingbird
 import NIOCore
@@ -18,7 +19,8 @@ struct ConversationRoutes {
     }
 
     struct Start: Decodable {
-        var conversationID: String
+        /// Absent: the server makes one (`cnv-…`).
+        var conversationID: String?
         var organisationID: String
         var type: String
         var relatedTo: String
@@ -62,7 +64,7 @@ struct ConversationRoutes {
             let body = try write.decode(Start.self)
             let start = try parsed {
                 ConversationStart(
-                    conversationID: try ConversationID.parse(body.conversationID, field: "conversationID"),
+                    conversationID: try write.newID(body.conversationID, field: "conversationID", prefix: "cnv"),
                     organisationID: try OrganisationID.parse(body.organisationID, field: "organisationID"),
                     type: try Parse.choice(body.type, ConversationType.self, field: "type"),
                     relatedTo: try Parse.choice(body.relatedTo, RelatedTo.self, field: "relatedTo"),
@@ -70,14 +72,14 @@ struct ConversationRoutes {
             }
             try api.requireVisible(write.actor, organisation: start.organisationID, "organisation \(start.organisationID)")
             _ = try await api.portal.startConversation(start, uploads: try uploads(body.attachments), write.command())
-            return try conversationResponse(start.conversationID, status: .created)
+            return try conversationResponse(start.conversationID, actor: write.actor, status: .created)
         }
     }
 
-    func conversationResponse(_ id: ConversationID, status: HTTPResponse.Status = .ok) throws -> Reply {
-        let snapshot = try api.existing(Conversation.self, id.rawValue, "conversation \(id)")
-        guard let view = ConversationView(snapshot) else { throw Problem.notFound("there is no conversation \(id)") }
-        return try api.json(view, status: status, etag: snapshot.version, location: status == .created ? "/conversations/\(id)" : nil)
+    func conversationResponse(_ id: ConversationID, actor: Actor, status: HTTPResponse.Status = .ok) throws -> Reply {
+        guard let story = try api.portal.story(of: Conversation.self, id.rawValue, for: actor, area: .actions, organisation: \.organisationID),
+              let view = ConversationView(story) else { throw Problem.notFound("there is no conversation \(id)") }
+        return try api.json(view, status: status, etag: view.version, location: status == .created ? "/conversations/\(id)" : nil)
     }
 
     func visibleConversation(_ actor: Actor, _ context: PortalRequestContext) throws -> StreamSnapshot<Conversation.State> {
@@ -89,9 +91,8 @@ struct ConversationRoutes {
 
     func conversation(_ context: PortalRequestContext) throws -> Reply {
         let actor = try context.requireActor()
-        let snapshot = try visibleConversation(actor, context)
-        guard let view = ConversationView(snapshot) else { throw Problem.notFound("there is no such conversation") }
-        return try api.json(view, etag: snapshot.version)
+        _ = try visibleConversation(actor, context)
+        return try conversationResponse(try context.identifier("conversationID", as: ConversationID.self), actor: actor)
     }
 
     /// Conversations the actor may see, closed ones too, the most recently active last (per organisation);
@@ -117,7 +118,7 @@ struct ConversationRoutes {
             let body = try write.decode(Message.self)
             _ = try await api.portal.postMessage(id, body: body.body, uploads: try uploads(body.attachments),
                                                  try write.command(changing: snapshot.streamID, resource: "conversation \(id)"))
-            return try conversationResponse(id)
+            return try conversationResponse(id, actor: write.actor)
         }
     }
 
@@ -127,7 +128,7 @@ struct ConversationRoutes {
             let id = try context.identifier("conversationID", as: ConversationID.self)
             let team = try parsed { try CouncilTeam.parse(try write.decode(Reassignment.self).team) }
             _ = try await api.portal.reassignConversation(id, to: team, try write.command(changing: snapshot.streamID, resource: "conversation \(id)"))
-            return try conversationResponse(id)
+            return try conversationResponse(id, actor: write.actor)
         }
     }
 
@@ -136,7 +137,7 @@ struct ConversationRoutes {
             let snapshot = try visibleConversation(write.actor, context)
             let id = try context.identifier("conversationID", as: ConversationID.self)
             _ = try await api.portal.closeConversation(id, try write.command(changing: snapshot.streamID, resource: "conversation \(id)"))
-            return try conversationResponse(id)
+            return try conversationResponse(id, actor: write.actor)
         }
     }
 
@@ -155,29 +156,53 @@ struct ConversationRoutes {
     }
 }
 
-/// A conversation with its messages.
+/// A conversation with its messages, each with who posted it, acting as what, and when.
 struct ConversationView: Encodable {
+    struct Message: Encodable {
+        var conversationID: ConversationID
+        var messageNumber: Int
+        var from: ConversationParty
+        var body: String
+        var attachments: [MessageAttachment]
+        /// The user who posted it (their user id).
+        var postedBy: String?
+        /// `<role>@<organisation>` or `team:<team>`.
+        var actingAs: String?
+        var postedAt: Timestamp?
+    }
+
     var conversation: ConversationStarted
     var team: CouncilTeam?
     var isClosed: Bool
-    var messages: [ConversationMessagePosted]
+    var messages: [Message]
     var version: UInt64
 
-    init?(_ snapshot: StreamSnapshot<Conversation.State>) {
-        self.init(snapshot.state, version: snapshot.version)
+    /// From the conversation's story (every event with the state after it): each message's poster is the
+    /// actor of the event that added it.
+    init?(_ story: [StoryStep<Conversation.State>]) {
+        guard let last = story.last, let started = last.state.started else { return nil }
+        var postings: [(who: String, actingAs: String, at: Timestamp)] = []
+        for step in story where step.state.messages.count > postings.count {
+            while postings.count < step.state.messages.count { postings.append((step.who, step.actingAs, step.at)) }
+        }
+        self.init(last.state, started: started, version: UInt64(story.count), postings: postings)
     }
 
-    /// From the conversations read model.
+    /// From the conversations read model, which keeps who posted each message and when.
     init?(_ entry: ConversationEntry) {
-        self.init(entry.conversation, version: entry.version)
+        guard let started = entry.conversation.started else { return nil }
+        self.init(entry.conversation, started: started, version: entry.version, postings: entry.posted.map { ($0.who, $0.actingAs, $0.at) })
     }
 
-    init?(_ state: Conversation.State, version: UInt64) {
-        guard let started = state.started else { return nil }
+    private init(_ state: Conversation.State, started: ConversationStarted, version: UInt64, postings: [(who: String, actingAs: String, at: Timestamp)]) {
         conversation = started
         team = state.team
         isClosed = state.isClosed
-        messages = state.messages
+        messages = state.messages.enumerated().map { index, message in
+            let posting = index < postings.count ? postings[index] : nil
+            return Message(conversationID: message.conversationID, messageNumber: message.messageNumber, from: message.from, body: message.body, attachments: message.attachments,
+                           postedBy: posting?.who, actingAs: posting?.actingAs, postedAt: posting?.at)
+        }
         self.version = version
     }
 }

@@ -12,11 +12,14 @@ struct PaymentRoutes {
     let api: PortalAPI
 
     struct Run: Decodable {
-        var paymentRunID: String
+        /// Absent: the server makes one (`run-…`), named by `Location`.
+        var paymentRunID: String?
         var paymentDate: String
         var reference: String
         /// Only these approved invoices; absent: every approved invoice.
         var invoiceIDs: [String]?
+        /// The `digest` of a preview: the run is refused (409, nothing paid) unless it pays exactly that.
+        var previewed: String?
     }
 
     struct ScheduledCalculation: Decodable {
@@ -25,6 +28,7 @@ struct PaymentRoutes {
 
     func register(on router: Router<PortalRequestContext>) {
         router.post("/payment-runs") { request, context in try await run(request, context) }
+        router.get("/payment-runs/preview") { request, context in try await preview(request, context) }
         router.get("/payment-runs") { _, context in try await paymentRuns(context) }
         router.get("/organisations/{organisationID}/remittances") { _, context in try await remittances(context) }
         router.get("/payments/scheduled-due") { request, context in try await scheduledDue(request, context) }
@@ -43,16 +47,37 @@ struct PaymentRoutes {
             let body = try write.decode(Run.self)
             let run = try parsed {
                 PaymentRunRequest(
-                    paymentRunID: try PaymentRunID.parse(body.paymentRunID, field: "paymentRunID"),
+                    paymentRunID: try write.newID(body.paymentRunID, field: "paymentRunID", prefix: "run"),
                     paymentDate: try Parse.date(body.paymentDate, field: "paymentDate"),
                     reference: try TextInput.required(body.reference, field: "reference", maximumLength: 50),
                     invoiceIDs: try body.invoiceIDs.map { list in
                         try list.enumerated().map { index, text in try InvoiceID.parse(text, field: "invoiceIDs[\(index)]") }
                     })
             }
-            _ = try await api.portal.runPayment(run, write.command())
+            if let previewed = body.previewed, previewed.count != 64 || !previewed.allSatisfy(\.isHexDigit) {
+                throw Problem.invalid("previewed is not the digest of a preview (64 hexadecimal digits)", field: "previewed")
+            }
+            _ = try await api.portal.runPayment(run, candidates: try await api.paymentCandidates(), previewed: body.previewed, write.command())
             return try runResponse(run.paymentRunID, write.actor, status: .created)
         }
+    }
+
+    /// What a payment run on `paymentDate` with `reference` would pay, per provider and document, with the
+    /// `digest` to send with the run so that it pays exactly this (`GET /payment-runs/preview`). Nothing is
+    /// written. For the Payments Team.
+    func preview(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
+        let actor = try context.requireActor()
+        try api.requireCouncilWork(actor, .paymentProcessing)
+        let parameters = try QueryParameters(request, allowing: ["paymentDate", "reference", "paymentRunID"])
+        guard let dateText = parameters["paymentDate"] else { throw Problem.malformed("paymentDate is required", field: "paymentDate") }
+        guard let reference = parameters["reference"] else { throw Problem.malformed("reference is required", field: "reference") }
+        let run = try parsed {
+            PaymentRunRequest(
+                paymentRunID: try parameters["paymentRunID"].map { try PaymentRunID.parse($0, field: "paymentRunID") } ?? PaymentRunID.made(),
+                paymentDate: try Parse.date(dateText, field: "paymentDate"), reference: reference)
+        }
+        let plan = try api.portal.previewPaymentRun(run, candidates: try await api.paymentCandidates(), for: actor)
+        return try api.json(PaymentRunPreviewView(plan))
     }
 
     func runResponse(_ id: PaymentRunID, _ actor: Actor, status: HTTPResponse.Status = .ok) throws -> Reply {
@@ -260,5 +285,52 @@ struct ScheduledPaymentsView: Encodable {
             }
         }.sorted { $0.period < $1.period }
         self.version = version
+    }
+}
+
+/// What a payment run would pay: per provider, each document with its lines and amount, and the totals.
+struct PaymentRunPreviewView: Encodable {
+    struct Document: Encodable {
+        var kind: DocumentKind
+        var documentID: String
+        var reference: String
+        var lines: Int
+        var amount: Money
+    }
+
+    struct Provider: Encodable {
+        var organisationID: OrganisationID
+        var organisationName: String
+        var documents: [Document]
+        var total: Money
+    }
+
+    var paymentRunID: PaymentRunID
+    var paymentDate: BusinessDate
+    var reference: String
+    /// Send it as `previewed` with the run: the run then pays exactly this or nothing.
+    var digest: String
+    var providers: [Provider]
+    var total: Money
+
+    init(_ plan: PaymentRunPlan) {
+        paymentRunID = plan.paymentRunID
+        paymentDate = plan.paymentDate
+        reference = plan.reference
+        digest = plan.digest
+        providers = plan.remittances.map { advice in
+            var documents: [Document] = []
+            for line in advice.lines {
+                if let last = documents.indices.last, documents[last].documentID == line.documentID {
+                    documents[last].lines += 1
+                    documents[last].amount += line.amount
+                } else {
+                    documents.append(Document(kind: line.documentKind, documentID: line.documentID, reference: line.documentReference, lines: 1,
+                                              amount: line.amount))
+                }
+            }
+            return Provider(organisationID: advice.organisationID, organisationName: advice.organisationName, documents: documents, total: advice.total)
+        }
+        total = Money.sum(plan.remittances.map(\.total))
     }
 }

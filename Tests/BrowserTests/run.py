@@ -1,0 +1,379 @@
+#!/usr/bin/env python3
+"""The browser tests: a real `portal serve --demo`, headless Chromium, axe-core on every page.
+
+    python3 Tests/BrowserTests/run.py --binary .build/debug/portal --output bench-results/browser [--only NAME]
+"""
+
+import argparse
+import os
+import sys
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import DEMO_PASSCODE, DEMO_PASSWORD, run, sign_in  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+
+SCREENSHOTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "screenshots")
+
+
+def signs_in_and_out(server, api, new_browser):
+    browser = new_browser()
+    browser.open("/portal")
+    assert browser.path == "/portal/sign-in", f"a page without a session goes to sign-in, not {browser.path}"
+    sign_in(browser, "payments@council.example")
+    assert browser.path == "/portal", browser.path
+    assert browser.heading() == "Home"
+    assert "Payments Team" in browser.text() and "Invoices to check" in browser.text(), "the home page says what waits for the Payments Team"
+    session = browser.cookies()["portal-session"]
+    assert session["httpOnly"] and session["sameSite"] == "Strict", session
+    browser.press("Sign out")
+    assert browser.path == "/portal/sign-in" and browser.banner() == "You have signed out", (browser.path, browser.banner())
+    assert "portal-session" not in browser.cookies()
+    browser.open("/portal")
+    assert browser.path == "/portal/sign-in", "after signing out, pages need a new sign-in"
+
+
+def wrong_and_missing_secrets_are_named(server, api, new_browser):
+    browser = new_browser()
+    browser.open("/portal/sign-in")
+    browser.press("Continue")
+    assert browser.error_summary() == ["Enter your email address", "Enter your password"], browser.error_summary()
+    browser.screenshot("signin-errors")
+    assert browser.title().startswith("Error: "), browser.title()
+    # Each line of the summary links to its field.
+    browser.follow("Enter your email address")
+    assert browser.driver.switch_to.active_element.get_attribute("id") == "email"
+    browser.fill("Email address", "read-only@riverside.example")
+    browser.fill("Password", "Not-the-password-1")
+    browser.press("Continue")
+    assert browser.error_summary() == ["The email address, password or passcode is wrong"], browser.error_summary()
+    assert browser.field("Email address").get_attribute("value") == "read-only@riverside.example", "the email is kept"
+    assert browser.field("Password").get_attribute("value") == "", "a password is never sent back"
+    # The right password still signs in (one failure does not lock, R-ACC-4).
+    browser.fill("Password", DEMO_PASSWORD)
+    browser.press("Continue")
+    browser.fill("Passcode", "000000")
+    browser.press("Sign in")
+    assert browser.path == "/portal/sign-in/passcode" or browser.error_summary(), "a wrong passcode is refused"
+    assert "wrong" in " ".join(browser.error_summary()), browser.error_summary()
+
+
+def first_sign_in_changes_password_then_sets_passcode(server, api, new_browser):
+    helpdesk = api.login("helpdesk@council.example")
+    status, answer, _ = api.call("POST", "/council-users", {
+        "userID": "c-browser-new", "team": "billing",
+        "person": {"forename": "Bea", "surname": "Newstarter", "email": "bea.newstarter@council.example"}}, token=helpdesk)
+    assert status == 201, (status, answer)
+    first = answer["firstPassword"]
+    browser = new_browser()
+    sign_in(browser, "bea.newstarter@council.example", password=first)
+    assert browser.path == "/portal/account/password", f"R-ACC-1: the first password must be changed first, not {browser.path}"
+    browser.open("/portal")
+    assert browser.path == "/portal/account/password", "every other page sends the user back to the pending step"
+    browser.fill("Current password", first)
+    browser.fill("New password", "short")
+    browser.fill("Confirm new password", "short")
+    browser.press("Change password")
+    assert any("R-ACC-2" in line or "9 characters" in line for line in browser.error_summary()), browser.error_summary()
+    browser.fill("Current password", first)
+    browser.fill("New password", "Bea-chooses-2027")
+    browser.fill("Confirm new password", "Bea-chooses-2027")
+    browser.press("Change password")
+    assert browser.path == "/portal/account/passcode", f"R-ACC-3: then the passcode, not {browser.path}"
+    browser.fill("Passcode", "123456")
+    browser.fill("Confirm passcode", "123456")
+    browser.press("Set passcode")
+    assert any("R-ACC-3" in line or "consecutive" in line or "run" in line for line in browser.error_summary()), browser.error_summary()
+    browser.fill("Passcode", "739182")
+    browser.fill("Confirm passcode", "739182")
+    browser.press("Set passcode")
+    assert browser.path == "/portal" and browser.banner() == "Your passcode has been set", (browser.path, browser.banner())
+    browser.press("Sign out")
+    sign_in(browser, "bea.newstarter@council.example", password="Bea-chooses-2027", passcode="739182")
+    assert browser.path == "/portal" and browser.heading() == "Home"
+
+
+def keyboard_only_sign_in(server, api, new_browser):
+    browser = new_browser()
+    browser.open("/portal/sign-in")
+    skip = browser.tab_to(lambda e: e.get_attribute("class") == "skip-link")
+    assert skip.text == "Skip to main content"
+    email = browser.tab_to(lambda e: e.get_attribute("id") == "email")
+    email.send_keys("auditor@council.example")
+    password = browser.tab_to(lambda e: e.get_attribute("id") == "password")
+    password.send_keys(DEMO_PASSWORD + Keys.ENTER)
+    browser.check_page()
+    passcode = browser.driver.switch_to.active_element
+    if passcode.get_attribute("id") != "passcode":
+        passcode = browser.tab_to(lambda e: e.get_attribute("id") == "passcode")
+    passcode.send_keys(DEMO_PASSCODE + Keys.ENTER)
+    browser.check_page()
+    assert browser.path == "/portal" and "Auditor" in browser.text(), browser.path
+
+
+def forged_posts_are_refused(server, api, new_browser):
+    browser = new_browser()
+    sign_in(browser, "payments@council.example")
+    token = browser.cookies()["portal-session"]["value"]
+
+    def post(path, body, origin):
+        request = urllib.request.Request(server.url(path), data=body.encode(), method="POST")
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+        request.add_header("Cookie", f"portal-session={token}")
+        if origin:
+            request.add_header("Origin", origin)
+        try:
+            with urllib.request.urlopen(request) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    status, page = post("/portal/sign-out", "", server.base)
+    assert status == 403 and "expired" in page, (status, page[:200])
+    status, page = post("/portal/sign-out", "csrf=forged", "https://evil.example")
+    assert status == 403 and "not sent from the portal" in page, (status, page[:200])
+    # The session survived both: the page still opens.
+    browser.open("/portal")
+    assert browser.path == "/portal" and browser.heading() == "Home"
+    # The JSON API never takes the cookie.
+    request = urllib.request.Request(server.url("/invoices"), headers={"Cookie": f"portal-session={token}"})
+    try:
+        urllib.request.urlopen(request)
+        raise AssertionError("the API answered a cookie")
+    except urllib.error.HTTPError as error:
+        assert error.code == 401, error.code
+
+
+def unknown_pages_say_so(server, api, new_browser):
+    browser = new_browser()
+    sign_in(browser, "super-user-actuals@oasis.example")
+    browser.open("/portal/no-such-page")
+    assert browser.heading() == "Page not found", browser.heading()
+
+
+def browser_get(server, browser, path):
+    """GET `path` with the browser's session cookie, as a download would; the status and the bytes."""
+    cookie = browser.cookies()["portal-session"]["value"]
+    request = urllib.request.Request(server.url(path), headers={"Cookie": f"portal-session={cookie}"})
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def matching(browser):
+    """The worklist's count of matching invoices."""
+    import re
+    found = re.search(r"(\d+) invoices? match", browser.text())
+    assert found, browser.text()[:400]
+    return int(found.group(1))
+
+
+def payments_officer_works_the_worklist_and_pays(server, api, new_browser):
+    browser = new_browser("payments")
+    sign_in(browser, "payments@council.example")
+    browser.follow("Invoices to check")
+    browser.screenshot("worklist")
+    total = matching(browser)
+    assert total >= 1 and "OASIS-P7" in browser.text(), browser.text()[:400]
+    browser.fill("Search", "oasis")
+    browser.press("Apply filters")
+    assert matching(browser) == 1 and "OASIS-P7" in browser.text() and "RIVERSIDE" not in browser.text(), browser.text()[:600]
+    browser.fill("Search", "")
+    browser.field("Status").send_keys("On hold")
+    browser.press("Apply filters")
+    on_hold = matching(browser)
+    assert 1 <= on_hold <= total
+    browser.follow("Clear filters")
+    browser.follow("OASIS-P7")
+    assert browser.heading().startswith("Invoice OASIS-P7"), browser.heading()
+    browser.screenshot("invoice")
+    text = browser.text()
+    for expected in ("On hold", "checking two hospital stays", "Planned", "Variance", "Provider's comments", "Timeline", "Put on hold"):
+        assert expected in text, f"{expected!r} missing from the invoice page"
+    # Lines in the clients' natural order.
+    references = [cell.text.split("\n")[-1] for cell in browser.driver.find_elements("css selector", "#main-content tbody th[scope=row]")]
+    client_refs = [r for r in references if r.startswith("OA")]
+    assert client_refs == sorted(client_refs, key=lambda r: int(r[2:])), client_refs[:12]
+    browser.press("Release from hold")
+    assert browser.banner() == "The invoice is released from hold", browser.banner()
+    browser.follow("Back to invoices to check")
+    before = matching(browser)
+    boxes = browser.driver.find_elements("css selector", "input[name=invoice]")
+    assert boxes and any("OASIS-P7" in box.find_element("xpath", "./following-sibling::label").get_attribute("textContent") for box in boxes), \
+        "the released OASIS-P7 can be ticked"
+    for box in boxes:
+        box.click()
+    browser.press("Approve selected invoices")
+    assert browser.heading() == "What became of each invoice", browser.heading()
+    assert browser.banner() == (f"{len(boxes)} invoices approved" if len(boxes) != 1 else "1 invoice approved"), browser.banner()
+    browser.follow("Back to invoices to check")
+    assert matching(browser) == before - len(boxes) and "OASIS-P7" not in browser.text()
+    # A payment run: preview first, then the run, then the remittance.
+    browser.follow("Payment runs")
+    browser.follow("Start a payment run")
+    browser.fill("Payment reference", "")
+    browser.press("See what it would pay")
+    assert browser.error_summary() == ["Enter the payment reference"], browser.error_summary()
+    browser.fill("Payment reference", "BACS-DEC-1")
+    browser.press("See what it would pay")
+    assert browser.heading() == "Check the payment run", browser.heading()
+    preview = browser.text()
+    assert "Oasis Care and Support" in preview and "OASIS-P7" in preview, preview[:800]
+    browser.press("Make the payment run")
+    assert browser.banner() == "The payment run is made", browser.banner()
+    run_path = browser.path
+    browser.follow("Oasis Care and Support")
+    assert browser.heading() == "Remittance advice for Oasis Care and Support"
+    run_id = run_path.rsplit("/", 1)[1]
+    status, page_csv = browser_get(server, browser, f"/portal/payments/runs/{run_id}/remittances/oasis/csv")
+    assert status == 200, status
+    token = api.login("payments@council.example")
+    request = urllib.request.Request(server.url(f"/payment-runs/{run_id}/remittances/oasis/csv"), headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request) as response:
+        api_csv = response.read()
+    assert page_csv == api_csv and b"OASIS-P7" in page_csv, "the page's CSV is the API's bytes"
+    browser.screenshot("payment-run-remittance")
+
+
+def a_changed_invoice_is_not_overwritten(server, api, new_browser):
+    officer = new_browser("payments")
+    sign_in(officer, "payments@council.example")
+    # Riverside's returned period (the demo's third) is corrected and resubmitted by the provider over the API.
+    provider = api.login("super-user-actuals@riverside.example")
+    status, invoices, _ = api.call("GET", "/invoices?status=returned", token=provider)
+    assert status == 200 and invoices, (status, invoices)
+    invoice = invoices[0]
+    status, body, headers = api.call("POST", f"/invoices/{invoice['invoiceID']}/correct", {}, token=provider, headers={"If-Match": "*"})
+    assert status == 200, (status, body)
+    status, body, headers = api.call("POST", f"/invoices/{invoice['invoiceID']}/submit", token=provider, headers={"If-Match": "*"})
+    assert status == 200, (status, body)
+    officer.open(f"/portal/invoices/{invoice['invoiceID']}")
+    # Meanwhile a colleague holds it.
+    colleague = api.login("payments@council.example")
+    status, body, _ = api.call("POST", f"/invoices/{invoice['invoiceID']}/hold", {"reason": "colleague checking"}, token=colleague,
+                               headers={"If-Match": "*"})
+    assert status == 200, (status, body)
+    officer.press("Approve")
+    assert officer.banner() == "This invoice changed since you opened it, so nothing was done", officer.banner()
+    assert "Put on hold" in officer.text() and "On hold" in officer.text()
+    officer.follow("Reload the invoice")
+    assert "Release from hold" in officer.text()
+
+
+def dispute_resolved_by_payments_and_provider_then_audited(server, api, new_browser):
+    """Issue 16's walk: find the invoice, read it, hold it with a reason, ask the provider, return it, the
+    provider corrects and resubmits, approve, pay, read the remittance; then an auditor reads the story."""
+    officer = new_browser("payments")
+    provider = new_browser("provider")
+    auditor = new_browser("auditor")
+    sign_in(officer, "payments@council.example")
+    officer.follow("Invoices to check")
+    officer.fill("Search", "RIVERSIDE-P7")
+    officer.press("Apply filters")
+    officer.follow("RIVERSIDE-P7")
+    invoice_path = officer.path
+    officer.fill("Reason for holding or returning", "Week 2: two visits recorded at the same time for one client")
+    officer.press("Put on hold")
+    assert officer.banner() == "The invoice is on hold", officer.banner()
+    assert "Week 2: two visits recorded at the same time" in officer.text()
+    officer.fill("Subject", "Week 2 visits")
+    officer.fill("Your question", "Were both visits delivered? Please check week 2 and correct the actuals if not.")
+    officer.press("Send the question")
+    assert officer.banner() == "Your message is sent", officer.banner()
+    conversation_path = officer.path
+
+    sign_in(provider, "super-user-actuals@riverside.example")
+    provider.follow("Conversations")
+    provider.follow("Week 2 visits")
+    assert "Were both visits delivered?" in provider.text() and "Payments Team, " in provider.text() and "council-payments" not in provider.text(), provider.text()[:600]
+    provider.fill("Reply", "The second visit was entered twice by mistake; we will correct week 2.")
+    provider.press("Send reply")
+    assert provider.banner() == "Your message is sent"
+
+    officer.open(conversation_path)
+    assert "entered twice by mistake" in officer.text()
+    officer.follow("Invoice RIVERSIDE-P7")
+    assert officer.path == invoice_path
+    officer.fill("Reason for returning", "Please correct week 2 as agreed in the conversation")
+    officer.press("Return to the provider")
+    assert officer.banner() == "The invoice is returned to the provider", officer.banner()
+
+    provider.open(conversation_path)
+    provider.follow("Invoice RIVERSIDE-P7")
+    assert "Returned" in provider.text() and "Please correct week 2 as agreed" in provider.text(), provider.text()[:600]
+    assert "Put on hold" not in [b.text for b in provider.driver.find_elements("css selector", "button")], "a provider cannot hold"
+    provider.press("Correct from the actuals")
+    assert provider.banner() == "The invoice is corrected from the actuals", provider.banner()
+    provider.press("Submit to the Payments Team")
+    assert provider.banner() == "The invoice is submitted to the Payments Team", provider.banner()
+
+    officer.open(invoice_path)
+    assert "Resubmitted" in officer.text() and "Changed since the first submission" in officer.text()
+    officer.press("Approve")
+    assert officer.banner() == "The invoice is approved"
+    officer.screenshot("invoice-approved")
+    officer.follow("Payment runs")
+    officer.follow("Start a payment run")
+    officer.fill("Payment reference", "BACS-DISPUTE")
+    officer.press("See what it would pay")
+    assert "RIVERSIDE-P7" in officer.text(), officer.text()[:800]
+    officer.screenshot("payment-run-preview")
+    officer.press("Make the payment run")
+    officer.follow("Riverside Home Care")
+    assert "RIVERSIDE-P7" in officer.text()
+
+    sign_in(auditor, "auditor@council.example")
+    auditor.follow("Audit")
+    auditor.fill("Invoice reference or id", "riverside-p7")
+    auditor.field("Provider").send_keys("Riverside Home Care")
+    auditor.press("Show its story")
+    story = auditor.text()
+    for event in ("InvoiceHeld", "InvoiceReturned", "InvoiceCorrected", "InvoiceResubmitted", "InvoiceApproved", "InvoicePaid"):
+        assert event in story, f"{event} missing from the story"
+    assert "Week 2: two visits" in story, "the hold reason is in the story"
+    auditor.screenshot("audit-story")
+    # The invoice as it stood when it was held.
+    steps = [e.text for e in auditor.driver.find_elements("css selector", ".timeline__title")]
+    held = max(i for i, title in enumerate(steps) if "InvoiceHeld" in title) + 1  # the dispute's hold, after the demo's
+    auditor.follow(f"The invoice after step {held}")
+    rows = {r.find_element("tag name", "th").text: r.find_element("tag name", "td").text
+            for r in auditor.driver.find_elements("css selector", "#as-of ~ .table-wrapper tbody tr")}
+    assert rows.get("status") == "on-hold" and "two visits" in rows.get("holdReason", ""), rows.get("status")
+    auditor.follow("Back to audit")
+    auditor.fill("Email address or user id", "payments@council.example")
+    auditor.press("List the changes")
+    assert "Changes by Payments Team Officer" in auditor.heading() and "InvoiceReturned" in auditor.text()
+    auditor.follow("Back to audit")
+    auditor.press("Verify the whole chain now")
+    assert auditor.banner() == "The hash chain is intact", auditor.banner()
+
+
+TESTS = [
+    ("signs in and out", signs_in_and_out),
+    ("wrong and missing secrets are named", wrong_and_missing_secrets_are_named),
+    ("first sign-in changes the password, then sets the passcode", first_sign_in_changes_password_then_sets_passcode),
+    ("keyboard only sign-in", keyboard_only_sign_in),
+    ("forged posts are refused", forged_posts_are_refused),
+    ("unknown pages say so", unknown_pages_say_so),
+    ("a changed invoice is not overwritten", a_changed_invoice_is_not_overwritten),
+    ("a dispute resolved by the Payments Team and the provider, then audited", dispute_resolved_by_payments_and_provider_then_audited),
+    ("the payments officer works the worklist and pays", payments_officer_works_the_worklist_and_pays),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--only", help="run only tests whose name contains this")
+    arguments = parser.parse_args()
+    tests = [t for t in TESTS if not arguments.only or arguments.only in t[0]]
+    run(tests, arguments.binary, arguments.output)
+
+
+if __name__ == "__main__":
+    main()
