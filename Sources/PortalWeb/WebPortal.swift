@@ -38,6 +38,9 @@ public struct WebPortal: Sendable {
         PaymentRunPages(web: self).register(on: pages)
         ConversationPages(web: self).register(on: pages)
         AuditPages(web: self).register(on: pages)
+        ActualsCalendarPage(web: self).register(on: pages)
+        ActualEditPage(web: self).register(on: pages)
+        ActualsImportPage(web: self).register(on: pages)
         // Any other path under /portal is a page that does not exist: an HTML answer, not the API's problem.
         pages.get("**") { _, _ -> Response in throw HTTPError(.notFound, message: "There is no page at this address. Check it, or start from the home page.") }
     }
@@ -82,6 +85,9 @@ public struct WebPortal: Sendable {
         if Authorisation.allows(actor, .read(.paymentProcessing), organisation: nil), actor.organisation == nil {
             links.append(PageChrome.Link(href: WorklistPage.path, label: "Invoices to check"))
             links.append(PageChrome.Link(href: PaymentRunPages.path, label: "Payment runs"))
+        }
+        if Authorisation.allows(actor, .read(.actuals), organisation: actor.organisation), actor.userID != nil {
+            links.append(PageChrome.Link(href: ActualsCalendarPage.path, label: "Actuals"))
         }
         if actor.organisation == nil {
             links.append(PageChrome.Link(href: AuditPages.path, label: "Audit"))

@@ -5,14 +5,22 @@
 """
 
 import argparse
+import csv
+import datetime
+import io
 import os
+import re
+import shutil
 import sys
+import tempfile
+import urllib.parse
 import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import DEMO_PASSCODE, DEMO_PASSWORD, run, sign_in  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 
 SCREENSHOTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "screenshots")
@@ -352,6 +360,215 @@ def dispute_resolved_by_payments_and_provider_then_audited(server, api, new_brow
     assert auditor.banner() == "The hash chain is intact", auditor.banner()
 
 
+# -- The actuals calendar and the bulk import (issue 17, user guide §5–7) ------------------------------------
+
+ACTUALS_USER = "super-user-actuals@oasis.example"
+
+
+def open_calendar(browser):
+    """From the home page to the service's calendar, as a person would: Actuals, then the service."""
+    browser.open("/portal")
+    browser.follow("Actuals")
+    assert browser.heading() == "Actuals", browser.heading()
+    link = browser.driver.find_element(By.CSS_SELECTOR, "main table a")
+    link.click()
+    browser.check_page()
+    assert "/weeks/" in browser.path, browser.path
+    return browser.path
+
+
+def week_json(api, token, service, monday):
+    status, answer, _ = api.call("GET", f"/services/{service}/weeks/{monday}/actuals", token=token)
+    assert status == 200, (status, answer)
+    return answer
+
+
+def uk(date_text):
+    year, month, day = date_text.split("-")
+    return f"{day}/{month}/{year}"
+
+
+def records_a_week_with_an_aborted_visit_and_confirms_it(server, api, new_browser):
+    browser = new_browser()
+    sign_in(browser, ACTUALS_USER)
+    path = open_calendar(browser)
+    service, monday = path.split("/")[4], path.split("/")[6]
+    text = browser.text()
+    assert "Total: £" in text and " of £" in text, "the week shows its money as the guide does: Total: £… of £…"
+    assert "Read only" not in text, "the open period's week is editable by a super user (actuals)"
+    browser.screenshot("actuals-week")
+    token = api.login(ACTUALS_USER)
+    before = week_json(api, token, service, monday)
+    assert before.get("total") and before.get("plannedTotal"), "the JSON twin has the week's totals"
+    line = next(l for l in before["lines"] if l["unit"] == "hours" and float(l["planned"]) >= 2 and not l["isProRata"])
+    cpli, planned = line["cpliID"], float(line["planned"])
+    assert line["clientName"] in text and line["clientReference"] in text, "each row names its client and reference"
+
+    browser.open(f"{path}/lines/{cpli}")
+    assert line["clientName"] in browser.heading(), browser.heading()
+    # Errors by field: a bad quantity, then Actual 0 without a comment (R-ACT-3).
+    browser.fill("Actual (hours)", "seven")
+    browser.press("Save the line")
+    assert any("Actual must be a quantity" in e for e in browser.error_summary()), browser.error_summary()
+    browser.follow(browser.error_summary()[0])
+    assert browser.driver.switch_to.active_element.get_attribute("id") == "actual", "the error links to its field"
+    browser.fill("Actual (hours)", "0")
+    browser.fill("Comment", "")
+    browser.press("Save the line")
+    assert any("R-ACT-3" in e for e in browser.error_summary()), browser.error_summary()
+
+    # The aborted visit entered as a visit: Tuesday, 1 hour, 2 hours' notice, a day visit, cancelled; Frustrated
+    # is left empty for the application to compute (block-2013: the visit's length, at most 30 minutes, R-ABT-1).
+    tuesday = (datetime.date.fromisoformat(monday) + datetime.timedelta(days=1)).isoformat()
+    actual = planned - 1
+    browser.fill("Actual (hours)", f"{actual:g}")
+    browser.fill("Frustrated (hours)", "")
+    browser.fill("Comment", f"Visit cancelled at short notice on {uk(tuesday)}")
+    browser.fill("Date", uk(tuesday))
+    browser.fill("Length (hours)", "1")
+    browser.fill("Notice given (hours)", "2")
+    browser.screenshot("actuals-edit")
+    browser.press("Save the line")
+    assert browser.banner() == "The line is saved", (browser.banner(), browser.error_summary())
+    after = week_json(api, token, service, monday)
+    saved = next(l for l in after["lines"] if l["cpliID"] == cpli)
+    assert float(saved["actual"]) == actual and float(saved["frustrated"]) == 0.5, saved
+    assert [v["visit"]["date"] for v in saved["abortedVisits"]] == [tuesday], saved["abortedVisits"]
+    # The edit form shows the computed Frustrated with its basis.
+    browser.open(f"{path}/lines/{cpli}")
+    basis = browser.driver.find_element(By.ID, "frustrated-basis").text
+    assert "0.5" in basis and "30 minutes" in basis, basis
+    # A PATCH through the form keeps what it does not change: the comment alone, the visit stays.
+    browser.fill("Comment", f"Cancelled by the family on {uk(tuesday)}")
+    browser.press("Save the line")
+    kept = next(l for l in week_json(api, token, service, monday)["lines"] if l["cpliID"] == cpli)
+    assert len(kept["abortedVisits"]) == 1 and float(kept["frustrated"]) == 0.5 and kept["comment"].startswith("Cancelled by"), kept
+
+    # Confirming the week (R-ACT-9): the edit made it "changed since confirmation".
+    assert "needs confirming again" in browser.text() or "Not confirmed" in browser.text(), browser.text()[:600]
+    browser.press("Confirm the week")
+    assert browser.banner() == "The week is confirmed", browser.banner()
+    assert monday in week_json(api, token, service, monday)["confirmedWeeks"]
+
+    # A form read before someone else's edit is not applied over it (the version it carries).
+    browser.open(f"{path}/lines/{cpli}")
+    current = week_json(api, token, service, monday)["version"]
+    status, answer, _ = api.call("PATCH", f"/services/{service}/weeks/{monday}/actuals/{cpli}", {"visits": 3}, token=token,
+                                 headers={"If-Match": f'"{current}"'})
+    assert status == 200, (status, answer)
+    browser.fill("Visits", "4")
+    browser.press("Save the line")
+    assert "changed since you opened" in (browser.banner() or ""), browser.banner()
+    assert browser.field("Visits").get_attribute("value") == "3", "the form shows the line as it is now"
+
+
+def exports_changes_and_imports_the_period(server, api, new_browser):
+    browser = new_browser()
+    sign_in(browser, ACTUALS_USER)
+    path = open_calendar(browser)
+    service = path.split("/")[4]
+    href = browser.driver.find_element(By.LINK_TEXT, "Export the period's actuals (CSV)").get_attribute("href")
+    status, body = browser_get(server, browser, urllib.parse.urlparse(href).path)
+    assert status == 200, (status, body[:200])
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8"))))
+    header, data = rows[0], rows[1:]
+    column = {name: index for index, name in enumerate(header)}
+    assert {"week", "cpli", "actual", "frustrated", "comment"} <= set(column), header
+    # As a spreadsheet saves it: UK dates, a byte-order mark, CRLF; one line's Actual up by a quarter hour.
+    changed = next(r for r in data if float(r[column["actual"]]) >= 1 and float(r[column["frustrated"]]) == 0)
+    changed[column["actual"]] = f"{float(changed[column['actual']]) + 0.25:g}"
+    for row in data:
+        row[column["week"]] = uk(row[column["week"]])
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([header] + data)
+    folder = tempfile.mkdtemp(prefix="actuals-import-")
+    upload = os.path.join(folder, "oasis-period.csv")
+    with open(upload, "wb") as handle:
+        handle.write(b"\xef\xbb\xbf" + out.getvalue().encode("utf-8"))
+
+    browser.follow("Import a CSV file of the period")
+    browser.press("Check the file")
+    assert browser.error_summary() == ["Choose the CSV file to import"], browser.error_summary()
+    browser.field("CSV file").send_keys(upload)
+    browser.press("Check the file")
+    preview = browser.driver.find_element(By.ID, "preview").text
+    assert re.search(rf"Rows read\s+{len(data)}\b", preview), preview
+    assert re.search(r"Lines (changed|new)\s+1\b", preview) and re.search(r"Rows refused\s+0\b", preview), preview
+    browser.screenshot("import-preview")
+    browser.press("Import 1 line")
+    assert browser.banner() == "The file is imported", (browser.banner(), browser.error_summary())
+    # The same file again: identical to the import applied (R-ACT-10), nothing to import.
+    browser.field("CSV file").send_keys(upload)
+    browser.press("Check the file")
+    outcome = browser.driver.find_element(By.ID, "outcome").text
+    assert "identical to import" in outcome and "R-ACT-10" in outcome, outcome
+    assert not [b for b in browser.driver.find_elements(By.CSS_SELECTOR, "main form button") if b.text.startswith("Import ")]
+    # A file with problems: every one by row and column, nothing applied.
+    data[0][column["actual"]] = "-1"
+    data[1][column["week"]] = "31/02/2026"
+    bad = os.path.join(folder, "bad.csv")
+    with open(bad, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\r\n").writerows([header] + data)
+    browser.field("CSV file").send_keys(bad)
+    browser.press("Check the file")
+    problems = browser.driver.find_element(By.ID, "problems").text
+    assert "actual" in problems and "week" in problems, problems
+    assert re.search(r"Rows refused\s+2\b", browser.driver.find_element(By.ID, "preview").text)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def meets_an_exception_and_follows_the_temporary_cpli_path(server, api, new_browser):
+    browser = new_browser()
+    sign_in(browser, ACTUALS_USER)
+    path = open_calendar(browser)
+    service, monday = path.split("/")[4], path.split("/")[6]
+    token = api.login(ACTUALS_USER)
+    week = week_json(api, token, service, monday)
+    line = next(l for l in week["lines"] if l["unit"] == "hours" and float(l["planned"]) >= 2 and not l["isProRata"] and not l["abortedVisits"])
+    cpli, planned = line["cpliID"], float(line["planned"])
+    # More than 20% over Planned (R-ACT-6): the calendar marks the row, in words, not colour alone.
+    browser.open(f"{path}/lines/{cpli}")
+    browser.fill("Actual (hours)", f"{planned * 1.5:g}")
+    browser.press("Save the line")
+    row = browser.driver.find_element(By.ID, f"line-{cpli}").text
+    assert "Over 20% exception" in row, row
+    assert "temporary CPLI" in browser.text()
+    # The guide's path (§9): brokerage publishes a temporary CPLI for the extra care, the provider agrees it,
+    # it appears in the calendar, and the original goes back to Planned, which removes the mark.
+    brokerage = api.login("service-brokerage@council.example")
+    extra = f"{planned * 0.5:g}"
+    status, iso, _ = api.call("POST", "/contract-documents", {
+        "organisationID": "oasis", "serviceID": service, "clientReference": line["clientReference"], "clientName": line["clientName"],
+        "cplis": [{"serviceType": "home-support-contract-rate", "unit": "hours", "plannedPerWeek": extra, "rate": line["rate"],
+                   "startDate": monday, "endDate": (datetime.date.fromisoformat(monday) + datetime.timedelta(days=6)).isoformat(),
+                   "temporaryOf": cpli}]}, token=brokerage)
+    assert status == 201, (status, iso)
+    status, agreed, _ = api.call("POST", f"/contract-documents/{iso['isoID']}/agree", token=token, headers={"If-Match": f'"{iso["version"]}"'})
+    assert status == 200, (status, agreed)
+    browser.open(path)
+    temporary = iso["cplis"][0]["cpliID"]
+    assert browser.driver.find_elements(By.ID, f"line-{temporary}"), "the temporary CPLI appears in the calendar"
+    browser.open(f"{path}/lines/{cpli}")
+    browser.fill("Actual (hours)", f"{planned:g}")
+    browser.press("Save the line")
+    assert "Over 20% exception" not in browser.driver.find_element(By.ID, f"line-{cpli}").text
+
+
+def read_only_user_sees_the_calendar_and_changes_nothing(server, api, new_browser):
+    browser = new_browser()
+    sign_in(browser, "read-only@oasis.example")
+    path = open_calendar(browser)
+    assert "Read only" in browser.text() and "may not edit actuals" in browser.text(), browser.text()[:400]
+    assert not browser.driver.find_elements(By.LINK_TEXT, "Import a CSV file of the period")
+    assert not [b for b in browser.driver.find_elements(By.CSS_SELECTOR, "main button") if b.text == "Confirm the week"]
+    assert not browser.driver.find_elements(By.CSS_SELECTOR, "main table a"), "no Edit link on any row"
+    token = api.login("read-only@oasis.example")
+    service, monday = path.split("/")[4], path.split("/")[6]
+    cpli = week_json(api, token, service, monday)["lines"][0]["cpliID"]
+    status, _ = browser_get(server, browser, f"{path}/lines/{cpli}")
+    assert status == 403, f"the edit form is refused to a read-only user, not {status}"
+
+
 TESTS = [
     ("signs in and out", signs_in_and_out),
     ("wrong and missing secrets are named", wrong_and_missing_secrets_are_named),
@@ -362,6 +579,10 @@ TESTS = [
     ("a changed invoice is not overwritten", a_changed_invoice_is_not_overwritten),
     ("a dispute resolved by the Payments Team and the provider, then audited", dispute_resolved_by_payments_and_provider_then_audited),
     ("the payments officer works the worklist and pays", payments_officer_works_the_worklist_and_pays),
+    ("actuals: a week recorded with an aborted visit and confirmed", records_a_week_with_an_aborted_visit_and_confirms_it),
+    ("actuals: the period exported, changed as a spreadsheet would, previewed and imported", exports_changes_and_imports_the_period),
+    ("actuals: an exception and the temporary-CPLI path", meets_an_exception_and_follows_the_temporary_cpli_path),
+    ("actuals: a read-only user sees the calendar and changes nothing", read_only_user_sees_the_calendar_and_changes_nothing),
 ]
 
 

@@ -10,8 +10,12 @@ The folder is served with the county's period anchor. A Payments Team officer is
 (`portal staff add`, beside the running server), signs in through the pages (first password, new password,
 passcode), and times: home, the worklist (and a search), the invoice with the most lines among those the
 worklist and the payment runs name, its audit story, the payment runs, a run, a remittance, the
-conversations, one conversation, the audit pages, and a payment-run preview (which writes nothing). A table
-goes to standard output and to bench-results/pages-<time>.md. Asserts nothing: figures to read.
+conversations, one conversation, the audit pages, and a payment-run preview (which writes nothing). Then the
+actuals pages (issue 17): the officer finds the service with the most CPLIs in a week (of the first --providers
+providers) and times the services list, that week and the period's CSV; a helpdesk officer (also added from the
+shell) creates a super user (actuals) of that service's provider through the API, who signs in through the pages
+and times a line's edit form and the import preview of the period's own CSV (which writes nothing). A table goes
+to standard output and to bench-results/pages-<time>.md. Asserts nothing: figures to read.
 """
 
 import argparse
@@ -50,11 +54,20 @@ class Browser:
         except urllib.error.HTTPError as error:
             return error.code, error.geturl(), error.read().decode()
 
-    def post(self, path, fields):
+    def post(self, path, fields, files=None):
         data = urllib.parse.urlencode(fields, doseq=True).encode()
+        content_type = "application/x-www-form-urlencoded"
+        if files is not None:
+            boundary = "----pages-bench-boundary-3f1c"
+            parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode() for name, value in fields.items()]
+            for name, (file_name, content) in files.items():
+                parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{file_name}"\r\n'
+                             f'Content-Type: text/csv\r\n\r\n'.encode() + content + b"\r\n")
+            data = b"".join(parts) + f"--{boundary}--\r\n".encode()
+            content_type = f"multipart/form-data; boundary={boundary}"
         request = urllib.request.Request(self.base + path, data=data, method="POST")
         request.add_header("Origin", self.base)
-        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+        request.add_header("Content-Type", content_type)
         try:
             with self.opener.open(request, timeout=120) as response:
                 return response.status, response.geturl(), response.read().decode()
@@ -91,10 +104,10 @@ def wait_ready(base):
     raise SystemExit("the read models did not get ready within an hour")
 
 
-def add_officer(binary, data):
-    email = f"bench-payments-{int(time.time())}@council.example"
-    result = subprocess.run([binary, "staff", "add", "--data", data, "--email", email, "--name", "Bench Payments",
-                             "--team", "payments", "--reason", "page benchmark"], capture_output=True, text=True)
+def add_officer(binary, data, team="payments"):
+    email = f"bench-{team}-{int(time.time())}@council.example"
+    result = subprocess.run([binary, "staff", "add", "--data", data, "--email", email, "--name", f"Bench {team.title()}",
+                             "--team", team, "--reason", "page benchmark"], capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"portal staff add failed: {result.stderr or result.stdout}")
     lines = result.stdout.splitlines()
@@ -111,6 +124,87 @@ def sign_in(browser, email, first):
     assert url.endswith("/portal/account/passcode"), (url, status)
     status, url, page = browser.post("/portal/account/passcode", {"csrf": browser.csrf(page), "passcode": PASSCODE, "confirmPasscode": PASSCODE})
     assert "/portal" in url and status == 200, (url, status)
+
+
+def api_call(base, method, path, body=None, token=None, headers=None):
+    request = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None else None, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", "Bearer " + token)
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, json.loads(response.read() or b"null"), response.headers
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(), error.headers
+
+
+def api_token(base, email, password):
+    status, answer, _ = api_call(base, "POST", "/auth/login", {"email": email, "password": password})
+    assert status == 200, (status, answer)
+    status, answer, _ = api_call(base, "POST", "/auth/login/passcode", {"challengeToken": answer["challengeToken"], "passcode": PASSCODE})
+    assert status == 200, (status, answer)
+    return answer["token"]
+
+
+def actuals_pages(arguments, base, officer):
+    """The actuals pages: as the officer (read-only), the largest service week found; as a new super user
+    (actuals) of its provider, a line's edit form and the import preview of the period's CSV."""
+    _, _, start = officer.get("/portal/actuals")
+    organisations = re.findall(r'<option value="([^"]+)">', start)[: arguments.providers]
+    best = None
+    for organisation in organisations:
+        _, _, listing = officer.get(f"/portal/actuals?organisationID={urllib.parse.quote(organisation)}")
+        for service in re.findall(r'href="(/portal/actuals/services/[^"/]+)"', listing):
+            status, url, page = officer.get(service)
+            lines = page.count('id="line-')
+            if status == 200 and (best is None or lines > best[2]):
+                best = (organisation, urllib.parse.urlparse(url).path, lines)
+    if best is None:
+        print("no service with actuals found: the actuals pages are not timed", file=sys.stderr)
+        return []
+    organisation, week, lines = best
+    _, _, page = officer.get(week)
+    csv_path = html.unescape(re.search(r'href="([^"]+/actuals\.csv)"', page).group(1))
+    line = re.search(r'id="line-([^"]+)"', page).group(1)
+
+    def get(browser, path):
+        return lambda: browser.get(path)[0]
+
+    pages = [
+        ("actuals: services of a provider", get(officer, f"/portal/actuals?organisationID={urllib.parse.quote(organisation)}")),
+        (f"actuals: a week ({lines} CPLIs)", get(officer, week)),
+        ("actuals: the period's CSV", get(officer, csv_path)),
+    ]
+    # A super user (actuals) of the provider: asked for and accepted by a helpdesk officer through the API.
+    helpdesk_email, first = add_officer(arguments.binary, arguments.data, team="helpdesk")
+    sign_in(Browser(base), helpdesk_email, first)
+    helpdesk = api_token(base, helpdesk_email, PASSWORD)
+    user = f"bench-sua-{int(time.time())}"
+    email = f"{user}@{organisation}.example"
+    status, account, _ = api_call(base, "POST", f"/organisations/{organisation}/contacts", {
+        "userID": user, "requestID": f"cr-{user}", "role": "super-user-actuals",
+        "person": {"forename": "Bench", "surname": "Superuser", "email": email}}, token=helpdesk)
+    assert status == 201, (status, account)
+    status, accepted, _ = api_call(base, "POST", f"/users/{user}/change-requests/cr-{user}/accept", token=helpdesk, headers={"If-Match": "*"})
+    assert status == 200 and accepted.get("firstPassword"), (status, accepted)
+    provider = Browser(base)
+    sign_in(provider, email, accepted["firstPassword"])
+    _, _, csv_file = provider.get(csv_path)
+    import_path = csv_path.rsplit("/", 1)[0] + "/import"
+    _, _, import_page = provider.get(import_path)
+    token = Browser.csrf(import_page)
+
+    def preview():
+        status, _, _ = provider.post(import_path + "/preview", {"csrf": token}, files={"file": ("period.csv", csv_file.encode())})
+        return status
+
+    pages += [
+        ("actuals: a line's edit form", get(provider, f"{week}/lines/{line}")),
+        ("actuals: import preview of the period's CSV (nothing written)", preview),
+    ]
+    return pages
 
 
 def time_page(label, request, runs):
@@ -134,6 +228,7 @@ def main():
     parser.add_argument("binary")
     parser.add_argument("data")
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--providers", type=int, default=40, help="how many providers to search for the largest service week")
     arguments = parser.parse_args()
 
     process, base = serve(arguments.binary, arguments.data)
@@ -201,6 +296,7 @@ def main():
             status, _, _ = browser.post("/portal/payments/runs/preview", {"csrf": token, "paymentDate": today, "reference": "BENCH"})
             return 200 if status in (200, 422) else status
         pages += [("payment-run preview (nothing written)", preview)]
+        pages += actuals_pages(arguments, base, browser)
 
         results = [time_page(label, request, arguments.runs) for label, request in pages]
     finally:

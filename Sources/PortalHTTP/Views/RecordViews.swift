@@ -222,6 +222,26 @@ struct ActualLineView: Encodable {
     var flags: [ActualFlag]
     /// True when the line was edited (an event), false for a generated line (R-ACT-1).
     var isRecorded: Bool
+    /// From the actuals calendar (when the server keeps read models): the client, the unit and rate, what the
+    /// week is paid and what it would be paid as planned, and whether the line needs a comment (R-ACT-3/4/7).
+    var clientReference: String?
+    var clientName: String?
+    var unit: CareUnit?
+    var rate: Rate?
+    var amount: Money?
+    var plannedAmount: Money?
+    var needsComment: Bool?
+
+    init(_ line: CalendarLine) {
+        self.init(line.values, isRecorded: line.recorded != nil)
+        clientReference = line.clientReference
+        clientName = line.clientName
+        unit = line.unit
+        rate = line.rate
+        amount = line.amount
+        plannedAmount = line.plannedAmount
+        needsComment = line.flags.needsComment
+    }
 
     init(_ line: ActualRecorded, isRecorded: Bool) {
         cpliID = line.cpliID
@@ -255,6 +275,10 @@ struct ActualsView: Encodable {
     /// Weeks confirmed by the provider (R-ACT-9), by Monday.
     var confirmedWeeks: [Week]
     var lines: [ActualLineView]
+    /// The lines' amounts summed, and their planned amounts (the calendar's "Total: £1,269.00 of £1,269.00");
+    /// present when the server keeps read models.
+    var total: Money?
+    var plannedTotal: Money?
     var version: UInt64
 }
 

@@ -8,7 +8,8 @@ import PortalHTTP
 ///   a removed role, a lock or a suspension ends it at once; an ended or unknown session removes the cookie;
 /// - every POST must come from the portal's own origin (`Origin` equal to the request's host) and carry the
 ///   form field `csrf` that matches the session (or, before sign-in, the sign-in cookie). Its body is read
-///   here, bounded, and handed on.
+///   here, bounded (a `multipart/form-data` post, a form with a file, to ``FormPost/maximumUploadSize``, its
+///   token a part of the body), and handed on.
 struct BrowserSessionMiddleware: RouterMiddleware {
     typealias Context = PortalRequestContext
     let api: PortalAPI
@@ -27,8 +28,17 @@ struct BrowserSessionMiddleware: RouterMiddleware {
         }
         if request.method == .post {
             try Self.checkOrigin(request)
-            let buffer = try await request.collectBody(upTo: FormPost.maximumSize)
-            let form = try FormPost(parsing: buffer.getString(at: buffer.readerIndex, length: buffer.readableBytes) ?? "")
+            let buffer: ByteBuffer
+            let form: FormPost
+            if let boundary = FormPost.multipartBoundary(request) {
+                // A form with a file: its CSRF token is a part of the multipart body.
+                buffer = try await request.collectBody(upTo: FormPost.maximumUploadSize)
+                let parsed = try MultipartForm.parse(Array(buffer.readableBytesView), boundary: boundary)
+                form = FormPost(fields: parsed.fields)
+            } else {
+                buffer = try await request.collectBody(upTo: FormPost.maximumSize)
+                form = try FormPost(parsing: buffer.getString(at: buffer.readerIndex, length: buffer.readableBytes) ?? "")
+            }
             let secret = context.browserSessionToken ?? request.cookies[BrowserCookies.signIn]?.value
             guard let secret, let token = form["csrf"], CSRFToken.isValid(token, forSecret: secret) else {
                 throw sessionEnded ? WebError.signInRequired : WebError.formExpired

@@ -1,17 +1,24 @@
 import Foundation
 import Hummingbird
 
-/// The fields of a form post (`application/x-www-form-urlencoded`), in order; a name may repeat (checkboxes).
+/// The fields of a form post (`application/x-www-form-urlencoded`, or `multipart/form-data` for a form with a
+/// file input), in order; a name may repeat (checkboxes).
 struct FormPost: Sendable {
     /// Largest form accepted, in bytes: far more than any page's form.
     static let maximumSize = 64 * 1024
+    /// Largest `multipart/form-data` post accepted, in bytes: a file as large as the JSON API takes (1 MB), sent
+    /// again in base64 by the import's apply form, with room for the other fields.
+    static let maximumUploadSize = 3 * 1024 * 1024
     /// Most fields accepted.
     static let maximumFields = 2_000
 
     private(set) var fields: [(name: String, value: String)] = []
+    /// The files of a multipart post, by field name.
+    private(set) var files: [String: UploadedFile] = [:]
 
-    init(fields: [(name: String, value: String)]) {
+    init(fields: [(name: String, value: String)], files: [String: UploadedFile] = [:]) {
         self.fields = fields
+        self.files = files
     }
 
     /// Parses a urlencoded body: `+` is a space, `%XX` a byte; the text must be UTF-8.
@@ -47,13 +54,24 @@ struct FormPost: Sendable {
         (self[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// Reads the form of `request`: 400 for a body that is not a form, 413 beyond ``maximumSize``.
+    /// Reads the form of `request`: 400 for a body that is not a form, 413 beyond ``maximumSize`` (or, for a
+    /// multipart post, ``maximumUploadSize``).
     static func read(_ request: Request) async throws -> FormPost {
         var request = request
+        if let boundary = multipartBoundary(request) {
+            let buffer = try await request.collectBody(upTo: maximumUploadSize)
+            let parsed = try MultipartForm.parse(Array(buffer.readableBytesView), boundary: boundary)
+            return FormPost(fields: parsed.fields, files: parsed.files)
+        }
         let buffer = try await request.collectBody(upTo: maximumSize)
         guard let text = buffer.getString(at: buffer.readerIndex, length: buffer.readableBytes) else {
             throw WebError.badForm("the form is not UTF-8 text")
         }
         return try FormPost(parsing: text)
+    }
+
+    /// The boundary of a `multipart/form-data` post; nil for any other body.
+    static func multipartBoundary(_ request: Request) -> String? {
+        request.headers[.contentType].flatMap(MultipartForm.boundary(ofContentType:))
     }
 }

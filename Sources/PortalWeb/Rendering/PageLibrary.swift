@@ -28,6 +28,10 @@ struct PageLibrary: Sendable {
         "audit": PackageResources.audit_mustache,
         "audit-story": PackageResources.audit_story_mustache,
         "audit-who": PackageResources.audit_who_mustache,
+        "actuals-services": PackageResources.actuals_services_mustache,
+        "actuals-week": PackageResources.actuals_week_mustache,
+        "actual-edit": PackageResources.actual_edit_mustache,
+        "actuals-import": PackageResources.actuals_import_mustache,
     ]
 
     /// Parses every template; a template that does not parse is a programming error found by the first test.

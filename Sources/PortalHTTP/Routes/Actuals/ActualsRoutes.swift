@@ -78,7 +78,9 @@ struct ActualsRoutes {
                 try models.actualsCalendar.week(period.key.serviceID, $0, policy: configuration.policy, calendar: configuration.calendar, scope)
                     .map { [$0] } ?? []
             } ?? models.actualsCalendar.period(period.key.serviceID, period.key.period, policy: configuration.policy, calendar: configuration.calendar, scope)
-            view.lines = weeks.flatMap { calendarWeek in calendarWeek.lines.map { ActualLineView($0.values, isRecorded: $0.recorded != nil) } }
+            view.lines = weeks.flatMap { calendarWeek in calendarWeek.lines.map(ActualLineView.init) }
+            view.total = Money.sum(weeks.map(\.total))
+            view.plannedTotal = Money.sum(weeks.map(\.plannedTotal))
             view.confirmedWeeks = weeks.filter { $0.confirmation != nil && !$0.changedSinceConfirmation }.map(\.week)
             return (view, period.version)
         }
