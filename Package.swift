@@ -228,7 +228,7 @@ let package = Package(
             name: "PortalHTTPTests",
             dependencies: [
                 "ChildProcess",
-                "PortalHTTP", "PortalApplication", "PortalProjections", "PortalDomain", "EventLog", "Chronology",
+                "PortalHTTP", "PortalWeb", "PortalApplication", "PortalProjections", "PortalDomain", "EventLog", "Chronology",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -418,11 +418,12 @@ def records_a_week_with_an_aborted_visit_and_confirms_it(server, api, new_browse
     assert any("R-ACT-3" in e for e in browser.error_summary()), browser.error_summary()
 
     # The aborted visit entered as a visit: Tuesday, 1 hour, 2 hours' notice, a day visit, cancelled; Frustrated
-    # is left empty for the application to compute (block-2013: the visit's length, at most 30 minutes, R-ABT-1).
+    # is left as the form showed it (0), for the application to compute (block-2013: the visit's length, at most
+    # 30 minutes, R-ABT-1).
     tuesday = (datetime.date.fromisoformat(monday) + datetime.timedelta(days=1)).isoformat()
     actual = planned - 1
     browser.fill("Actual (hours)", f"{actual:g}")
-    browser.fill("Frustrated (hours)", "")
+    assert browser.field("Frustrated (hours)").get_attribute("value") == "0"
     browser.fill("Comment", f"Visit cancelled at short notice on {uk(tuesday)}")
     browser.fill("Date", uk(tuesday))
     browser.fill("Length (hours)", "1")

@@ -173,8 +173,9 @@ extension Portal {
         let confirmed = state.confirmations.compactMap { monday, confirmation in
             confirmation.changedSinceConfirmation ? nil : BusinessDate(iso8601: monday).map(Week.init(containing:))
         }.filter { week == nil || $0 == week }.sorted()
+        let definitions = Dictionary(cplis.compactMap(\.definition).map { ($0.cpliID, $0) }, uniquingKeysWith: { first, _ in first })
         return ActualsLines(lines: lines.map { ($0, state.recorded($0.cpliID, $0.week) != nil) }, confirmedWeeks: confirmed,
-                            version: attempt.version(of: period.key.streamID) ?? 0)
+                            definitions: definitions, version: attempt.version(of: period.key.streamID) ?? 0)
     }
 
     /// One CPLI's line of a week as it stands, with the actuals stream's version.
@@ -272,6 +273,8 @@ public struct PeriodLocksRead: Sendable {
 public struct ActualsLines: Sendable {
     public var lines: [(line: ActualRecorded, isRecorded: Bool)]
     public var confirmedWeeks: [Week]
+    /// The CPLIs of the lines: client, unit and rate.
+    public var definitions: [CPLIID: CPLIDefinition]
     public var version: UInt64
 }
 

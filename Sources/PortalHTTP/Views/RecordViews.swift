@@ -243,6 +243,19 @@ struct ActualLineView: Encodable {
         needsComment = line.flags.needsComment
     }
 
+    /// A line folded from the log, with what the calendar read model gives: the same members (R-ACT-5).
+    init(_ line: ActualRecorded, isRecorded: Bool, definition: CPLIDefinition?, policy: PolicyProfile) {
+        self.init(line, isRecorded: isRecorded)
+        guard let definition else { return }
+        clientReference = definition.clientReference
+        clientName = definition.clientName
+        unit = definition.unit
+        rate = definition.rate
+        amount = line.paidQuantity.amount(at: definition.rate)
+        plannedAmount = line.planned.amount(at: definition.rate)
+        needsComment = ActualsCalendarQueries.needsComment(line, policy: policy)
+    }
+
     init(_ line: ActualRecorded, isRecorded: Bool) {
         cpliID = line.cpliID
         week = line.week

@@ -87,7 +87,7 @@ public struct ActualsCalendarQueries: Sendable {
 
     /// Whether the line's values need a comment: Actual 0 (R-ACT-3), Frustrated above 0 (R-ACT-4), or, where
     /// the policy wants a reason for every variance, a line that differs from Planned (R-ACT-7).
-    static func needsComment(_ a: ActualRecorded, policy: PolicyProfile) -> Bool {
+    public static func needsComment(_ a: ActualRecorded, policy: PolicyProfile) -> Bool {
         if a.actual.isZero || a.frustrated > .zero { return true }
         let differs = a.actual != a.planned || a.missed > .zero || a.extra > .zero
         return policy.varianceNeedsReason && differs

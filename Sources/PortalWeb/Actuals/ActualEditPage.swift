@@ -55,6 +55,8 @@ struct ActualEditPage: Sendable {
         var summary: [InvoicePage.SummaryRow]
         var actual: FormField
         var frustrated: FormField
+        /// Frustrated as the form shows it: sent back, so that a value left as shown is known to be untouched.
+        var frustratedShown: String
         var missed: FormField
         var extra: FormField
         var visits: FormField
@@ -187,7 +189,8 @@ struct ActualEditPage: Sendable {
             action: Self.path(service, week, cpli), version: String(read.period.version), summary: summary,
             actual: field("actual", "Actual (\(unit))", values.actual, hint: "The care given this week, as a decimal: 7.5 for seven and a half hours"),
             frustrated: field("frustrated", "Frustrated (\(unit))", values.frustrated,
-                              hint: "Leave empty to have it computed from the aborted visits below (user guide §7)"),
+                              hint: "Leave empty, or as it is, to have it computed from the aborted visits below (user guide §7)"),
+            frustratedShown: values.frustrated,
             missed: field("missed", "Missed (\(unit))", values.missed, hint: policy.lineMustBalanceToPlanned ? "Planned care not given: Actual + Frustrated + Missed must equal Planned" : "Not used for payment"),
             extra: field("extra", "Extra (\(unit))", values.extra, hint: policy.extraIsPaid ? "Care given beyond Planned, paid" : "Not used for payment"),
             visits: field("visits", "Visits", values.visits, hint: policy.lineMustBalanceToPlanned ? nil : "Not used for payment", inputMode: "numeric"),
@@ -277,7 +280,12 @@ struct ActualEditPage: Sendable {
             errors.append(PageChrome.ErrorLine(message: "Enter the Actual, or 0 with a comment saying why no care was given", fieldID: "actual"))
         }
         if form["frustrated"] != nil {
-            changes.frustrated = form.text("frustrated").isEmpty ? .computed : quantity("frustrated", "Frustrated").map(ActualChanges.Frustrated.given)
+            // Left empty, or left as the form showed it while aborted visits are listed: computed from the visits
+            // (a person adding a visit to a line without any need not clear the 0 the form showed).
+            let text = form.text("frustrated")
+            let visitsListed = (0..<(visitRowCount(form) ?? 0)).contains { !form.text("visit-\($0)-date").isEmpty || !form.text("visit-\($0)-length").isEmpty }
+            let untouched = form["frustratedShown"].map { $0 == text } ?? false
+            changes.frustrated = text.isEmpty || (visitsListed && untouched) ? .computed : quantity("frustrated", "Frustrated").map(ActualChanges.Frustrated.given)
         }
         changes.missed = quantity("missed", "Missed")
         changes.extra = quantity("extra", "Extra")

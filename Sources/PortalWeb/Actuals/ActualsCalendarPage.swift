@@ -189,6 +189,8 @@ struct ActualsCalendarPage: Sendable {
     struct WeekRead {
         var period: ActualsPeriod
         var week: CalendarWeek
+        /// The weeks of the period confirmed and not changed since (R-ACT-9).
+        var confirmedWeeks: Set<Week>
         var serviceName: String
         var providerName: String
         var contractType: ContractType
@@ -203,13 +205,15 @@ struct ActualsCalendarPage: Sendable {
         let period = try web.api.portal.actualsPeriod(service: service, week: week, for: actor)
         let models = try await web.api.readModelsAtHead()
         let scope = ReadScope(actor)
-        guard let calendarWeek = try models.actualsCalendar.week(service, week, policy: configuration.policy, calendar: configuration.calendar, scope),
-              let entry = try models.providers.service(service, scope) else {
+        // The period's four weeks in one read: the week shown, and which weeks are confirmed.
+        let weeks = try models.actualsCalendar.period(service, period.key.period, policy: configuration.policy, calendar: configuration.calendar, scope)
+        guard let calendarWeek = weeks.first(where: { $0.week == week }), let entry = try models.providers.service(service, scope) else {
             throw Problem.notFound("there is no service \(service)")
         }
         let provider = try models.providers.organisation(entry.organisationID, scope)?.details.name ?? entry.organisationID.rawValue
         let lock = try models.periodLocks.lock(service, period.key.period, scope)
-        return WeekRead(period: period, week: calendarWeek, serviceName: entry.details.name, providerName: provider, contractType: entry.contractType, lock: lock, models: models)
+        let confirmed = Set(weeks.filter { $0.confirmation != nil && !$0.changedSinceConfirmation }.map(\.week))
+        return WeekRead(period: period, week: calendarWeek, confirmedWeeks: confirmed, serviceName: entry.details.name, providerName: provider, contractType: entry.contractType, lock: lock, models: models)
     }
 
     /// Why the week's lines may not be changed by `actor`, nil when they may (R-PER-2, R-PER-3, the role).
@@ -263,7 +267,7 @@ struct ActualsCalendarPage: Sendable {
         }
 
         let weeks = period.weeks
-        let confirmed = try confirmedWeeks(service, weeks, read)
+        let confirmed = read.confirmedWeeks
         let tabs = weeks.enumerated().map { index, tab in
             WeekTab(href: Self.weekPath(service, tab), label: "Week \(index + 1): \(Formatting.shortDate(tab.monday))", isCurrent: tab == week,
                     confirmed: confirmed.contains(tab))
@@ -312,14 +316,6 @@ struct ActualsCalendarPage: Sendable {
                 ? "Under the council's rules every line's Actual + Frustrated + Missed must equal Planned, except in a pro-rata week, and a line that differs from Planned needs a reason in its comment (R-ACT-7)."
                 : nil)
         return try Page(template: "actuals-week", model: model, status: status).response(from: request, context: context)
-    }
-
-    /// The weeks of the period confirmed and not changed since, for the week tabs (one read of the calendar).
-    private func confirmedWeeks(_ service: ServiceID, _ weeks: [Week], _ read: WeekRead) throws -> Set<Week> {
-        let configuration = web.api.portal.configuration
-        let all = try read.models.actualsCalendar.period(service, read.period.key.period, policy: configuration.policy,
-                                                         calendar: configuration.calendar, ReadScope(read.period.actor))
-        return Set(all.filter { $0.confirmation != nil && !$0.changedSinceConfirmation }.map(\.week))
     }
 
     /// Under a policy whose lines balance to Planned (R-ACT-7), why a line does not, in words; nil when it does,

@@ -74,9 +74,11 @@ final class HTTPTestPortal: @unchecked Sendable {
 
     func head() throws -> UInt64 { try portal.log.head().position }
 
-    /// Runs `body` against the real router in-process.
-    func run<T: Sendable>(logger: Logger? = nil, _ body: @Sendable (APIClient) async throws -> T) async throws -> T {
-        let app = PortalServer.application(api, logger: logger ?? Logger(label: "portal.http.test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    /// Runs `body` against the real router in-process (with the web pages added by `pages`).
+    func run<T: Sendable>(logger: Logger? = nil, pages: (Router<PortalRequestContext>) -> Void = { _ in },
+                          _ body: @Sendable (APIClient) async throws -> T) async throws -> T {
+        let app = PortalServer.application(api, logger: logger ?? Logger(label: "portal.http.test", factory: { _ in SwiftLogNoOpLogHandler() }),
+                                           pages: pages)
         return try await app.test(.router) { client in
             try await body(APIClient(client: client, portal: self))
         }

@@ -85,7 +85,10 @@ struct ActualsRoutes {
             return (view, period.version)
         }
         let folded = try api.portal.actualLines(period, week: week)
-        view.lines = folded.lines.map { ActualLineView($0.line, isRecorded: $0.isRecorded) }
+        let policy = api.portal.configuration.policy
+        view.lines = folded.lines.map { ActualLineView($0.line, isRecorded: $0.isRecorded, definition: folded.definitions[$0.line.cpliID], policy: policy) }
+        view.total = Money.sum(view.lines.compactMap(\.amount))
+        view.plannedTotal = Money.sum(view.lines.compactMap(\.plannedAmount))
         view.confirmedWeeks = folded.confirmedWeeks
         view.version = folded.version
         return (view, folded.version)
