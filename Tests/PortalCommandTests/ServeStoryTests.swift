@@ -85,11 +85,20 @@ struct ServeStoryTests {
         #expect(imported.status == 201, "\(imported.text)")
         #expect((imported.json?["imported"] as? [String: Any])?["linesRecorded"] as? Int == 1)
 
-        // The same file again is a duplicate and applies nothing (R-ACT-10).
+        // The same file again is a duplicate and applies nothing (R-ACT-10): said so while it would change nothing,
+        // refused once it would undo an edit made since.
         let again = try await server.send("POST", "/organisations/oasis/periods/\(period)/actuals-imports", token: provider,
                                           body: lines.joined(separator: "\n"), headers: ["Content-Type": "text/csv"])
-        #expect(again.status == 409)
-        #expect(again.json?["rule"] as? String == "R-ACT-10")
+        #expect(again.status == 200, "\(again.text)")
+        #expect(again.json?["duplicateOf"] as? String == (imported.json?["imported"] as? [String: Any])?["importID"] as? String)
+        #expect(again.json?["applied"] as? Bool == false)
+        let visits = try await server.send("PATCH", "/services/oasis-hs/weeks/\(week)/actuals/\(cpli)", token: provider,
+                                           body: #"{"visits":3}"#, headers: ["Content-Type": "application/json", "If-Match": "*"])
+        #expect(visits.status == 200, "\(visits.text)")
+        let undoing = try await server.send("POST", "/organisations/oasis/periods/\(period)/actuals-imports", token: provider,
+                                            body: lines.joined(separator: "\n"), headers: ["Content-Type": "text/csv"])
+        #expect(undoing.status == 409)
+        #expect(undoing.json?["rule"] as? String == "R-ACT-10")
 
         // The council's payments team sees the new figure in the week view.
         let payments = try await server.logIn("payments@council.example")

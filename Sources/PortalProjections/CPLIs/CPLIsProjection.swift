@@ -71,8 +71,8 @@ public struct CPLIEntry: Codable, Sendable, Equatable {
     public var definition: CPLIDefinition { cpli.definition! }
     public var isActive: Bool { cpli.status == .active }
 
-    /// The weekly cost of the planned care: planned per week × rate, half-up to the penny (R-ACT-5).
-    public var weeklyCost: Money { definition.plannedPerWeek.amount(at: definition.rate) }
-    /// A full four-week period's cost: four weekly lines, each rounded (as an invoice adds them).
-    public var periodCost: Money { Money(pence: weeklyCost.pence * Int64(PeriodCalendar.weeksPerPeriod)) }
+    /// The weekly cost of the planned care (``CPLIDefinition/weeklyCost``).
+    public var weeklyCost: Money { definition.weeklyCost }
+    /// A full four-week period's cost (``CPLIDefinition/periodCost``).
+    public var periodCost: Money { definition.periodCost }
 }

@@ -77,7 +77,8 @@ struct EventSchemaTests {
         PeriodReopened(serviceID: "s-1", period: PeriodNumber(9), invoiceID: "inv-9"),
         DeploymentConfigured(policy: "lancashire", periodAnchor: F.date("2026-04-06"), reason: "go-live"),
         ActualsFileImported(importID: "imp-1", organisationID: "oasis", period: PeriodNumber(9),
-                            sha256: String(repeating: "ab", count: 32), fileName: "actuals-p9.csv", rows: 12, linesRecorded: 3),
+                            sha256: String(repeating: "ab", count: 32), contentSHA256: String(repeating: "cd", count: 32),
+                            fileName: "actuals-p9.csv", rows: 12, linesRecorded: 3),
     ]
 
     static func name(_ type: any EventPayload.Type) -> String { "\(type.eventType).v\(type.schemaVersion)" }

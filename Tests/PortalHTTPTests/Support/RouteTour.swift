@@ -167,13 +167,21 @@ enum RouteTour {
             RouteCase(method: .get, route: "/services/{serviceID}/weeks/{week}/actuals", path: "/services/oasis-hs/weeks/\(week)/actuals", body: none),
             RouteCase(method: .put, route: "/services/{serviceID}/weeks/{week}/actuals/{cpliID}",
                       path: "/services/oasis-hs/weeks/\(next)/actuals/cpli-oasis-1",
-                      body: { #"{"actual":"\#(3 + $0).25","comment":"extra time after a fall","visits":7}"# }, changes: true, allowed: actuals),
+                      body: { #"{"actual":"\#(3 + $0).25","frustrated":null,"missed":"0","extra":"0","visits":7,"comment":"extra time after a fall","abortedVisits":[]}"# },
+                      changes: true, allowed: actuals),
+            RouteCase(method: .patch, route: "/services/{serviceID}/weeks/{week}/actuals/{cpliID}",
+                      path: "/services/oasis-hs/weeks/\(next)/actuals/cpli-oasis-1",
+                      body: { #"{"actual":"\#(3 + $0).5","comment":"shorter visits"}"# }, changes: true, allowed: actuals),
             RouteCase(method: .post, route: "/services/{serviceID}/weeks/{week}/confirmation", path: "/services/oasis-hs/weeks/\(next)/confirmation",
                       body: none, changes: true, allowed: actuals),
             RouteCase(method: .post, route: "/organisations/{organisationID}/periods/{period}/actuals-imports",
                       path: "/organisations/oasis/periods/\(nextPeriod)/actuals-imports", body: {
                           "service,cpli,week,actual,comment\noasis-hs,cpli-oasis-1,\(next),\(2 + $0).5,client asked for shorter visits\n"
                       }, contentType: "text/csv", allowed: actuals, success: 201),
+            RouteCase(method: .post, route: "/organisations/{organisationID}/periods/{period}/actuals-import-previews",
+                      path: "/organisations/oasis/periods/\(nextPeriod)/actuals-import-previews", body: {
+                          "service,cpli,week,actual,comment\noasis-hs,cpli-oasis-1,\(next),\(4 + $0).5,client asked for shorter visits\n"
+                      }, contentType: "text/csv", allowed: actuals),
             // Invoices (R-INV) and payments (R-PAY).
             RouteCase(method: .get, route: "/services/{serviceID}/periods/{period}/invoice-proposal",
                       path: "/services/oasis-hs/periods/\(period)/invoice-proposal", body: none),
@@ -214,6 +222,14 @@ enum RouteTour {
             RouteCase(method: .post, route: "/contracts/{contractID}/scheduled-payments", path: "/contracts/oasis-contract/scheduled-payments",
                       body: { _ in #"{"period":\#(period)}"# }, allowed: paymentsTeam, success: 422),
             RouteCase(method: .get, route: "/contracts/{contractID}/scheduled-payments", path: "/contracts/oasis-contract/scheduled-payments", body: none),
+            // Confirming or querying a scheduled payment is what super-user-scheduled edits and super-user-actuals
+            // does not (R-ROLE); oasis-contract is invoiced, so it has no scheduled payment to confirm (422).
+            RouteCase(method: .post, route: "/contracts/{contractID}/scheduled-payments/{period}/confirmation",
+                      path: "/contracts/oasis-contract/scheduled-payments/\(period)/confirmation", body: none, changes: true,
+                      allowed: Actors.provider(.superUserScheduled), success: 422),
+            RouteCase(method: .post, route: "/contracts/{contractID}/scheduled-payments/{period}/queries",
+                      path: "/contracts/oasis-contract/scheduled-payments/\(period)/queries", body: { _ in #"{"reason":"a CPLI is missing"}"# },
+                      changes: true, allowed: Actors.provider(.superUserScheduled), success: 422),
             RouteCase(method: .post, route: "/services/{serviceID}/periods/{period}/paid-corrections",
                       path: "/services/oasis-hs/periods/\(period)/paid-corrections", body: {
                           #"{"cpliID":"cpli-oasis-1","week":"\#(week)","actual":"\#(6 - Double($0) / 10)","comment":"a visit was not made","documentID":"cn-\#($0)","reference":"CN-\#($0)"}"#

@@ -96,13 +96,6 @@ struct ContractDocumentRoutes {
         return try api.json(view, status: status, etag: snapshot.version, location: status == .created ? "/contract-documents/\(id)" : nil)
     }
 
-    func visibleDocument(_ actor: Actor, _ context: PortalRequestContext) throws -> StreamSnapshot<ISO.State> {
-        let id = try context.identifier("isoID", as: ISOID.self)
-        let snapshot = try api.existing(ISO.self, id.rawValue, "contract document \(id)")
-        try api.requireReadable(actor, .contractDocuments, organisation: snapshot.state.organisationID, "contract document \(id)")
-        return snapshot
-    }
-
     /// The documents the actor may see, in order of their last change, filtered by status, "updated since"
     /// and organisation (R-ISO-2), from the contract documents read model with each one's CPLIs from the
     /// CPLIs read model.
@@ -133,26 +126,36 @@ struct ContractDocumentRoutes {
 
     func document(_ context: PortalRequestContext) throws -> Reply {
         let actor = try context.requireActor()
-        let snapshot = try visibleDocument(actor, context)
-        guard let view = try view(snapshot) else { throw Problem.notFound("there is no such contract document") }
-        return try api.json(view, etag: snapshot.version)
+        let read = try api.portal.contractDocument(try context.identifier("isoID", as: ISOID.self), for: actor)
+        guard let view = try view(read.snapshot) else { throw Problem.notFound("there is no such contract document") }
+        return try api.json(view, etag: read.snapshot.version)
     }
 
+    /// The document as a PDF (R-ISO-2), with names rather than ids, on as many pages as its CPLIs need; 503
+    /// naming the font to install when the server has none.
     func pdf(_ context: PortalRequestContext) throws -> Reply {
         let actor = try context.requireActor()
-        let snapshot = try visibleDocument(actor, context)
-        guard let view = try view(snapshot) else { throw Problem.notFound("there is no such contract document") }
-        let bytes = ContractDocumentPDF.render(view)
-        var headers: HTTPFields = [.contentType: "application/pdf", .eTag: ETag.format(snapshot.version)]
-        headers[.contentDisposition] = "inline; filename=\"\(view.isoID).pdf\""
-        return Reply(status: .ok, headers: headers, body: ByteBuffer(bytes: bytes))
+        let read = try api.portal.contractDocument(try context.identifier("isoID", as: ISOID.self), for: actor)
+        let fonts: [TrueTypeFont]
+        switch PDFFonts.loaded {
+        case .success(let loaded): fonts = loaded
+        case .failure(let problem): throw Problem.unavailable("the server cannot print PDFs: \(problem)")
+        }
+        let publication = read.publication
+        let document = ContractDocumentPDF.Document(
+            isoID: publication.isoID, clientName: publication.clientName, clientReference: publication.clientReference,
+            providerName: read.organisationName ?? publication.organisationID.rawValue, serviceName: read.serviceName ?? publication.serviceID.rawValue,
+            status: read.snapshot.state.status.rawValue, rejectionReason: read.snapshot.state.rejectionReason, cplis: read.cplis.compactMap(CPLIView.init))
+        var headers: HTTPFields = [.contentType: "application/pdf", .eTag: ETag.format(read.snapshot.version)]
+        headers[.contentDisposition] = "inline; filename=\"\(publication.isoID).pdf\""
+        return Reply(status: .ok, headers: headers, body: ByteBuffer(bytes: ContractDocumentPDF.render(document, fonts: fonts)))
     }
 
     func decide(_ request: Request, _ context: PortalRequestContext, agree: Bool) async throws -> Reply {
         try await api.write(request, context, command: agree ? "agree-contract-document" : "reject-contract-document") { write in
-            let snapshot = try visibleDocument(write.actor, context)
             let id = try context.identifier("isoID", as: ISOID.self)
-            let command = try write.command(changing: snapshot.streamID, resource: "contract document \(id)")
+            let command = try write.command(changing: try api.portal.contractDocument(id, for: write.actor).snapshot.streamID,
+                                            resource: "contract document \(id)")
             if agree {
                 _ = try await api.portal.agreeISO(id, command)
             } else {
@@ -173,14 +176,14 @@ struct ContractDocumentRoutes {
         let format = request.query("format")
         if let format, format != "json", format != "csv" { throw Problem.invalid("format '\(format)' is not json or csv", field: "format") }
         let models = try await api.readModelsAtHead()
-        let entries = try models.cplis.cplis(of: organisation, service: service, ReadScope(actor))
-        // A service narrows within the organisation asked for, if any.
-        let views = entries.compactMap { CPLIView($0.cpli) }.filter { organisation == nil || $0.organisationID == organisation }
         switch format {
         case nil, "json"?:
-            return try api.json(views)
+            let entries = try models.cplis.cplis(of: organisation, service: service, ReadScope(actor))
+            // A service narrows within the organisation asked for, if any.
+            return try api.json(entries.compactMap { CPLIView($0.cpli) }.filter { organisation == nil || $0.organisationID == organisation })
         case "csv"?:
-            return api.text(CPLIExport.csv(views), mediaType: "text/csv; charset=utf-8", fileName: "cplis.csv")
+            return api.text(try models.cplis.csv(of: organisation, service: service, ReadScope(actor)), mediaType: "text/csv; charset=utf-8",
+                            fileName: "cplis.csv")
         case let other?:
             throw Problem.invalid("format '\(other)' is not json or csv", field: "format")
         }
@@ -193,22 +196,5 @@ struct ContractDocumentRoutes {
         try api.requireReadable(actor, .carePackageLineItems, organisation: snapshot.state.definition?.organisationID, "CPLI \(id)")
         guard let view = CPLIView(snapshot.state) else { throw Problem.notFound("there is no CPLI \(id)") }
         return try api.json(view, etag: snapshot.version)
-    }
-}
-
-/// The CPLI list as CSV with the cost breakdown (R-ISO-3): planned × rate per week, half-up to the penny. Written
-/// by the portal's one CSV writer (``CSVText``: RFC 4180, `\n` line ends, text cells that start a formula
-/// neutralised; quantities, amounts and dates written as numbers).
-enum CPLIExport {
-    static let columns = ["cpli", "iso", "organisation", "service", "client_reference", "client_name", "service_type", "unit",
-                          "planned_per_week", "rate", "weekly_cost", "start_date", "end_date", "temporary_of", "status"]
-
-    static func csv(_ views: [CPLIView]) -> String {
-        CSVText.render(header: columns, rows: views.map { view in
-            [.text(view.cpliID.rawValue), .text(view.isoID.rawValue), .text(view.organisationID.rawValue), .text(view.serviceID.rawValue),
-             .text(view.clientReference), .text(view.clientName), .text(view.serviceType.rawValue), .text(view.unit.rawValue),
-             .number(view.plannedPerWeek.description), .number(view.rate.description), .number(view.weeklyCost.description),
-             .number(view.startDate.iso8601), .number(view.endDate?.iso8601 ?? ""), .text(view.temporaryOf?.rawValue ?? ""), .text(view.status)]
-        })
     }
 }
