@@ -152,11 +152,14 @@ def actuals_pages(arguments, base, officer):
     """The actuals pages: as the officer (read-only), the largest service week found; as a new super user
     (actuals) of its provider, a line's edit form and the import preview of the period's CSV."""
     _, _, start = officer.get("/portal/actuals")
-    organisations = re.findall(r'<option value="([^"]+)">', start)[: arguments.providers]
+    organisations = re.findall(r'<option value="([^"]+)">', start)
+    organisations = organisations if arguments.service else organisations[: arguments.providers]
     best = None
     for organisation in organisations:
         _, _, listing = officer.get(f"/portal/actuals?organisationID={urllib.parse.quote(organisation)}")
         for service in re.findall(r'href="(/portal/actuals/services/[^"/]+)"', listing):
+            if arguments.service and not service.endswith("/" + urllib.parse.quote(arguments.service)):
+                continue
             status, url, page = officer.get(service)
             lines = page.count('id="line-')
             if status == 200 and (best is None or lines > best[2]):
@@ -165,6 +168,7 @@ def actuals_pages(arguments, base, officer):
         print("no service with actuals found: the actuals pages are not timed", file=sys.stderr)
         return []
     organisation, week, lines = best
+    service_id = urllib.parse.unquote(week.split("/")[4])
     _, _, page = officer.get(week)
     csv_path = html.unescape(re.search(r'href="([^"]+/actuals\.csv)"', page).group(1))
     line = re.search(r'id="line-([^"]+)"', page).group(1)
@@ -174,7 +178,7 @@ def actuals_pages(arguments, base, officer):
 
     pages = [
         ("actuals: services of a provider", get(officer, f"/portal/actuals?organisationID={urllib.parse.quote(organisation)}")),
-        (f"actuals: a week ({lines} CPLIs)", get(officer, week)),
+        (f"actuals: a week of {service_id} ({lines} CPLIs that week)", get(officer, week)),
         ("actuals: the period's CSV", get(officer, csv_path)),
     ]
     # A super user (actuals) of the provider: asked for and accepted by a helpdesk officer through the API.
@@ -199,6 +203,12 @@ def actuals_pages(arguments, base, officer):
     def preview():
         status, _, _ = provider.post(import_path + "/preview", {"csrf": token}, files={"file": ("period.csv", csv_file.encode())})
         return status
+
+    # What the preview says of the file, once, so the figure can be read for what it is.
+    _, _, answer = provider.post(import_path + "/preview", {"csrf": token}, files={"file": ("period.csv", csv_file.encode())})
+    outcome = re.search(r'id="outcome"[^>]*><strong>([^<]*)<', answer)
+    print(f"actuals: {service_id}, week {week.rsplit('/', 1)[1]}, {lines} lines; its period's CSV has {csv_file.count(chr(10)) - 1} rows; "
+          f"the preview says: {html.unescape(outcome.group(1)) if outcome else 'no outcome'}", file=sys.stderr)
 
     pages += [
         ("actuals: a line's edit form", get(provider, f"{week}/lines/{line}")),
@@ -229,6 +239,7 @@ def main():
     parser.add_argument("data")
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--providers", type=int, default=40, help="how many providers to search for the largest service week")
+    parser.add_argument("--service", help="time the actuals pages of this service (its provider is searched for)")
     arguments = parser.parse_args()
 
     process, base = serve(arguments.binary, arguments.data)
