@@ -6,11 +6,15 @@
 
 import argparse
 import os
+import subprocess
 import sys
+import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from harness import DEMO_PASSCODE, DEMO_PASSWORD, run, sign_in  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
@@ -336,6 +340,20 @@ def dispute_resolved_by_payments_and_provider_then_audited(server, api, new_brow
         assert event in story, f"{event} missing from the story"
     assert "Week 2: two visits" in story, "the hold reason is in the story"
     auditor.screenshot("audit-story")
+    # The evidence for an auditor outside the council: the bundle and the public key the page offers, checked by
+    # the independent verifier alone.
+    bundle_href = auditor.driver.find_element("link text", "Download the invoice's evidence bundle (JSON)").get_attribute("href")
+    key_href = auditor.driver.find_element("link text", "Download the council's public key").get_attribute("href")
+    status, bundle = browser_get(server, auditor, urllib.parse.urlparse(bundle_href).path)
+    assert status == 200 and b'"provider-portal-evidence/1"' in bundle, status
+    status, key = browser_get(server, auditor, urllib.parse.urlparse(key_href).path)
+    assert status == 200, status
+    with tempfile.TemporaryDirectory() as folder:
+        open(os.path.join(folder, "bundle.json"), "wb").write(bundle)
+        open(os.path.join(folder, "portal.pub"), "wb").write(key)
+        verifier = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "verify-evidence.py"), os.path.join(folder, "bundle.json"),
+                                   "--public-key", os.path.join(folder, "portal.pub")], capture_output=True, text=True)
+    assert verifier.returncode == 0 and "InvoiceReturned" in verifier.stdout, verifier.stdout + verifier.stderr
     # The invoice as it stood when it was held.
     steps = [e.text for e in auditor.driver.find_elements("css selector", ".timeline__title")]
     held = max(i for i, title in enumerate(steps) if "InvoiceHeld" in title) + 1  # the dispute's hold, after the demo's

@@ -28,6 +28,7 @@ public enum PortalServer {
         InvoiceRoutes(api: api).register(on: router)
         WorklistRoutes(api: api).register(on: router)
         InvoiceHistoryRoutes(api: api).register(on: router)
+        EvidenceRoutes(api: api).register(on: router)
         PaymentRoutes(api: api).register(on: router)
         ClaimRoutes(api: api).register(on: router)
         ConversationRoutes(api: api).register(on: router)

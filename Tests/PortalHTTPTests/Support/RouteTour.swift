@@ -192,6 +192,10 @@ enum RouteTour {
             RouteCase(method: .get, route: "/payments/queue", path: "/payments/queue", body: none, allowed: Actors.council),
             RouteCase(method: .get, route: "/payments/worklist", path: "/payments/worklist?status=submitted&limit=10", body: none, allowed: Actors.council),
             RouteCase(method: .get, route: "/invoices/{invoiceID}/history", path: "/invoices/inv-tour/history", body: none),
+            // Evidence for an auditor outside the council: auditors and council staff (a checkpoint tells the log's size).
+            RouteCase(method: .get, route: "/invoices/{invoiceID}/evidence", path: "/invoices/inv-tour/evidence", body: none, allowed: Actors.council),
+            RouteCase(method: .get, route: "/audit/checkpoint", path: "/audit/checkpoint", body: none, allowed: Actors.council),
+            RouteCase(method: .get, route: "/audit/public-key", path: "/audit/public-key", body: none, allowed: Actors.council),
             RouteCase(method: .get, route: "/invoices/{invoiceID}", path: "/invoices/inv-tour", body: none),
             RouteCase(method: .delete, route: "/invoices/{invoiceID}/lines/{cpliID}", path: "/invoices/inv-tour/lines/cpli-oasis-1", body: none,
                       changes: true, allowed: invoices, success: 409),
