@@ -10,3 +10,19 @@ extension PaymentRunID {
 extension ConversationID {
     public static func made() -> ConversationID { .made("cnv", from: UUID()) }
 }
+
+extension InvoiceID {
+    public static func made() -> InvoiceID { .made("inv", from: UUID()) }
+}
+
+extension ClaimID {
+    public static func made() -> ClaimID { .made("claim", from: UUID()) }
+}
+
+extension UserID {
+    public static func made() -> UserID { .made("user", from: UUID()) }
+}
+
+extension ChangeRequestID {
+    public static func made() -> ChangeRequestID { .made("cr", from: UUID()) }
+}

@@ -138,11 +138,10 @@ struct ContractDocumentRoutes {
 
     func pdf(_ context: PortalRequestContext) throws -> Reply {
         let actor = try context.requireActor()
-        let snapshot = try visibleDocument(actor, context)
-        guard let view = try view(snapshot) else { throw Problem.notFound("there is no such contract document") }
-        let bytes = ContractDocumentPDF.render(view)
-        var headers: HTTPFields = [.contentType: "application/pdf", .eTag: ETag.format(snapshot.version)]
-        headers[.contentDisposition] = "inline; filename=\"\(view.isoID).pdf\""
+        let id = try context.identifier("isoID", as: ISOID.self)
+        let (bytes, version) = try api.contractDocumentPDF(id, for: actor)
+        var headers: HTTPFields = [.contentType: "application/pdf", .eTag: ETag.format(version)]
+        headers[.contentDisposition] = "inline; filename=\"\(id).pdf\""
         return Reply(status: .ok, headers: headers, body: ByteBuffer(bytes: bytes))
     }
 
@@ -171,14 +170,14 @@ struct ContractDocumentRoutes {
         let format = request.query("format")
         if let format, format != "json", format != "csv" { throw Problem.invalid("format '\(format)' is not json or csv", field: "format") }
         let models = try await api.readModelsAtHead()
-        let entries = try models.cplis.cplis(of: organisation, service: service, ReadScope(actor))
-        // A service narrows within the organisation asked for, if any.
-        let views = entries.compactMap { CPLIView($0.cpli) }.filter { organisation == nil || $0.organisationID == organisation }
         switch format {
         case nil, "json"?:
-            return try api.json(views)
+            let entries = try models.cplis.cplis(of: organisation, service: service, ReadScope(actor))
+            // A service narrows within the organisation asked for, if any.
+            return try api.json(entries.compactMap { CPLIView($0.cpli) }.filter { organisation == nil || $0.organisationID == organisation })
         case "csv"?:
-            return api.text(CPLIExport.csv(views), mediaType: "text/csv; charset=utf-8", fileName: "cplis.csv")
+            return api.text(try api.cpliCSV(of: organisation, service: service, for: actor, models: models), mediaType: "text/csv; charset=utf-8",
+                            fileName: "cplis.csv")
         case let other?:
             throw Problem.invalid("format '\(other)' is not json or csv", field: "format")
         }
