@@ -161,8 +161,10 @@ EVENTS = {
     "NextPeriodOpened": ({"serviceID": ID, "period": PERIOD, "invoiceID": ID, "reason": enum("held", "approved", "paid")}, {}),
     "PeriodReopened": ({"serviceID": ID, "period": PERIOD, "invoiceID": ID}, {}),
     # imports-<organisationId>
+    # contentSHA256: of the file's content as read (the same for the same file saved again by a spreadsheet,
+    # R-ACT-10); absent from imports recorded before it was.
     "ActualsFileImported": ({"importID": ID, "organisationID": ID, "period": PERIOD, "sha256": SHA256, "rows": COUNT,
-                             "linesRecorded": COUNT}, {"fileName": TEXT}),
+                             "linesRecorded": COUNT}, {"fileName": TEXT, "contentSHA256": SHA256}),
     # invoice-<id>
     "InvoiceCreated": ({"invoiceID": ID, "organisationID": ID, "contractID": ID, "serviceID": ID, "period": PERIOD,
                         "reference": TEXT, "invoiceDate": DATE, "lines": LINES_REQUIRED, "total": MONEY,
@@ -215,6 +217,10 @@ EVENTS = {
                                     "advanceWeeks": {"type": "array", "minItems": 2, "maxItems": 2, "items": DATE},
                                     "lines": LINES_REQUIRED, "total": MONEY}, {}),
     "ScheduledPaymentPaid": ({"contractID": ID, "period": PERIOD, "paymentRunID": ID, "paymentDate": DATE}, {}),
+    # the provider's super user (scheduled) confirms or queries a calculated payment (R-ROLE)
+    "ScheduledPaymentConfirmed": ({"contractID": ID, "organisationID": ID, "period": PERIOD, "total": MONEY}, {}),
+    "ScheduledPaymentQueried": ({"contractID": ID, "organisationID": ID, "period": PERIOD, "total": MONEY,
+                                 "reason": {"type": "string", "minLength": 1, "maxLength": 500}}, {}),
     # paymentrun-<id>
     "RemittanceIssued": ({"paymentRunID": ID, "organisationID": ID, "organisationName": TEXT, "paymentReference": TEXT,
                           "paymentDate": DATE, "lines": {"type": "array", "minItems": 1, "items": ref("RemittanceLine")},

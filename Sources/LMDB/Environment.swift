@@ -45,7 +45,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
     public let path: String
     public let isReadOnly: Bool
     private var databases: [String: LMDBDatabase] = [:]
-    private let gate = TransactionGate()
+    let gate = TransactionGate()
     /// Stale reader slots of crashed processes cleared when the environment was opened.
     public let staleReadersCleared: Int
     /// Dropped when the environment is closed, so the folder can be opened again in this process.
@@ -197,6 +197,15 @@ public final class LMDBEnvironment: @unchecked Sendable {
 
     /// Runs `body` in a short read-only transaction on the calling thread.
     public func read<T>(_ body: (borrowing LMDBTransaction) throws -> T) throws -> T {
+        let txn = try beginTransaction(UInt32(MDB_RDONLY), "mdb_txn_begin(read)")
+        defer { gate.leaveShared() }
+        defer { mdb_txn_abort(txn) }
+        return try body(LMDBTransaction(pointer: txn))
+    }
+
+    /// Begins a transaction with `flags` and returns it holding the shared side of the gate, which the caller
+    /// leaves once the transaction has ended. A map another process grew is adopted first.
+    func beginTransaction(_ flags: UInt32, _ operation: @autoclosure () -> String) throws -> OpaquePointer {
         while true {
             gate.enterShared()
             if isClosed {
@@ -204,16 +213,17 @@ public final class LMDBEnvironment: @unchecked Sendable {
                 try checkOpen()
             }
             var txn: OpaquePointer?
-            let code = mdb_txn_begin(pointer, nil, UInt32(MDB_RDONLY), &txn)
+            let code = mdb_txn_begin(pointer, nil, flags, &txn)
             if code == MDB_MAP_RESIZED {
                 gate.leaveShared()
                 try adoptMapSizeOfOtherProcess()
                 continue
             }
-            defer { gate.leaveShared() }
-            try lmdbCheck(code, "mdb_txn_begin(read)")
-            defer { mdb_txn_abort(txn) }
-            return try body(LMDBTransaction(pointer: txn!))
+            guard code == 0, let txn else {
+                gate.leaveShared()
+                throw LMDBStatus(code: code, operation: operation())
+            }
+            return txn
         }
     }
 
@@ -221,37 +231,23 @@ public final class LMDBEnvironment: @unchecked Sendable {
     ///
     /// Call only from the one thread that owns this environment's writes, and never across an `await`.
     public func write<T>(_ body: (borrowing LMDBTransaction) throws -> T) throws -> T {
-        while true {
-            gate.enterShared()
-            if isClosed {
-                gate.leaveShared()
-                try checkOpen()
-            }
-            var txn: OpaquePointer?
-            let code = mdb_txn_begin(pointer, nil, 0, &txn)
-            if code == MDB_MAP_RESIZED {
-                gate.leaveShared()
-                try adoptMapSizeOfOtherProcess()
-                continue
-            }
-            defer { gate.leaveShared() }
-            try lmdbCheck(code, "mdb_txn_begin(write)")
-            let value: T
-            do {
-                value = try body(LMDBTransaction(pointer: txn!))
-            } catch {
-                mdb_txn_abort(txn)
-                throw error
-            }
-            let committed = mdb_txn_commit(txn)
-            // LMDB answers a short write (what a full disk gives when part of the pages fit) with EIO; on a disk
-            // with no room left that is a full disk, and is said so.
-            if committed == EIO, Self.hasNoRoom(path) {
-                throw LMDBStatus(code: ENOSPC, operation: "mdb_txn_commit (a short write: the disk is full)")
-            }
-            try lmdbCheck(committed, "mdb_txn_commit")
-            return value
+        let txn = try beginTransaction(0, "mdb_txn_begin(write)")
+        defer { gate.leaveShared() }
+        let value: T
+        do {
+            value = try body(LMDBTransaction(pointer: txn))
+        } catch {
+            mdb_txn_abort(txn)
+            throw error
         }
+        let committed = mdb_txn_commit(txn)
+        // LMDB answers a short write (what a full disk gives when part of the pages fit) with EIO; on a disk with
+        // no room left that is a full disk, and is said so.
+        if committed == EIO, Self.hasNoRoom(path) {
+            throw LMDBStatus(code: ENOSPC, operation: "mdb_txn_commit (a short write: the disk is full)")
+        }
+        try lmdbCheck(committed, "mdb_txn_commit")
+        return value
     }
 
     /// Grows the map to at least `minimum` bytes, waiting for every transaction of this process to end.

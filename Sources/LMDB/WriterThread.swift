@@ -51,6 +51,24 @@ public final class LMDBWriterThread: Sendable {
         return try outcome.result!.get()
     }
 
+    /// Runs `body` on the writer thread while every writer of the environment, in every process, is held off
+    /// (a write transaction begun and then aborted: nothing is written), and blocks the calling thread until it
+    /// is done. For a backup that must see two environments at one moment.
+    public func holdingWritersOff<T>(_ body: @escaping (borrowing LMDBTransaction) throws -> T) throws -> T {
+        let outcome = BlockingOutcome<T>()
+        nonisolated(unsafe) let body = body
+        let done = DispatchSemaphore(value: 0)
+        queue.enqueue { [environment] in
+            outcome.result = Result { try environment.withWritersHeldOff(body) }
+            done.signal()
+        } orElse: {
+            outcome.result = .failure(LMDBStatus(code: ESHUTDOWN, operation: "write after the writer thread was closed"))
+            done.signal()
+        }
+        done.wait()
+        return try outcome.result!.get()
+    }
+
     static func writeGrowing<T>(_ environment: LMDBEnvironment, _ body: (borrowing LMDBTransaction) throws -> T) throws -> T {
         var growths = 0
         while true {

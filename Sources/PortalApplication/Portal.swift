@@ -103,8 +103,11 @@ public final class Portal: Sendable {
     ///
     /// The actor's own account is checked first (active, not locked or suspended, password changed when it
     /// must be) and read as a condition, so a role removed concurrently stops the command (R-CON-2).
+    ///
+    /// `appending` may look at what `body` decided and say not to append it (a dry run, or a batch with
+    /// refused records that is applied all or nothing): nothing is written and the value is returned.
     public func perform<Value: Sendable>(
-        _ request: CommandRequest, allowingPasswordChange: Bool = false,
+        _ request: CommandRequest, allowingPasswordChange: Bool = false, appending: (Value) -> Bool = { _ in true },
         _ body: (CommandAttempt, CommandContext) throws -> Value
     ) async throws -> CommandOutcome<Value> {
         if let retry: CommandOutcome<Value> = try alreadyApplied(request) { return retry }
@@ -129,12 +132,16 @@ public final class Portal: Sendable {
                 turns = await takeTurns(turns, adding: [busy.streamID])
                 continue
             }
-            guard attempt.hasEvents else { return CommandOutcome(value: value, positions: [], wasAlreadyApplied: false) }
+            guard attempt.hasEvents, appending(value) else {
+                return CommandOutcome(value: value, positions: [], wasAlreadyApplied: false, streamVersions: attempt.streamVersions)
+            }
             if let injected = injectedBeforeAppend.withLock({ $0 }) { await injected(request, number) }
             do {
                 let appends = try attempt.streamAppends(for: request)
                 let result = try await AppendTiming.observe(request.appendObserver) { try await log.append(appends) }
-                return CommandOutcome(value: value, positions: result.positions, wasAlreadyApplied: result.wasAlreadyStored)
+                return CommandOutcome(
+                    value: value, positions: result.positions, wasAlreadyApplied: result.wasAlreadyStored,
+                    streamVersions: attempt.streamVersions.merging(result.streamVersions) { _, appended in appended })
             } catch let conflict as WrongExpectedVersion {
                 lastConflict = conflict.streamID
                 conflicts += 1
@@ -169,18 +176,21 @@ public final class Portal: Sendable {
     /// call it first, so that a retry is recognised instead of refused by the check.
     func alreadyApplied<Value>(_ request: CommandRequest) throws -> CommandOutcome<Value>? {
         guard let firstID = request.eventID(index: 0), let stored = try log.event(withID: firstID) else { return nil }
-        return CommandOutcome(value: nil, positions: try positionsOfRetry(request, first: stored), wasAlreadyApplied: true)
+        let events = try eventsOfRetry(request, first: stored)
+        var versions: [String: UInt64] = [:]
+        for event in events { versions[event.streamID] = max(versions[event.streamID] ?? 0, event.streamVersion) }
+        return CommandOutcome(value: nil, positions: events.map(\.position), wasAlreadyApplied: true, streamVersions: versions)
     }
 
-    /// The positions of the events a retried request stored, found by their derived ids.
-    private func positionsOfRetry(_ request: CommandRequest, first: RecordedEvent) throws -> [UInt64] {
-        var positions = [first.position]
+    /// The events a retried request stored, found by their derived ids.
+    private func eventsOfRetry(_ request: CommandRequest, first: RecordedEvent) throws -> [RecordedEvent] {
+        var events = [first]
         var index = 1
         while let id = request.eventID(index: index), let event = try log.event(withID: id) {
-            positions.append(event.position)
+            events.append(event)
             index += 1
         }
-        return positions
+        return events
     }
 
     private func checkActorAccount(_ actor: Actor, _ attempt: CommandAttempt, _ context: CommandContext, allowingPasswordChange: Bool) throws {

@@ -91,6 +91,8 @@ public final class CountySimulation: @unchecked Sendable {
                 at(monday.adding(days: 7), hour: 14)
                 try await importPeriodActuals(endingWith: Week(containing: monday))
                 try await commissionNewClients(startingOn: monday.adding(days: 14))
+                // Each period is invoiced once it ends, and the next opens when the invoice is approved (R-PER-2, R-PER-3).
+                try await invoicePeriod(endingWith: Week(containing: monday))
                 at(monday.adding(days: 8), hour: 9)
                 try await agreePublishedISOs()
             }
@@ -331,6 +333,40 @@ public final class CountySimulation: @unchecked Sendable {
         return ActualEntry(cpliID: line.cpliID, week: week, actual: Quantity(tenThousandths: actual), comment: comment)
     }
 
+    /// Every service's period is invoiced once it has ended: the provider creates the invoice the wizard proposes
+    /// (leaving out a line with the over-20% exception, as the provider must, R-INV-2) and submits it at 16:00 on
+    /// the Monday after; the Payments Team approves every invoice the next morning, which opens the next period
+    /// (R-PER-3), and pays them in a payment run.
+    private func invoicePeriod(endingWith lastWeek: Week) async throws {
+        guard let period = portal.configuration.calendar.period(containing: lastWeek.monday) else { return }
+        let monday = lastWeek.monday.adding(days: 7)
+        at(monday, hour: 16)
+        var submitted: [InvoiceID] = []
+        for provider in providers {
+            let editor = provider.contacts[0]
+            for service in provider.services {
+                let proposal = try portal.proposeInvoice(service: service.id, period: period.number, for: editor)
+                let unticked = Set(proposal.filter { $0.weeks.contains(where: \.overException) }.map(\.cpliID))
+                guard proposal.count > unticked.count else {
+                    throw SimulationStuck(message: "service \(service.id) has no line to invoice in period \(period.number); its next period could not open")
+                }
+                let invoice = InvoiceID("inv-\(service.id.rawValue)-p\(period.number)")
+                _ = try await portal.createInvoice(InvoiceDraft(
+                    invoiceID: invoice, serviceID: service.id, period: period.number,
+                    reference: "\(service.id.rawValue.uppercased())-P\(period.number)", invoiceDate: monday, unticked: unticked), request(editor))
+                _ = try await portal.submitInvoice(invoice, request(editor))
+                submitted.append(invoice)
+            }
+        }
+        guard !submitted.isEmpty else { return }
+        at(monday.adding(days: 1), hour: 8)
+        let payments = staff[.payments]!
+        for invoice in submitted { _ = try await portal.approveInvoice(invoice, request(payments)) }
+        _ = try await portal.runPayment(PaymentRunRequest(
+            paymentRunID: PaymentRunID("run-p\(period.number)"), paymentDate: monday.adding(days: 1), reference: "BACS-P\(period.number)",
+            invoiceIDs: submitted), request(payments))
+    }
+
     /// Calendar providers record each week from the Monday after; some lines are corrected again.
     private func recordCalendarActuals(for week: Week) async throws {
         for providerIndex in providers.indices where providers[providerIndex].usesCalendar {
@@ -346,6 +382,8 @@ public final class CountySimulation: @unchecked Sendable {
                         var corrected = entry
                         corrected.actual = Quantity(tenThousandths: max(0, entry.actual.tenThousandths + (line.unit == .nights ? 0 : 2_500)))
                         if corrected.actual == .zero || corrected.actual == entry.actual { continue }
+                        // Still under the 20 % exception (R-ACT-6).
+                        if corrected.actual.tenThousandths * 10 > generated.planned.tenThousandths * 12 { continue }
                         corrected.comment = "Corrected after checking the rota"
                         corrected.abortedVisits = entry.abortedVisits
                         _ = try? await portal.recordActual(key, corrected, request(editor))
@@ -360,14 +398,15 @@ public final class CountySimulation: @unchecked Sendable {
     private func importPeriodActuals(endingWith lastWeek: Week) async throws {
         guard let period = portal.configuration.calendar.period(containing: lastWeek.monday) else { return }
         for provider in providers where !provider.usesCalendar {
-            var rows = ["service,cpli,week,actual,frustrated,comment"]
+            var rows = ["service,cpli,week,actual,frustrated,missed,extra,comment"]
             for service in provider.services {
                 for week in period.weeks {
                     for line in service.cplis {
                         guard let generated = GeneratedActual(line, week: week),
                               let entry = delivered(line, generated, week: week, contractType: service.contractType),
                               entry.abortedVisits.isEmpty else { continue }
-                        rows.append("\(service.id.rawValue),\(line.cpliID.rawValue),\(week.monday.iso8601),\(entry.actual),,\"\(entry.comment)\"")
+                        // Missed and Extra too: under lancashire a line balances to Planned with them (R-ACT-7).
+                        rows.append("\(service.id.rawValue),\(line.cpliID.rawValue),\(week.monday.iso8601),\(entry.actual),,\(entry.missed),\(entry.extra),\"\(entry.comment)\"")
                     }
                 }
             }
@@ -377,6 +416,12 @@ public final class CountySimulation: @unchecked Sendable {
                 content: Data((rows.joined(separator: "\n") + "\n").utf8), request(provider.contacts[0]))
         }
     }
+}
+
+/// A simulation that cannot go on: the county it made would break a rule the next step needs.
+public struct SimulationStuck: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
 
 struct SimulatedProvider {

@@ -80,6 +80,7 @@ public struct WebPortal: Sendable {
         case .auditor: "Auditor"
         case .system(let job): "System job \(job)"
         case .operator(let osUser): "Operator \(osUser)"
+        case .job(let name, _): "Job \(name)"
         }
     }
 

@@ -12,7 +12,8 @@ struct Portal: AsyncParsableCommand {
             (--data, default ./portal-data, or $PORTAL_DATA). A new deployment starts with portal init.
             """,
         version: "0.1.0",
-        subcommands: [Serve.self, Init.self, Staff.self, Config.self, Log.self, Audit.self, Projections.self, Simulate.self, Bench.self]
+        subcommands: [Serve.self, Init.self, Staff.self, Config.self, Import.self, Backup.self, Restore.self, Log.self, Audit.self,
+                      Projections.self, Simulate.self, Bench.self]
     )
 
     /// ArgumentParser's `main`, except that `portal audit …` ends with its own exit statuses (``AuditExit``).

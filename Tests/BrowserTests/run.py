@@ -42,6 +42,7 @@ def wrong_and_missing_secrets_are_named(server, api, new_browser):
     browser.open("/portal/sign-in")
     browser.press("Continue")
     assert browser.error_summary() == ["Enter your email address", "Enter your password"], browser.error_summary()
+    browser.screenshot("signin-errors")
     assert browser.title().startswith("Error: "), browser.title()
     # Each line of the summary links to its field.
     browser.follow("Enter your email address")
@@ -177,6 +178,7 @@ def payments_officer_works_the_worklist_and_pays(server, api, new_browser):
     browser = new_browser("payments")
     sign_in(browser, "payments@council.example")
     browser.follow("Invoices to check")
+    browser.screenshot("worklist")
     total = matching(browser)
     assert total >= 1 and "OASIS-P7" in browser.text(), browser.text()[:400]
     browser.fill("Search", "oasis")
@@ -190,6 +192,7 @@ def payments_officer_works_the_worklist_and_pays(server, api, new_browser):
     browser.follow("Clear filters")
     browser.follow("OASIS-P7")
     assert browser.heading().startswith("Invoice OASIS-P7"), browser.heading()
+    browser.screenshot("invoice")
     text = browser.text()
     for expected in ("On hold", "checking two hospital stays", "Planned", "Variance", "Provider's comments", "Timeline", "Put on hold"):
         assert expected in text, f"{expected!r} missing from the invoice page"
@@ -435,7 +438,7 @@ def provider_invoices_the_open_period_with_the_wizard(server, api, new_browser):
     token = api.login(PROVIDER)
     period = open_period(api, token)
     # Week 1 of the open period over 20% for cpli-oasis-1 (R-ACT-6), recorded as the provider's own system would.
-    status, body, _ = api.call("PUT", f"/services/oasis-hs/weeks/{period['firstDay']}/actuals/cpli-oasis-1",
+    status, body, _ = api.call("PATCH", f"/services/oasis-hs/weeks/{period['firstDay']}/actuals/cpli-oasis-1",
                                {"actual": "9", "frustrated": "0", "missed": "0", "extra": "0", "visits": 9, "comment": "extra care after a fall"},
                                token=token, headers={"If-Match": "*"})
     assert status == 200, (status, body)

@@ -166,4 +166,43 @@ struct MerkleTreeTests {
         #expect(result.failure?.reason.contains("positions 9–12") == true)
         #expect(result.verifiedCount == 11)
     }
+
+    @Test("a snapshot's copy (a backup's log) holds the tree's nodes with the events: it verifies them and proves, read-only and written to")
+    func snapshotCopyKeepsTheTree() async throws {
+        let folder = TemporaryFolder()
+        let (log, hashes) = try await Self.log(folder, count: 40)
+        let snapshot = try log.snapshot()
+        let copy = TemporaryFolder()
+        try snapshot.copy(to: copy.url)
+        snapshot.end()
+        log.close()
+        let readOnly = try openLog(copy) { $0.readOnly = true }
+        let verification = try readOnly.verify()
+        #expect(verification.isIntact, "\(String(describing: verification.failure))")
+        #expect(verification.treeNodesChecked == 40 - 40.nonzeroBitCount)
+        readOnly.close()
+        let written = try openLog(copy)
+        defer { written.close() }
+        #expect(try written.treeHead().root.bytes == Self.mth(hashes[...]))
+        _ = try written.inclusionProof(position: 33, treeSize: 40)
+    }
+
+    @Test("a log whose meta says the tree covers events but whose tree database is gone fails verification at position 1")
+    func treeDatabaseMissing() async throws {
+        let folder = TemporaryFolder()
+        let (log, _) = try await Self.log(folder, count: 16)
+        log.close()
+        // Copy only the databases of the log without the tree (what a backup once did).
+        let environment = try LMDBEnvironment(path: folder.url.path, databases: LogDatabases.names + LogDatabases.optionalNames, options: .init())
+        let snapshot = try environment.beginSnapshot()
+        let copy = TemporaryFolder()
+        _ = try snapshot.copy(databases: LogDatabases.names, to: copy.url.path)
+        snapshot.end()
+        environment.close()
+        let readOnly = try openLog(copy) { $0.readOnly = true }
+        defer { readOnly.close() }
+        let result = try readOnly.verify()
+        #expect(result.failure?.position == 1)
+        #expect(result.failure?.reason.contains("its nodes are not in the log") == true)
+    }
 }

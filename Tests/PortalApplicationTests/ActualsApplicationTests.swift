@@ -136,7 +136,7 @@ struct ActualsApplicationTests {
         #expect(try test.head() == head)
     }
 
-    @Test("R-ACT-10: a good file is applied in one atomic append; the same file again is a duplicate and applies nothing")
+    @Test("R-ACT-10: a good file is applied in one atomic append; the same file again is a duplicate: answered so when it would change nothing, refused when it would undo later edits; nothing is applied either way")
     func importAndDuplicate() async throws {
         let test = try await T.make()
         try await test.cpli("cpli-1")
@@ -159,18 +159,46 @@ struct ActualsApplicationTests {
         let imported = try #require(outcome.value)
         #expect(imported.rows == 3)
         #expect(imported.linesRecorded == 2) // the second row equals the generated line
+        #expect(outcome.value?.linesUnchanged == 1)
         let events = try outcome.positions.map { try #require(try test.log.event(at: $0)) }
         #expect(events.map(\.type) == ["ActualsFileImported", "ActualRecorded", "ActualRecorded"])
         #expect(Set(events.map(\.correlationID)).count == 1)
         let lines = try test.portal.actualLines(test.period9, for: test.superUser)
         #expect(lines.first { $0.cpliID == "cpli-2" && $0.week == test.week1 }?.frustrated == T.q("0.5"))
         let head = try test.head()
-        let duplicate = await #expect(throws: DomainError.self) {
-            try await test.portal.importActuals(organisation: test.organisation, period: PeriodNumber(9), fileName: "again.csv", content: good, test.request(test.superUser))
-        }
-        #expect(duplicate?.rule == "R-ACT-10")
+        let again = try await test.portal.importActuals(organisation: test.organisation, period: PeriodNumber(9), fileName: "again.csv", content: good, test.request(test.superUser))
+        #expect(again.value?.duplicateOf == imported.importID)
+        #expect(again.value?.applied == false)
         #expect(try test.head() == head)
+        // Saved again by a spreadsheet (BOM, UK dates, another row order): the same content, the same import.
+        let resaved = "\u{FEFF}service,cpli,client_reference,week,planned,actual,frustrated,missed,extra,visits,comment\r\n"
+            + "oasis-hs,cpli-2,C-cpli-2,16/11/2026,10.5,11.5,0.5,0,0,0,\"aborted 17/11, notice 2h\"\r\n"
+            + "oasis-hs,cpli-1,C-cpli-1,16/11/26,10.5,9,0,0,0,0,less care\r\n"
+            + "oasis-hs,cpli-1,C-cpli-1,23/11/2026,10.5,10.5,0,0,0,0,\r\n"
+        #expect(try await test.portal.importActuals(organisation: test.organisation, period: PeriodNumber(9), fileName: nil,
+                                                    content: Data(resaved.utf8), test.request(test.superUser)).value?.duplicateOf == imported.importID)
+        // After a calendar edit, the old file would undo it: refused as a duplicate, nothing applied.
+        _ = try await test.portal.recordActual(test.period9, ActualEntry(cpliID: "cpli-1", week: test.week1, actual: T.q("8"), comment: "less care"),
+                                               test.request(test.superUser))
+        let edited = try test.head()
+        for content in [good, Data(resaved.utf8)] {
+            let duplicate = await #expect(throws: DomainError.self) {
+                try await test.portal.importActuals(organisation: test.organisation, period: PeriodNumber(9), fileName: "again.csv", content: content, test.request(test.superUser))
+            }
+            #expect(duplicate?.rule == "R-ACT-10")
+            #expect(duplicate?.message.contains("would change 1 line edited since") == true, "\(String(describing: duplicate))")
+        }
+        #expect(try test.head() == edited)
+        // The same rows with one more that does not parse is another file: its problem is listed.
+        let withBadRow = Data((String(decoding: good, as: UTF8.self) + "\r\noasis-hs,cpli-2,C-cpli-2,2026-11-23,10.5,lots,0,0,0,0,x").utf8)
+        let rejected = await #expect(throws: ImportRejected.self) {
+            try await test.portal.importActuals(organisation: test.organisation, period: PeriodNumber(9), fileName: nil, content: withBadRow, test.request(test.superUser))
+        }
+        #expect(rejected?.problems.map { "\($0.row):\($0.column)" } == ["5:actual"])
+        #expect(try test.head() == edited)
     }
+
+
 
     @Test("R-ACT-2: an exported period imports back; only the changed row is recorded")
     func exportImportRoundTrip() async throws {

@@ -196,12 +196,7 @@ struct PaymentApplicationTests {
     @Test("R-PAY-1: a scheduled contract's payment is calculated from planned quantities and paid by the first run on or after its due date")
     func scheduledPayment() async throws {
         let test = try await T.make()
-        _ = try await test.portal.registerContract(ContractRegistered(
-            contractID: "k-sched", organisationID: test.organisation, name: "Scheduled home support", contractType: .block2013,
-            paymentBasis: .scheduled, startDate: T.date("2026-01-05")), test.request(test.procurement))
-        _ = try await test.portal.registerService(ServiceRegistered(
-            serviceID: "oasis-sched", organisationID: test.organisation, contractID: "k-sched", details: test.details,
-            startDate: T.date("2026-11-16")), test.request(test.procurement))
+        try await test.registerScheduledContract()
         try await test.publishCPLI("sched-1", client: "C-dora", planned: "10.5", rate: "18.50", service: "oasis-sched")
         try await test.publishCPLI("sched-2", client: "C-eve", planned: "7", rate: "16.4275", end: "2026-12-09", service: "oasis-sched")
         let head = try test.head()

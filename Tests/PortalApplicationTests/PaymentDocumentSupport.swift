@@ -27,6 +27,16 @@ extension TestPortal {
         return definition
     }
 
+    /// Registers the scheduled contract `k-sched` (block-2013) of oasis with its service `oasis-sched` from 2026-11-16.
+    func registerScheduledContract() async throws {
+        _ = try await portal.registerContract(ContractRegistered(
+            contractID: "k-sched", organisationID: organisation, name: "Scheduled home support", contractType: .block2013,
+            paymentBasis: .scheduled, startDate: Self.date("2026-01-05")), request(procurement))
+        _ = try await portal.registerService(ServiceRegistered(
+            serviceID: "oasis-sched", organisationID: organisation, contractID: "k-sched", details: details,
+            startDate: Self.date("2026-11-16")), request(procurement))
+    }
+
     /// Sets the clock to 10:00 UTC on `date`.
     func today(_ date: String) {
         clock.set(Timestamp(iso8601: "\(date)T10:00:00Z")!)

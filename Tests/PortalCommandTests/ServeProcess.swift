@@ -55,6 +55,7 @@ final class ServeProcess: @unchecked Sendable {
 
     /// Sends `signal` and waits for the exit; returns the exit status and everything it wrote on standard error.
     func stop(_ signal: Int32 = SIGTERM) -> (status: Int32, log: String) {
+        guard !stopped else { return (process.terminationStatus, "") }
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
         stopped = true

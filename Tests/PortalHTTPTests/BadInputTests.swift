@@ -62,21 +62,21 @@ struct BadInputTests {
                 (#"{"actual":"4","visits":"seven"}"#, 400, "visits"),
                 (#"{"actual":"4","abortedVisits":[{"date":"2026-13-01","length":"1","noticeHours":"2","time":"day","cause":"cancelled"}]}"#, 422,
                  "abortedVisits[0].date"),
-                (#"{"actual":"0"}"#, 422, "comment"),
+                (#"{"actual":"0","comment":""}"#, 422, "comment"),
             ]
             for (body, status, field) in cases {
-                let answer = try await client.send(.put, path, token: token, json: body, headers: ["If-Match": "*"])
+                let answer = try await client.send(.patch, path, token: token, json: body, headers: ["If-Match": "*"])
                 #expect(answer.status == status, "\(body): \(answer.text)")
                 #expect(answer.problemFields.contains(field), "\(body): \(answer.text)")
             }
             // Unknown ids in the path.
-            let unknownCPLI = try await client.send(.put, "/services/oasis-hs/weeks/\(week)/actuals/cpli-nobody", token: token,
+            let unknownCPLI = try await client.send(.patch, "/services/oasis-hs/weeks/\(week)/actuals/cpli-nobody", token: token,
                                                     json: #"{"actual":"1"}"#, headers: ["If-Match": "*"])
             #expect([404, 422].contains(unknownCPLI.status), "\(unknownCPLI.text)")
-            let unknownService = try await client.send(.put, "/services/nowhere/weeks/\(week)/actuals/cpli-oasis-1", token: token,
+            let unknownService = try await client.send(.patch, "/services/nowhere/weeks/\(week)/actuals/cpli-oasis-1", token: token,
                                                        json: #"{"actual":"1"}"#, headers: ["If-Match": "*"])
             #expect(unknownService.status == 404)
-            let notMonday = try await client.send(.put, "/services/oasis-hs/weeks/2026-11-18/actuals/cpli-oasis-1", token: token,
+            let notMonday = try await client.send(.patch, "/services/oasis-hs/weeks/2026-11-18/actuals/cpli-oasis-1", token: token,
                                                   json: #"{"actual":"1"}"#, headers: ["If-Match": "*"])
             #expect(notMonday.status == 404)
             #expect(try test.head() == before)

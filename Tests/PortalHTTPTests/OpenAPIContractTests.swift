@@ -54,10 +54,10 @@ struct OpenAPIContractTests {
             _ = try await client.send(.post, "/auth/login", json: #"{"email":"auditor@council.example","password":"\#(DemoCouncil.password)"}"#)
             let token = try await client.token("super-user-actuals@oasis")
             let (week, _) = RouteTour.openWeek(test)
-            _ = try await client.send(.put, "/services/oasis-hs/weeks/\(week)/actuals/cpli-oasis-1", token: token, json: #"{"actual":"1.23456"}"#,
+            _ = try await client.send(.patch, "/services/oasis-hs/weeks/\(week)/actuals/cpli-oasis-1", token: token, json: #"{"actual":"1.23456"}"#,
                                       headers: ["If-Match": "*"])
-            _ = try await client.send(.put, "/services/oasis-hs/weeks/\(week)/actuals/cpli-oasis-1", token: token, json: #"{"actual":"1"}"#)
-            _ = try await client.send(.put, "/services/oasis-hs/weeks/\(week)/actuals/cpli-oasis-1", token: token, json: #"{"actual":"1"}"#,
+            _ = try await client.send(.patch, "/services/oasis-hs/weeks/\(week)/actuals/cpli-oasis-1", token: token, json: #"{"actual":"1"}"#)
+            _ = try await client.send(.patch, "/services/oasis-hs/weeks/\(week)/actuals/cpli-oasis-1", token: token, json: #"{"actual":"1"}"#,
                                       headers: ["If-Match": "\"1\""])
             _ = try await client.send(.post, "/auth/logout", token: try await client.token("read-only@oasis"))
             return client.exchanges.withLock { $0 }

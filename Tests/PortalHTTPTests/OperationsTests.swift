@@ -20,7 +20,7 @@ struct OperationsTests {
             _ = try await client.send(.get, "/organisations/oasis", token: token)
             _ = try await client.send(.get, "/organisations/nowhere", token: token)
             let (week, _) = RouteTour.openWeek(test)
-            let edit = try await client.send(.put, "/services/oasis-hs/weeks/\(week)/actuals/cpli-oasis-1", token: token,
+            let edit = try await client.send(.patch, "/services/oasis-hs/weeks/\(week)/actuals/cpli-oasis-1", token: token,
                                              json: #"{"actual":"4.75","comment":"a short visit"}"#, headers: ["If-Match": "*"])
             #expect(edit.status == 200)
             let metrics = try await client.send(.get, "/metrics")
@@ -67,18 +67,18 @@ struct OperationsTests {
             }
             let edit = #"{"actual":"2.75","comment":"shorter visits"}"#
             let start = try await counts()
-            #expect(try await client.send(.put, path, token: token, json: edit, headers: ["If-Match": "*"]).status == 200)
+            #expect(try await client.send(.patch, path, token: token, json: edit, headers: ["If-Match": "*"]).status == 200)
             let afterEdit = try await counts()
             #expect(afterEdit.appends == start.appends + 1)
             #expect(afterEdit.committed == start.committed + 1)
             // The same values again: allowed, nothing appended, so nothing timed.
-            let same = try await client.send(.put, path, token: token, json: edit, headers: ["If-Match": "*"])
+            let same = try await client.send(.patch, path, token: token, json: edit, headers: ["If-Match": "*"])
             #expect(same.json?["changed"] as? Bool == false)
             let afterSame = try await counts()
             #expect(afterSame.appends == afterEdit.appends)
             #expect(afterSame.unchanged == afterEdit.unchanged + 1)
             // Refused by a rule: counted as refused, not timed.
-            #expect(try await client.send(.put, path, token: token, json: #"{"actual":"0"}"#, headers: ["If-Match": "*"]).status == 422)
+            #expect(try await client.send(.patch, path, token: token, json: #"{"actual":"0","comment":""}"#, headers: ["If-Match": "*"]).status == 422)
             let afterRefusal = try await counts()
             #expect(afterRefusal.appends == afterEdit.appends)
             #expect(afterRefusal.refused == afterSame.refused + 1)

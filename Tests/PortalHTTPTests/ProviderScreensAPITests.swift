@@ -4,6 +4,7 @@ import HTTPTypes
 import PortalApplication
 import PortalDomain
 import PortalHTTP
+import PortalProjections
 import Testing
 
 /// The JSON twins of a provider's pages (issue 17): what needs the provider's attention (the home page) and the
@@ -32,8 +33,8 @@ struct ProviderScreensAPITests {
 
             // A week over 20% (R-ACT-6): 8 hours against 5.25 planned.
             let week = test.portal.configuration.calendar.period(PeriodNumber(open)).firstDay.iso8601
-            let edit = try await client.send(.put, "/services/oasis-hs/weeks/\(week)/actuals/cpli-oasis-1", token: oasis,
-                                             json: #"{"actual":"8","frustrated":"0","missed":"0","extra":"0","visits":8,"comment":"extra care after a fall"}"#,
+            let edit = try await client.send(.patch, "/services/oasis-hs/weeks/\(week)/actuals/cpli-oasis-1", token: oasis,
+                                             json: #"{"actual":"8","visits":8,"comment":"extra care after a fall"}"#,
                                              headers: ["If-Match": "*"])
             #expect(edit.status == 200, "\(edit.text)")
             let second = try await client.send(.get, "/organisations/oasis/attention", token: oasis)
@@ -110,7 +111,7 @@ struct ProviderScreensAPITests {
             let models = try await test.api.readModelsAtHead()
             let csv = try await client.send(.get, "/cplis?format=csv", token: oasis)
             #expect(csv.status == 200)
-            #expect(csv.text == (try test.api.cpliCSV(of: "oasis", service: nil, for: actor, models: models)), "the page's CSV (the organisation's) is the API's")
+            #expect(csv.text == (try models.cplis.csv(of: "oasis", service: nil, ReadScope(actor))), "the page's CSV (the organisation's) is the API's")
             #expect(throws: (any Error).self, "another organisation's ISO is not found") {
                 _ = try test.api.contractDocumentPDF("iso-riverside-1", for: actor)
             }

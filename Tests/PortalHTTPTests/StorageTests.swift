@@ -69,12 +69,12 @@ struct StorageTests {
             let before = try test.head()
             let writer = try #require(test.portal.log.writer)
             writer.injectedFault.withLock { $0 = LMDBStatus(code: ENOSPC, operation: "mdb_txn_commit") }
-            let full = try await client.send(.put, path, token: token, json: Self.edit, headers: ["If-Match": "*"])
+            let full = try await client.send(.patch, path, token: token, json: Self.edit, headers: ["If-Match": "*"])
             #expect(full.status == 507, "\(full.text)")
             #expect(full.json?["type"] as? String == "urn:portal:problem:out-of-disk")
             #expect((full.json?["detail"] as? String)?.contains("out of disk space, so nothing of this request was written") == true)
             #expect(try test.head() == before)
-            let again = try await client.send(.put, path, token: token, json: Self.edit, headers: ["If-Match": "*"])
+            let again = try await client.send(.patch, path, token: token, json: Self.edit, headers: ["If-Match": "*"])
             #expect(again.status == 200, "\(again.text)")
             #expect(try test.head() == before + 1)
         }
@@ -97,7 +97,7 @@ struct StorageTests {
             for index in 0..<200 where refused == nil {
                 let path = "/services/oasis-hs/weeks/\(monday(index % 4))/actuals/cpli-oasis-1"
                 let before = try test.head()
-                let answer = try await client.send(.put, path, token: token, json: #"{"actual":"\#(index % 9).25","comment":"edit \#(index)"}"#,
+                let answer = try await client.send(.patch, path, token: token, json: #"{"actual":"\#(index % 9).25","comment":"edit \#(index)"}"#,
                                                    headers: ["If-Match": "*"])
                 #expect(answer.status == 200 || answer.status == 507, "edit \(index): \(answer.status) \(answer.text)")
                 if answer.status == 507 {
@@ -109,7 +109,7 @@ struct StorageTests {
             let (path, head) = try #require(refused, "the disk never filled up")
             #expect(try test.portal.log.verify().isIntact)
             try FileManager.default.removeItem(atPath: filler)
-            let again = try await client.send(.put, path, token: token, json: Self.edit, headers: ["If-Match": "*"])
+            let again = try await client.send(.patch, path, token: token, json: Self.edit, headers: ["If-Match": "*"])
             #expect(again.status == 200, "after space was freed: \(again.text)")
             #expect(try test.head() == head + 1)
         }

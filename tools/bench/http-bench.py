@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """HTTP benchmark of the portal: requests/s and p50/p99 latency with 16 concurrent clients on loopback.
 
-    tools/bench/http-bench.py [--binary .build/release/portal] [--seconds 20] [--clients 16]
+    tools/bench/http-bench.py [--binary .build/release/portal] [--seconds 20] [--clients 16] [--edit-method PATCH|PUT]
 
 Starts `portal serve --demo` on a free loopback port in a new data folder, adds one service per client (each
 with an agreed ISO, so the clients edit different actuals streams as 16 providers' staff would), logs in, and
 runs wrk (Debian's package) with a Lua script per workload:
-  - actual edit: PUT /services/{s}/weeks/{w}/actuals/{cpli}, alternating values so every request records an
+  - actual edit: PATCH /services/{s}/weeks/{w}/actuals/{cpli} with the fields changed (or, with --edit-method PUT,
+    a PUT with every field, which builds before PATCH also take), alternating values so every request records an
     event (If-Match: *), one service per client;
   - week read: GET /services/{s}/weeks/{w}/actuals;
   - invoice read: GET /invoices/{id}, when the server has invoices (domain part 2);
-  - contended edit: PUT /services/bench-shared/weeks/{w}/actuals/{cpli}, every client a different CPLI of one
+  - contended edit: the same edit of /services/bench-shared/weeks/{w}/actuals/{cpli}, every client a different CPLI of one
     service (so one `actuals-<service>-<period>` stream): every edit must succeed (non-2xx counts failed edits);
   - login timing: the median time of a wrong password for real accounts (20 council staff registered first,
     so hashed at the server's bcrypt cost; two tries each, so none is locked) and of unknown emails, one
@@ -115,7 +116,12 @@ def main():
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--only", default="edit,read,invoice,contended,logins")
+    parser.add_argument("--edit-method", default="PATCH", choices=["PATCH", "PUT"],
+                        help="PATCH with the fields changed, or PUT with every field (the only edit of builds before PATCH)")
     args = parser.parse_args()
+    method = args.edit_method
+    # PUT gives every field of the line; PATCH only those it changes.
+    fields = (',"frustrated":null,"missed":"0","extra":"0","abortedVisits":[]' if method == "PUT" else "")
     only = set(args.only.split(","))
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -181,8 +187,8 @@ function request()
   counter = counter + 1
   local s = services[((id - 1) % #services) + 1]
   local actual = (counter % 2 == 0) and "9.5000" or "10.0000"
-  local body = '{{"actual":"' .. actual .. '","comment":"benchmark","visits":7}}'
-  return wrk.format("PUT", "/services/" .. s[1] .. "/weeks/{week}/actuals/" .. s[2],
+  local body = '{{"actual":"' .. actual .. '","comment":"benchmark","visits":7{fields}}}'
+  return wrk.format("{method}", "/services/" .. s[1] .. "/weeks/{week}/actuals/" .. s[2],
     {{["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json", ["If-Match"] = "*"}}, body)
 end
 '''
@@ -199,14 +205,14 @@ function request()
   counter = counter + 1
   local cpli = shared[((id - 1) % #shared) + 1]
   local actual = (counter % 2 == 0) and "9.5000" or "10.0000"
-  local body = '{{"actual":"' .. actual .. '","comment":"benchmark","visits":7}}'
-  return wrk.format("PUT", "/services/bench-shared/weeks/{week}/actuals/" .. cpli,
+  local body = '{{"actual":"' .. actual .. '","comment":"benchmark","visits":7{fields}}}'
+  return wrk.format("{method}", "/services/bench-shared/weeks/{week}/actuals/" .. cpli,
     {{["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json", ["If-Match"] = "*"}}, body)
 end
 '''
         workloads = [(name, script) for key, name, script in [
-            ("edit", "actual edit (PUT, one service per client)", edit), ("read", "week actuals read (GET)", read),
-            ("contended", "contended edit (PUT, one period, a CPLI per client)", contended)] if key in only]
+            ("edit", f"actual edit ({method}, one service per client)", edit), ("read", "week actuals read (GET)", read),
+            ("contended", f"contended edit ({method}, one period, a CPLI per client)", contended)] if key in only]
         invoice = None
         status, _, _ = call(base, "GET", "/health")
         try:

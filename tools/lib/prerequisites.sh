@@ -36,10 +36,11 @@ ensure_swift() {
     command -v swift >/dev/null 2>&1 || fail "the Swift toolchain is not on PATH (expected swift 6.2 or later)"
 }
 
-# The libraries the product links: liblmdb (and pkg-config, through which SwiftPM finds it).
+# The libraries the product links: liblmdb (and pkg-config, through which SwiftPM finds it); and the font the
+# contract document PDFs embed (DejaVu Sans, found at run time; Liberation Sans also serves).
 ensure_build_prerequisites() {
     ensure_swift
-    ensure_debian_packages liblmdb-dev pkg-config
+    ensure_debian_packages liblmdb-dev pkg-config fonts-dejavu-core
 }
 
 # Sets PORTAL_PYTHON to a Python 3 that can import jsonschema, yaml (PyYAML, for the OpenAPI contract test) and
@@ -66,11 +67,12 @@ ensure_python_jsonschema() {
     export PORTAL_PYTHON=/usr/bin/python3
 }
 
-# Everything the test suite uses besides the build: mdb_stat, a C compiler for one fixture, jsonschema, and
-# nginx, openssl and curl for the test of the portal behind TLS (tools/deploy/nginx).
+# Everything the test suite uses besides the build: mdb_stat, a C compiler for one fixture, jsonschema, nginx,
+# openssl and curl for the test of the portal behind TLS (tools/deploy/nginx), and poppler-utils (pdftotext,
+# pdfinfo) to read the contract document PDFs back.
 ensure_test_prerequisites() {
     ensure_build_prerequisites
-    ensure_debian_packages lmdb-utils openssl curl
+    ensure_debian_packages lmdb-utils openssl curl poppler-utils
     command -v clang >/dev/null 2>&1 || command -v cc >/dev/null 2>&1 || ensure_debian_packages clang
     ensure_nginx
     ensure_python_jsonschema

@@ -63,7 +63,7 @@ def healthy(base):
 
 def start(binary, folder):
     log = open(os.path.join(folder, "serve.log"), "w")
-    server = subprocess.Popen([binary, "serve", "--demo", "--data", os.path.join(folder, "data"), "--port", "0"],
+    server = subprocess.Popen([os.path.abspath(binary), "serve", "--demo", "--data", os.path.join(folder, "data"), "--port", "0"],
                               stdout=log, stderr=subprocess.STDOUT, cwd=folder)
     deadline = time.time() + 300
     while time.time() < deadline:

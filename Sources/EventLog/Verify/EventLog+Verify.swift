@@ -66,8 +66,17 @@ extension EventLog {
             }
             previous = before
         }
-        let (head, coverage) = try environment.read { txn in (try Self.readHead(txn, db).position, try StoredTree(txn, db).coverage) }
+        let (head, coverage, recordedCoverage) = try environment.read { txn in
+            (try Self.readHead(txn, db).position, try StoredTree(txn, db).coverage,
+             try txn.get(db.meta, StoredTree.coverageKey).map { $0.loadBigEndianUInt64(at: 0) } ?? 0)
+        }
         var walk = ChainWalk(start: start, last: through ?? head, mark: mark, coverage: coverage, previous: previous)
+        if walk.checksTree && db.merkle == nil && recordedCoverage > 0 {
+            // The meta database says the tree covers events, but the tree's database is not there (a copy that
+            // left it behind): proofs from this log would fail.
+            walk.result.failure = ChainFailure(position: 1, reason: "the Merkle tree covers \(recordedCoverage) events but its nodes are not in the log")
+            return walk.result
+        }
         if walk.checksTree && coverage > head {
             walk.result.failure = ChainFailure(position: head + 1, reason: "the Merkle tree covers \(coverage) events but the log holds \(head): events were removed")
             return walk.result

@@ -42,13 +42,29 @@ extension Portal {
 
     /// A claim as it stands, for someone who may read its organisation's claims.
     public func claim(_ id: ClaimID, for actor: Actor) throws -> OneOffClaim.State {
-        let state = try self.state(of: OneOffClaim.self, id.rawValue)
-        try authorise(actor, .read(.oneOffClaims), organisation: state.created?.organisationID)
-        guard state.created != nil else { throw DomainError.notFound(field: "claimID", "there is no claim \(id)") }
-        return state
+        try claimRecord(id, for: actor).state
     }
 
+    /// A claim as it stands with its version (the ETag), for someone who may read its organisation's claims.
+    public func claimRecord(_ id: ClaimID, for actor: Actor) throws -> StreamSnapshot<OneOffClaim.State> {
+        try readable(OneOffClaim.self, id.rawValue, .oneOffClaims, for: actor, "claim \(id)",
+                     exists: { $0.created != nil }, organisation: { $0.created?.organisationID })
+    }
+
+    /// A credit note as it stands with its version, for someone who may read its organisation's invoices (R-INV-4).
+    public func creditNote(_ id: CreditNoteID, for actor: Actor) throws -> StreamSnapshot<CreditNote.State> {
+        try readable(CreditNote.self, id.rawValue, .invoices, for: actor, "credit note \(id)",
+                     exists: { $0.raised != nil }, organisation: { $0.raised?.organisationID })
+    }
+
+    /// A step on an existing claim, authorised on its organisation; an unknown claim, or another organisation's,
+    /// is not found.
     func claimStep(_ id: ClaimID, _ command: OneOffClaim.Command, _ request: CommandRequest) async throws -> CommandOutcome<[OneOffClaimEvent]> {
-        try await decideOne(OneOffClaim.self, id.rawValue, command, permission: command.requiredPermission, request: request) { $0.created?.organisationID }
+        try await perform(request) { attempt, context in
+            let state = try attempt.load(OneOffClaim.self, id.rawValue)
+            try authoriseOnRecord(request.actor, command.requiredPermission, organisation: state.created?.organisationID,
+                                  exists: state.created != nil, "claim \(id)")
+            return try attempt.decide(OneOffClaim.self, id.rawValue, command, context)
+        }
     }
 }

@@ -89,6 +89,11 @@ public final class CommandAttempt {
         versions[streamID].map { $0 + UInt64(events[streamID]?.count ?? 0) }
     }
 
+    /// The version each stream loaded will have once this attempt is appended.
+    var streamVersions: [String: UInt64] {
+        versions.reduce(into: [:]) { result, entry in result[entry.key] = entry.value + UInt64(events[entry.key]?.count ?? 0) }
+    }
+
     /// When the stream's last event was recorded, nil when empty or not loaded.
     public func lastRecordedAt(of streamID: String) -> Timestamp? { lastRecordedAt[streamID] }
 

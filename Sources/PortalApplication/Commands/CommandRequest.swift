@@ -65,7 +65,25 @@ public struct CommandOutcome<Value: Sendable>: Sendable {
     public var positions: [UInt64]
     /// True when the idempotency key showed the request was applied before; nothing new was written.
     public var wasAlreadyApplied: Bool
+    /// The version of each stream the command read or wrote, once it was applied: what a response gives as ETag
+    /// without reading the log again. For a retry, the versions its events gave their streams when first applied.
+    public var streamVersions: [String: UInt64]
+
+    public init(value: Value?, positions: [UInt64], wasAlreadyApplied: Bool, streamVersions: [String: UInt64] = [:]) {
+        self.value = value
+        self.positions = positions
+        self.wasAlreadyApplied = wasAlreadyApplied
+        self.streamVersions = streamVersions
+    }
 
     /// The number of events of the command.
     public var eventCount: Int { positions.count }
+
+    /// The version of `streamID` once the command was applied; nil when the command did not read it.
+    public func version(of streamID: String) -> UInt64? { streamVersions[streamID] }
+
+    /// The same outcome with another value.
+    func with<Other: Sendable>(_ value: Other?) -> CommandOutcome<Other> {
+        CommandOutcome<Other>(value: value, positions: positions, wasAlreadyApplied: wasAlreadyApplied, streamVersions: streamVersions)
+    }
 }

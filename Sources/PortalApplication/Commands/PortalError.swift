@@ -7,6 +7,7 @@ public struct PortalError: Error, Sendable, Equatable, CustomStringConvertible {
         case usernameTaken
         case unreadableStream
         case versionMismatch
+        case notFound
     }
 
     private let kind: Kind
@@ -42,6 +43,14 @@ public struct PortalError: Error, Sendable, Equatable, CustomStringConvertible {
         .init(.versionMismatch, "'\(streamID)' is at version \(actual), not \(expected) as expected; read it again and retry")
     }
 
+    /// The record a command or read is about (named by the caller, as a URL path names it) does not exist, or
+    /// is another organisation's and the actor is a provider, who learns nothing of it (R-ROLE-2). A record
+    /// referred to from a command's values is the domain's `DomainError.notFound` instead.
+    public static func notFound(_ what: String) -> Self {
+        .init(.notFound, "there is no \(what)")
+    }
+
+    public var isNotFound: Bool { kind == .notFound }
     public var isVersionMismatch: Bool { kind == .versionMismatch }
     public var isTooManyConflicts: Bool { kind == .tooManyConflicts }
     public var isWrongCredentials: Bool { kind == .wrongCredentials }

@@ -90,7 +90,7 @@ extension Portal {
         if let retry: CommandOutcome<String> = try alreadyApplied(request) { return retry }
         let state = try self.state(of: User.self, user.rawValue)
         _ = try User.decide(command, state, context(for: request.actor))
-        return try await issueFirstPassword(user, command, request, claiming: try person.validated().email)
+        return try await issueFirstPassword(user, command, request, claiming: try person.validated().email, existing: false)
     }
 
     /// Appends `command`'s events (which issue a first password) with the generated password's hash staged
@@ -98,20 +98,24 @@ extension Portal {
     /// The password is returned once; nil for a retried request, or when a concurrent command issued the user
     /// another password meanwhile (that one holds).
     private func issueFirstPassword(
-        _ user: UserID, _ command: User.Command, _ request: CommandRequest, claiming username: String? = nil
+        _ user: UserID, _ command: User.Command, _ request: CommandRequest, claiming username: String? = nil, existing: Bool = true
     ) async throws -> CommandOutcome<String> {
         let password = CredentialStore.generateFirstPassword()
         let issue = try await appendIssuingSecret(
             .password, of: user, claiming: username, request,
             stage: { try await credentials.stagePassword(password, of: user, isFirstPassword: true, awaiting: $0) },
-            append: { try await decideOnUser(user, command, $0) })
+            append: { try await decideOnUser(user, command, $0, existing: existing) })
         let outcome = issue.outcome
-        return CommandOutcome(value: issue.isEffective ? password : nil, positions: outcome.positions, wasAlreadyApplied: outcome.wasAlreadyApplied)
+        return outcome.with(issue.isEffective ? password : nil)
     }
 
     /// The helpdesk resets a password: a new first password, which also unlocks the account (R-ACC-4).
     public func resetPassword(_ user: UserID, _ request: CommandRequest) async throws -> CommandOutcome<String> {
-        try await issueFirstPassword(user, .resetPassword, request)
+        // Refused before a password is generated and staged: an unknown user, another organisation's, no right.
+        let state = try self.state(of: User.self, user.rawValue)
+        try authoriseOnRecord(request.actor, .edit(.accountSecurity), organisation: state.organisationID, exists: state.userID != nil,
+                              "user \(user)")
+        return try await issueFirstPassword(user, .resetPassword, request)
     }
 
     /// The helpdesk reactivates a suspended account (R-ACC-6).
@@ -136,11 +140,78 @@ extension Portal {
         return suspended
     }
 
-    /// A command on one user's stream, authorised on the user's organisation (nil for council accounts).
-    func decideOnUser(_ user: UserID, _ command: User.Command, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
+    /// A command on one user's stream, authorised on the user's organisation (nil for council accounts). Unless
+    /// the command registers the user (`existing` false), an unknown user — or, for a provider, another
+    /// organisation's or a council account — is not found (R-ROLE-2).
+    func decideOnUser(_ user: UserID, _ command: User.Command, _ request: CommandRequest, existing: Bool = true) async throws -> CommandOutcome<[UserEvent]> {
         guard let permission = command.requiredPermission else {
             preconditionFailure("self-service commands go through changePassword and setPasscode")
         }
-        return try await decideOne(User.self, user.rawValue, command, permission: permission, request: request) { $0.organisationID }
+        return try await perform(request) { attempt, context in
+            let state = try attempt.load(User.self, user.rawValue)
+            if existing {
+                try authoriseOnRecord(request.actor, permission, organisation: state.organisationID, exists: state.userID != nil,
+                                      "user \(user)")
+            } else {
+                try authorise(request.actor, permission, organisation: state.organisationID)
+            }
+            return try attempt.decide(User.self, user.rawValue, command, context)
+        }
     }
+
+    // MARK: The helpdesk's decisions, whatever the request
+
+    /// Accepts the contact's pending change request `requestID`, whatever its kind: a creation (with the first
+    /// password, once), an amendment, or a role removal (R-CON-1, R-CON-2). A request decided already, or that
+    /// never existed, is refused by the domain naming why; a retry is recognised by its stored events.
+    public func acceptContactChange(_ user: UserID, requestID: ChangeRequestID, _ request: CommandRequest) async throws -> CommandOutcome<ContactChangeAccepted> {
+        if let retry: CommandOutcome<ContactChangeAccepted> = try alreadyApplied(request) {
+            let first = try retry.positions.first.flatMap { try log.event(at: $0) }
+            let kind: ContactChangeAccepted = switch first?.type {
+            case ContactCreationAccepted.eventType?: .creation(firstPassword: nil)
+            case ContactRoleRemovalAccepted.eventType?: .roleRemoval
+            default: .amend
+            }
+            return retry.with(kind)
+        }
+        let state = try self.state(of: User.self, user.rawValue)
+        try authoriseOnRecord(request.actor, .edit(.changeRequestDecisions), organisation: state.organisationID, exists: state.userID != nil,
+                              "user \(user)")
+        switch state.changeRequests.open[requestID] {
+        case .creation?:
+            let outcome = try await acceptContactCreation(user, requestID: requestID, request)
+            return outcome.with(.creation(firstPassword: outcome.value))
+        case .roleRemoval?:
+            return try await acceptRoleRemoval(user, requestID: requestID, request).with(.roleRemoval)
+        case .amend?, nil:
+            // For an unknown or decided request, the domain says which.
+            return try await acceptContactAmend(user, requestID: requestID, request).with(.amend)
+        }
+    }
+
+    /// Rejects the contact's pending change request `requestID`, whatever its kind, saying why (R-CON-1).
+    public func rejectContactChange(_ user: UserID, requestID: ChangeRequestID, reason: String, _ request: CommandRequest) async throws -> CommandOutcome<[UserEvent]> {
+        let state = try self.state(of: User.self, user.rawValue)
+        switch state.changeRequests.open[requestID] {
+        case .creation?: return try await rejectContactCreation(user, requestID: requestID, reason: reason, request)
+        case .roleRemoval?: return try await rejectRoleRemoval(user, requestID: requestID, reason: reason, request)
+        case .amend?, nil: return try await rejectContactAmend(user, requestID: requestID, reason: reason, request)
+        }
+    }
+
+    /// A user's account with its version, for someone who may read its organisation's contacts (council staff
+    /// read council accounts; a provider only its own organisation's contacts).
+    public func account(_ user: UserID, for actor: Actor) throws -> StreamSnapshot<User.State> {
+        try readable(User.self, user.rawValue, .contacts, for: actor, "user \(user)",
+                     exists: { $0.userID != nil }, organisation: \.organisationID)
+    }
+}
+
+/// What accepting a contact's change request did.
+public enum ContactChangeAccepted: Sendable, Equatable {
+    /// The contact was created; its first password, shown once (nil for a retried request).
+    case creation(firstPassword: String?)
+    case amend
+    /// The contact's role was removed: its sessions must end at once (R-CON-2).
+    case roleRemoval
 }

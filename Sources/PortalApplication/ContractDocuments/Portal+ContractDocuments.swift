@@ -51,3 +51,32 @@ extension Portal {
         return try await decideOne(ISO.self, id.rawValue, command, permission: command.requiredPermission, request: request) { $0.organisationID }
     }
 }
+
+// MARK: Reads
+
+extension Portal {
+    /// A contract document as it stands, for someone who may read its organisation's contract documents: the
+    /// ISO with its version, its CPLIs, and the names of the provider and the service (the client's is the
+    /// ISO's), for the document view and its PDF.
+    public func contractDocument(_ id: ISOID, for actor: Actor) throws -> ContractDocumentRead {
+        let snapshot = try readable(ISO.self, id.rawValue, .contractDocuments, for: actor, "contract document \(id)",
+                                    exists: { $0.publication != nil }, organisation: \.organisationID)
+        guard let publication = snapshot.state.publication else { throw PortalError.notFound("contract document \(id)") }
+        let attempt = CommandAttempt(log: log, folds: folds)
+        let cplis = try publication.cpliIDs.map { try attempt.load(CPLI.self, $0.rawValue) }
+        let organisation = try attempt.load(Organisation.self, publication.organisationID.rawValue).details?.name
+        let service = try attempt.load(Service.self, publication.serviceID.rawValue).registration?.details.name
+        return ContractDocumentRead(snapshot: snapshot, publication: publication, cplis: cplis, organisationName: organisation, serviceName: service)
+    }
+}
+
+/// A contract document with the names it prints.
+public struct ContractDocumentRead: Sendable {
+    public var snapshot: StreamSnapshot<ISO.State>
+    public var publication: ISOPublished
+    public var cplis: [CPLI.State]
+    /// The provider's name, nil when its record has no details (never for a registered organisation).
+    public var organisationName: String?
+    /// The service's name.
+    public var serviceName: String?
+}

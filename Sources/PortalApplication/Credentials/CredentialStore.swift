@@ -5,7 +5,8 @@ import PortalDomain
 import Synchronization
 
 /// The secrets beside the log, in their own LMDB environment (`<data>/credentials`): bcrypt hashes of
-/// passwords and passcodes, whether the password is a first (generated) one, and the username → user index.
+/// passwords and passcodes, whether the password is a first (generated) one, the username → user index, and
+/// the SHA-256 of each job's API key by key id.
 /// Nothing here is ever written to the event log, a log line or an error message (R-ACC-7).
 ///
 /// The log and this store are two environments, so no transaction spans both. A command that issues a secret
@@ -62,6 +63,9 @@ public final class CredentialStore: Sendable {
     private let users: LMDBDatabase
     private let usernames: LMDBDatabase
     private let staged: LMDBDatabase
+    private let jobKeys: LMDBDatabase
+    /// The databases of the store, as a backup copies them.
+    static let databaseNames = ["users", "usernames", "staged", "job-keys"]
     /// bcrypt cost: 12 in production; tests lower it.
     public let bcryptCost: UInt8
     /// A bcrypt hash at `bcryptCost` of a random secret no one knows, made once: a login for an unknown email,
@@ -74,10 +78,11 @@ public final class CredentialStore: Sendable {
     public init(directory: URL, bcryptCost: UInt8 = 12) throws {
         try PrivateFiles.prepareFolder(directory.path)
         environment = try LMDBEnvironment(
-            path: directory.path, databases: ["users", "usernames", "staged"], options: .init(initialMapSize: 64 << 20, maximumReaders: 126))
+            path: directory.path, databases: Self.databaseNames, options: .init(initialMapSize: 64 << 20, maximumReaders: 126))
         users = environment.database("users")
         usernames = environment.database("usernames")
         staged = environment.database("staged")
+        jobKeys = environment.database("job-keys")
         writer = LMDBWriterThread(environment: environment, name: "credential-store-writer")
         self.bcryptCost = bcryptCost
     }
@@ -326,6 +331,60 @@ public final class CredentialStore: Sendable {
                 ?? Record(passwordHash: nil, isFirstPassword: false, passcodeHash: nil, username: nil)
             change(&record)
             try txn.put(users, key, Array(try JSONEncoder().encode(record)))
+        }
+    }
+
+    // MARK: Backup
+
+    /// Holds off every writer of the store, in every process, while `during` runs (a backup takes the log's
+    /// snapshot then), and returns a snapshot of the store as it was meanwhile: so the copy holds exactly the
+    /// secrets of the events up to the log's snapshot — every hash staged or committed for them, and none
+    /// committed for a later event. Blocks the calling thread for as long as `during` takes.
+    public func snapshotHoldingWriters(_ during: @escaping () throws -> Void) throws -> LMDBSnapshot {
+        let environment = environment
+        nonisolated(unsafe) var snapshot: LMDBSnapshot?
+        try writer.holdingWritersOff { _ in
+            try during()
+            snapshot = try environment.beginSnapshot()
+        }
+        return snapshot!
+    }
+
+    // MARK: Job keys
+
+    /// Keeps the SHA-256 (lowercase hex) of a job's API key under its key id. Written before the event that issues
+    /// the key is appended: the log decides whether a key is valid, so a hash whose event never landed is never
+    /// accepted.
+    public func storeJobKeyHash(_ sha256: String, of key: JobKeyID) async throws {
+        let jobKeys = jobKeys
+        try await writer.write { txn in try txn.put(jobKeys, Array(key.rawValue.utf8), Array(sha256.utf8)) }
+    }
+
+    /// Forgets the hash of a key whose issuing event was not appended.
+    public func removeJobKeyHash(of key: JobKeyID) async throws {
+        let jobKeys = jobKeys
+        try await writer.write { txn in _ = try txn.delete(jobKeys, Array(key.rawValue.utf8)) }
+    }
+
+    /// The key ids whose hash is kept.
+    public func jobKeyIDs() throws -> [JobKeyID] {
+        try environment.read { [jobKeys] txn in
+            try txn.withCursor(jobKeys) { cursor in
+                var ids: [JobKeyID] = []
+                var entry = try cursor.first()
+                while let current = entry {
+                    ids.append(JobKeyID(String(decoding: current.key, as: UTF8.self)))
+                    entry = try cursor.next()
+                }
+                return ids
+            }
+        }
+    }
+
+    /// The SHA-256 (lowercase hex) kept for a key id, nil when none is.
+    public func jobKeyHash(of key: JobKeyID) throws -> String? {
+        try environment.read { [jobKeys] txn in
+            try txn.get(jobKeys, Array(key.rawValue.utf8)).map { String(decoding: $0, as: UTF8.self) }
         }
     }
 

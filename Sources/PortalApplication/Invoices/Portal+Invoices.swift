@@ -133,12 +133,20 @@ extension Portal {
     /// Corrects one CPLI's week in a period whose invoice was paid. Nothing paid is edited: in one atomic append
     /// the corrected actual is recorded and, when the money changes, a credit note (downwards) or a
     /// supplementary invoice (upwards) of exactly the difference is raised under `documentID` with the
-    /// provider's `reference`, and the paid invoice records it.
+    /// provider's `reference`, and the paid invoice records it. Every field of the line is given.
     public func correctPaidActual(
         _ key: Actuals.Key, _ entry: ActualEntry, documentID: String, reference: String, _ request: CommandRequest
     ) async throws -> CommandOutcome<PaidPeriodCorrection.Outcome> {
+        try await correctPaidActual(key, cpli: entry.cpliID, week: entry.week, ActualChanges(entry), documentID: documentID, reference: reference, request)
+    }
+
+    /// Corrects the fields given of one CPLI's week in a paid period, keeping the others as the line stands
+    /// (``ActualChanges``), as ``correctPaidActual(_:_:documentID:reference:_:)`` does.
+    public func correctPaidActual(
+        _ key: Actuals.Key, cpli: CPLIID, week: Week, _ changes: ActualChanges, documentID: String, reference: String, _ request: CommandRequest
+    ) async throws -> CommandOutcome<PaidPeriodCorrection.Outcome> {
         try await perform(request) { attempt, context in
-            let service = try loadService(key.serviceID, in: attempt)
+            let service = try loadSubjectService(key.serviceID, in: attempt)
             let organisation = service.registration.organisationID
             try authorise(request.actor, .edit(.actuals), organisation: organisation)
             try authorise(request.actor, .edit(.invoices), organisation: organisation)
@@ -149,11 +157,12 @@ extension Portal {
             let paid = try attempt.load(Invoice.self, lock.invoiceID.rawValue)
             try PaidPeriodCorrection.requirePaid(paid, period: key.period)
             let facts = ActualFacts(
-                cpli: try attempt.load(CPLI.self, entry.cpliID.rawValue), contractType: service.contractType,
+                cpli: try attempt.load(CPLI.self, cpli.rawValue), contractType: service.contractType,
                 service: service.firstPeriod, periodLocks: service.locks, editWindow: .paidPeriod(lock.invoiceID))
-            let recorded = try attempt.decide(Actuals.self, key.id, .record(key, entry, facts: facts, source: .calendar, importID: nil), context)
+            let recorded = try attempt.decide(
+                Actuals.self, key.id, .change(key, cpli, week, changes, facts: facts, source: .calendar, importID: nil), context)
             guard !recorded.isEmpty else { return .nothing }
-            let corrected = try servicePeriodFacts(key.serviceID, key.period, in: attempt).proposal.first { $0.cpliID == entry.cpliID }
+            let corrected = try servicePeriodFacts(key.serviceID, key.period, in: attempt).proposal.first { $0.cpliID == cpli }
             guard let corrected else { return .nothing }
             let outcome = PaidPeriodCorrection.outcome(corrected: corrected, invoice: paid)
             switch outcome {

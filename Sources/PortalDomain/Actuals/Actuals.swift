@@ -45,6 +45,8 @@ public enum Actuals: EventStream {
     public enum Command: Sendable {
         /// Records one CPLI's week (R-ACT-2 … R-ACT-8, R-ABT).
         case record(Key, ActualEntry, facts: ActualFacts, source: ActualSource, importID: ImportID?)
+        /// Changes the fields given of one CPLI's week, keeping the others as the line stands (``ActualChanges``).
+        case change(Key, CPLIID, Week, ActualChanges, facts: ActualFacts, source: ActualSource, importID: ImportID?)
         /// Confirms a week's actuals of the service, changed or not (R-ACT-9).
         case confirmWeek(Key, Week, service: PeriodLocks.ServiceFacts, periodLocks: PeriodLocks.State)
 
@@ -55,6 +57,9 @@ public enum Actuals: EventStream {
         switch command {
         case .record(let key, let entry, let facts, let source, let importID):
             let recorded = try evaluate(entry, key: key, facts: facts, source: source, importID: importID, state: state, context: context)
+            return recorded.map { [.recorded($0)] } ?? []
+        case .change(let key, let cpli, let week, let changes, let facts, let source, let importID):
+            let recorded = try evaluate(changes, cpli: cpli, week: week, key: key, facts: facts, source: source, importID: importID, state: state, context: context)
             return recorded.map { [.recorded($0)] } ?? []
         case .confirmWeek(let key, let week, let service, let locks):
             let period = try context.calendar.requirePeriod(key.period)
@@ -68,6 +73,37 @@ public enum Actuals: EventStream {
             if let confirmation = state.confirmation(of: week), !confirmation.changedSinceConfirmation { return [] }
             return [.weekConfirmed(WeekConfirmed(serviceID: key.serviceID, period: key.period, week: week))]
         }
+    }
+
+    /// The line of a CPLI's week as it stands: the recorded edit, else the generated line; nil when the CPLI is
+    /// unknown or does not run in the week.
+    public static func line(_ cpli: CPLIID, _ week: Week, definition: CPLIDefinition?, key: Key, state: State, policy: PolicyProfile) -> ActualRecorded? {
+        if let recorded = state.recorded(cpli, week) { return recorded }
+        guard let definition, let generated = GeneratedActual(definition, week: week) else { return nil }
+        return generatedLine(generated, key: key, cpli: cpli, week: week, policy: policy)
+    }
+
+    /// Applies the fields given to the line as it stands (``ActualChanges/applied(to:)``), then checks the entry
+    /// like any other (``evaluate(_:key:facts:source:importID:state:context:)``). A line that does not exist (an
+    /// unknown CPLI, a week outside its dates) is refused by those checks, whatever the changes.
+    public static func evaluate(
+        _ changes: ActualChanges, cpli: CPLIID, week: Week, key: Key, facts: ActualFacts, source: ActualSource, importID: ImportID?,
+        state: State, context: CommandContext
+    ) throws(DomainError) -> ActualRecorded? {
+        let entry = entry(changes, cpli: cpli, week: week, key: key, facts: facts, state: state, policy: context.policy)
+        return try evaluate(entry, key: key, facts: facts, source: source, importID: importID, state: state, context: context)
+    }
+
+    /// The entry the changes make of the line as it stands.
+    public static func entry(_ changes: ActualChanges, cpli: CPLIID, week: Week, key: Key, facts: ActualFacts, state: State, policy: PolicyProfile) -> ActualEntry {
+        if let line = line(cpli, week, definition: facts.cpli.definition, key: key, state: state, policy: policy) {
+            return changes.applied(to: line)
+        }
+        // No line to keep values of: the checks refuse the CPLI or the week before any value counts.
+        return changes.applied(to: ActualRecorded(
+            serviceID: key.serviceID, period: key.period, cpliID: cpli, week: week, planned: .zero, isProRata: false, actual: .zero,
+            frustrated: .zero, missed: .zero, extra: .zero, visits: 0, comment: "", invoiceReference: nil, abortedVisits: [],
+            paidQuantity: .zero, flags: [], source: .calendar, importID: nil))
     }
 
     /// Checks an entry against every rule and returns the event to record, or nil when the entry equals the

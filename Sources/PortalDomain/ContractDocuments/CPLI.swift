@@ -28,6 +28,11 @@ public struct CPLIDefinition: Sendable, Hashable, Codable {
     public var endDate: BusinessDate?
     public var temporaryOf: CPLIID?
 
+    /// The weekly cost of the planned care: planned per week × rate, half-up to the penny (R-ACT-5, R-ISO-3).
+    public var weeklyCost: Money { plannedPerWeek.amount(at: rate) }
+    /// A full four-week period's cost: four weekly amounts, each rounded, as an invoice adds them (R-ISO-3).
+    public var periodCost: Money { Money(pence: weeklyCost.pence * Int64(PeriodCalendar.weeksPerPeriod)) }
+
     public init(
         cpliID: CPLIID, isoID: ISOID, organisationID: OrganisationID, serviceID: ServiceID, clientReference: String,
         clientName: String, serviceType: ServiceType, unit: CareUnit, plannedPerWeek: Quantity, rate: Rate,

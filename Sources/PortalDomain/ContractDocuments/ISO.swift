@@ -1,6 +1,8 @@
 /// `iso-<id>`: an Individual Service Order ("contract document"), published by service brokerage with its
 /// CPLIs, then agreed or rejected by the provider (R-ISO-1). Rejection flags an error in the document; a
-/// corrected document is published as a new ISO.
+/// corrected document is published as a new ISO. A care order the provider agreed in the council's earlier
+/// system is brought in at onboarding as published and agreed at once, recorded as the council's (the operator
+/// or brokerage) with a reason — never as the provider's own agreement.
 public enum ISO: EventStream {
     public static let category = "iso"
 
@@ -25,10 +27,13 @@ public enum ISO: EventStream {
         case publish(ISOPublished, service: Service.State)
         case agree
         case reject(reason: String)
+        /// Bring in a care order the provider agreed before the portal (onboarding from the council's earlier
+        /// system): published and recorded as agreed in one step, by the council, with the reason.
+        case onboardAgreed(ISOPublished, service: Service.State, reason: String)
 
         public var requiredPermission: Permission {
             switch self {
-            case .publish: .edit(.commissioning)
+            case .publish, .onboardAgreed: .edit(.commissioning)
             case .agree, .reject: .edit(.contractDocuments)
             }
         }
@@ -36,6 +41,12 @@ public enum ISO: EventStream {
 
     public static func decide(_ command: Command, _ state: State, _ context: CommandContext) throws -> [ISOEvent] {
         switch command {
+        case .onboardAgreed(let publication, let service, let reason):
+            guard case .published(let checked)? = try decide(.publish(publication, service: service), state, context).first else { return [] }
+            guard let text = try TextInput.optional(reason, field: "reason", maximumLength: 1000) else {
+                throw DomainError.invalidValue(field: "reason", "recording an agreement made before the portal needs a reason")
+            }
+            return [.published(checked), .agreementRecorded(ISOAgreementRecorded(isoID: checked.isoID, cpliIDs: checked.cpliIDs, reason: text))]
         case .publish(let publication, let service):
             guard state.status == .none else { throw DomainError.duplicate(field: "isoID", "ISO \(publication.isoID) exists already") }
             guard let registration = service.registration else {
@@ -82,7 +93,7 @@ public enum ISO: EventStream {
         case .published(let e):
             state.publication = e
             state.status = .published
-        case .agreed:
+        case .agreed, .agreementRecorded:
             state.status = .agreed
         case .rejected(let e):
             state.status = .rejected
@@ -96,14 +107,16 @@ public enum ISOEvent: StreamEvent {
     case published(ISOPublished)
     case agreed(ISOAgreed)
     case rejected(ISORejected)
+    case agreementRecorded(ISOAgreementRecorded)
 
-    public static let payloadTypes: [any EventPayload.Type] = [ISOPublished.self, ISOAgreed.self, ISORejected.self]
+    public static let payloadTypes: [any EventPayload.Type] = [ISOPublished.self, ISOAgreed.self, ISORejected.self, ISOAgreementRecorded.self]
 
     public var payload: any EventPayload {
         switch self {
         case .published(let p): p
         case .agreed(let p): p
         case .rejected(let p): p
+        case .agreementRecorded(let p): p
         }
     }
 
@@ -112,6 +125,7 @@ public enum ISOEvent: StreamEvent {
         case let p as ISOPublished: self = .published(p)
         case let p as ISOAgreed: self = .agreed(p)
         case let p as ISORejected: self = .rejected(p)
+        case let p as ISOAgreementRecorded: self = .agreementRecorded(p)
         default: return nil
         }
     }
@@ -157,6 +171,23 @@ public struct ISORejected: EventPayload {
     public var reason: String
     public init(isoID: ISOID, reason: String) {
         self.isoID = isoID
+        self.reason = reason
+    }
+}
+
+/// The council recorded that the provider had agreed this ISO before the portal, in the council's earlier
+/// system (onboarding): the ISO is agreed and its CPLIs are activated in the same append. The envelope names who
+/// recorded it (the operator or service brokerage); the provider's own agreement is ``ISOAgreed``.
+public struct ISOAgreementRecorded: EventPayload {
+    public static let eventType = "ISOAgreementRecorded"
+    public static let schemaVersion = 1
+    public var isoID: ISOID
+    public var cpliIDs: [CPLIID]
+    /// Why it is recorded on the provider's behalf, e.g. "agreed in the council's earlier system before go-live".
+    public var reason: String
+    public init(isoID: ISOID, cpliIDs: [CPLIID], reason: String) {
+        self.isoID = isoID
+        self.cpliIDs = cpliIDs
         self.reason = reason
     }
 }

@@ -74,7 +74,7 @@ public struct ConversationParty: Sendable, Hashable, Codable, CustomStringConver
         switch actor {
         case .provider(_, let organisation, _): .provider(organisation)
         case .council(_, let team): .team(team)
-        case .auditor, .system, .operator: nil
+        case .auditor, .system, .operator, .job: nil
         }
     }
 

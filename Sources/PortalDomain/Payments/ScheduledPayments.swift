@@ -31,6 +31,9 @@ public enum ScheduledPayments: EventStream {
         public var calculated: [String: ScheduledPaymentCalculated] = [:]
         /// Payments made, by period number.
         public var paid: [String: ScheduledPaymentPaid] = [:]
+        /// The provider's last word on each period's payment, by period number: confirmed, or queried with a
+        /// reason (R-ROLE: the super user of a scheduled contract's provider).
+        public var responses: [String: ScheduledPaymentResponse] = [:]
 
         /// The calculated, unpaid payments due on or before `date`, in period order.
         public func unpaid(dueBy date: BusinessDate) -> [ScheduledPaymentCalculated] {
@@ -49,8 +52,19 @@ public enum ScheduledPayments: EventStream {
         case calculate(PeriodNumber, contract: ContractRegistered?, cplis: [CPLI.State])
         /// A payment run paid the period's payment.
         case markPaid(PeriodNumber, PaymentRunID, paymentDate: BusinessDate)
+        /// The provider confirms the period's payment is right.
+        case confirm(PeriodNumber)
+        /// The provider queries the period's payment, saying what is wrong.
+        case query(PeriodNumber, reason: String)
 
-        public var requiredPermission: Permission { .edit(.paymentProcessing) }
+        public var requiredPermission: Permission {
+            switch self {
+            case .calculate, .markPaid: .edit(.paymentProcessing)
+            // What the role table's "scheduled payments" gives a provider: super-user (scheduled) has it,
+            // super-user (actuals) has everything else (R-ROLE).
+            case .confirm, .query: .edit(.scheduledPayments)
+            }
+        }
     }
 
     public static func decide(_ command: Command, _ state: State, _ context: CommandContext) throws -> [ScheduledPaymentsEvent] {
@@ -92,7 +106,27 @@ public enum ScheduledPayments: EventStream {
                 throw DomainError.wrongState(field: "period", "the scheduled payment for period \(number) is due on \(calculated.dueDate), after \(paymentDate)", rule: "R-PAY-1")
             }
             return [.paid(ScheduledPaymentPaid(contractID: calculated.contractID, period: number, paymentRunID: run, paymentDate: paymentDate))]
+        case .confirm(let number):
+            let calculated = try calculatedPayment(number, state)
+            if case .confirmed? = state.responses[number.description] { return [] }
+            return [.confirmed(ScheduledPaymentConfirmed(
+                contractID: calculated.contractID, organisationID: calculated.organisationID, period: number, total: calculated.total))]
+        case .query(let number, let reason):
+            let calculated = try calculatedPayment(number, state)
+            let text = try TextInput.required(reason, field: "reason", maximumLength: 500)
+            if case .queried(let open)? = state.responses[number.description], open.reason == text { return [] }
+            return [.queried(ScheduledPaymentQueried(
+                contractID: calculated.contractID, organisationID: calculated.organisationID, period: number, total: calculated.total, reason: text))]
         }
+    }
+
+    /// The period's calculated payment, or an error naming the period: a payment is confirmed or queried once
+    /// the Payments Team has calculated it (R-PAY-1), paid or not.
+    static func calculatedPayment(_ number: PeriodNumber, _ state: State) throws(DomainError) -> ScheduledPaymentCalculated {
+        guard let calculated = state.calculated[number.description] else {
+            throw .notFound(field: "period", "no scheduled payment is calculated for period \(number); it can be confirmed or queried once it is")
+        }
+        return calculated
     }
 
     public static func evolve(_ state: State, _ event: ScheduledPaymentsEvent) -> State {
@@ -100,6 +134,8 @@ public enum ScheduledPayments: EventStream {
         switch event {
         case .calculated(let e): state.calculated[e.period.description] = e
         case .paid(let e): state.paid[e.period.description] = e
+        case .confirmed(let e): state.responses[e.period.description] = .confirmed(e)
+        case .queried(let e): state.responses[e.period.description] = .queried(e)
         }
         return state
     }
@@ -108,13 +144,19 @@ public enum ScheduledPayments: EventStream {
 public enum ScheduledPaymentsEvent: StreamEvent {
     case calculated(ScheduledPaymentCalculated)
     case paid(ScheduledPaymentPaid)
+    case confirmed(ScheduledPaymentConfirmed)
+    case queried(ScheduledPaymentQueried)
 
-    public static let payloadTypes: [any EventPayload.Type] = [ScheduledPaymentCalculated.self, ScheduledPaymentPaid.self]
+    public static let payloadTypes: [any EventPayload.Type] = [
+        ScheduledPaymentCalculated.self, ScheduledPaymentPaid.self, ScheduledPaymentConfirmed.self, ScheduledPaymentQueried.self,
+    ]
 
     public var payload: any EventPayload {
         switch self {
         case .calculated(let p): p
         case .paid(let p): p
+        case .confirmed(let p): p
+        case .queried(let p): p
         }
     }
 
@@ -122,8 +164,56 @@ public enum ScheduledPaymentsEvent: StreamEvent {
         switch payload {
         case let p as ScheduledPaymentCalculated: self = .calculated(p)
         case let p as ScheduledPaymentPaid: self = .paid(p)
+        case let p as ScheduledPaymentConfirmed: self = .confirmed(p)
+        case let p as ScheduledPaymentQueried: self = .queried(p)
         default: return nil
         }
+    }
+}
+
+/// The provider's last word on a period's scheduled payment.
+public enum ScheduledPaymentResponse: Codable, Equatable, Sendable {
+    case confirmed(ScheduledPaymentConfirmed)
+    case queried(ScheduledPaymentQueried)
+}
+
+/// The provider confirmed a period's scheduled payment of a contract (its total as calculated): the amount is
+/// right. Only a role that edits scheduled payments may (super-user-scheduled, R-ROLE).
+public struct ScheduledPaymentConfirmed: EventPayload {
+    public static let eventType = "ScheduledPaymentConfirmed"
+    public static let schemaVersion = 1
+    public var contractID: ContractID
+    public var organisationID: OrganisationID
+    public var period: PeriodNumber
+    /// The total confirmed.
+    public var total: Money
+
+    public init(contractID: ContractID, organisationID: OrganisationID, period: PeriodNumber, total: Money) {
+        self.contractID = contractID
+        self.organisationID = organisationID
+        self.period = period
+        self.total = total
+    }
+}
+
+/// The provider queried a period's scheduled payment of a contract, saying what is wrong (a CPLI missing, a rate,
+/// the weeks paid), for the Payments Team to look into. A query does not stop the payment.
+public struct ScheduledPaymentQueried: EventPayload {
+    public static let eventType = "ScheduledPaymentQueried"
+    public static let schemaVersion = 1
+    public var contractID: ContractID
+    public var organisationID: OrganisationID
+    public var period: PeriodNumber
+    /// The total queried.
+    public var total: Money
+    public var reason: String
+
+    public init(contractID: ContractID, organisationID: OrganisationID, period: PeriodNumber, total: Money, reason: String) {
+        self.contractID = contractID
+        self.organisationID = organisationID
+        self.period = period
+        self.total = total
+        self.reason = reason
     }
 }
 

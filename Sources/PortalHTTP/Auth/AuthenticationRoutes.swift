@@ -146,7 +146,7 @@ struct SessionView: Encodable {
             kind = "council"; self.team = team.rawValue
         case .auditor:
             kind = "auditor"
-        case .system, .operator:
+        case .system, .operator, .job:
             kind = "system"
         }
     }

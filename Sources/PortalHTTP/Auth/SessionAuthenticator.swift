@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdAuth
 import Logging
@@ -20,6 +21,9 @@ public struct SessionAuthenticator: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.maxUploadSize = api.settings.maximumBodySize
+        if let key = request.headers[Self.apiKeyHeader] {
+            return try await JobKeyAccess(api: api).handle(key, request, context: context, next: next)
+        }
         guard let token = Self.bearerToken(request) else { return try await next(request, context) }
         try await Self.establish(token, api: api, context: &context)
         return try await next(request, context)
@@ -62,6 +66,10 @@ public struct SessionAuthenticator: RouterMiddleware {
             detail: "\(pending.description); send it with POST /auth/password", rule: pending.rule,
             errors: [ProblemField(field: "password", message: pending.message, rule: pending.rule)])
     }
+
+    /// The header a job's API key comes in. A key is never a bearer token: a session token in this header, or a
+    /// key as a bearer token, is unknown (401).
+    static let apiKeyHeader = HTTPField.Name("X-API-Key")!
 
     /// The token of `Authorization: Bearer <token>` (hummingbird-auth's parsing), nil when absent.
     static func bearerToken(_ request: Request) -> String? {

@@ -13,6 +13,37 @@ public struct DemoLogin: Sendable, Equatable {
     public var actingAs: String
 }
 
+/// The clock of the demo's story: the demo's twelve weeks happen over twelve weeks. It starts a week before the
+/// history's first period and is moved forward step by step — staff and providers set up, care orders agreed,
+/// each week's actuals recorded the Monday after, each period invoiced as it ends — never backwards (the log's
+/// recorded-at never decreases) and never later than a minute before `now`, so every event is in the past and
+/// `portal audit as-of` and `audit who --from` tell a believable story.
+public final class DemoStory: Sendable {
+    /// The clock the seeding portal runs on.
+    public let clock: ManualClock
+    /// The real moment the demo is seeded.
+    public let now: Date
+    /// The real business date of `now` (the deployment's time zone): the demo's history ends before it.
+    public let today: BusinessDate
+    private let latest: Date
+
+    public init(now: Date = Date(), time: DeploymentTime = DeploymentTime()) {
+        self.now = now
+        self.today = time.businessDate(of: Timestamp(now))
+        self.latest = now.addingTimeInterval(-60)
+        self.clock = ManualClock(now.addingTimeInterval(-60))
+    }
+
+    /// Moves the clock to `hour`:`minute` UTC on `date`: never back, never past a minute before `now`.
+    public func at(_ date: BusinessDate, hour: Int, minute: Int = 0) {
+        let proposed = Timestamp(microsecondsSince1970: date.startOfDay.microsecondsSince1970 + Int64(hour * 60 + minute) * 60_000_000).date
+        clock.set(max(started ? clock.now() : .distantPast, min(proposed, latest)))
+        started = true
+    }
+
+    nonisolated(unsafe) private var started = false
+}
+
 /// The demo council that `portal serve --demo` puts into a new data folder, all through the portal's own
 /// commands with fixed ids, so the same day gives the same data:
 ///
@@ -69,13 +100,17 @@ public enum DemoCouncil {
 
     /// Seeds the demo council into `portal` (a new, empty log) and returns the logins. With `invoices`, the
     /// whole history: three periods of actuals and invoices in every status (see the type's documentation).
-    public static func seed(_ portal: Portal, clients: Int = 40, invoices: Bool = true) async throws -> [DemoLogin] {
+    /// With `story` (whose clock `portal` must run on), each step happens at its time in those weeks, and every
+    /// account logs in once at the end (so none is unused for 60 days, R-ACC-6); without, everything happens now.
+    public static func seed(_ portal: Portal, clients: Int = 40, invoices: Bool = true, story: DemoStory? = nil) async throws -> [DemoLogin] {
         var logins: [DemoLogin] = []
         let bootstrap = CommandRequest(actor: .system(job: "demo"))
-        let today = portal.context(for: .system(job: "demo")).today
+        let today = story?.today ?? portal.context(for: .system(job: "demo")).today
         let calendar = portal.configuration.calendar
         let history = history(today: today, calendar: calendar)
         let firstWeek = history[0].firstDay
+        // A week before the first period: staff, providers and their contacts are set up, then the care orders.
+        story?.at(firstWeek.adding(days: -7), hour: 8)
 
         // Accounts first (each first password changed and passcode set, on both cores: bcrypt dominates).
         var accounts: [(actor: Actor, person: Person, first: String)] = []
@@ -95,6 +130,7 @@ public enum DemoCouncil {
 
         let procurement = CommandRequest(actor: staff[.procurement]!)
         let helpdesk = CommandRequest(actor: staff[.helpdesk]!)
+        story?.at(firstWeek.adding(days: -7), hour: 9)
         for (index, provider) in providers.enumerated() {
             let details = ContactDetails(name: provider.name, addressLines: ["\(index + 1) High Street", "Norwich"], postcode: "NR\(index + 1) 1AA",
                                          telephone: "01603 00000\(index)", email: "office@\(provider.organisation).example")
@@ -123,11 +159,12 @@ public enum DemoCouncil {
         }
 
         // Clients: ISOs with one CPLI each from the first week, most agreed, one rejected, one left published.
+        story?.at(firstWeek.adding(days: -7), hour: 14)
         let brokerage = CommandRequest(actor: staff[.serviceBrokerage]!)
         let count = max(3, clients / providers.count)
         var agreed: [OrganisationID: [CPLIDefinition]] = [:]
+        var pending: [(number: Int, count: Int, iso: ISOID, organisation: OrganisationID, definition: CPLIDefinition)] = []
         for provider in providers {
-            let superUser = CommandRequest(actor: superUser(provider.organisation))
             for number in 1...count {
                 let client = "\(provider.organisation.rawValue.prefix(2).uppercased())\(String(format: "%04d", number))"
                 let iso = ISOID("iso-\(provider.organisation)-\(number)")
@@ -141,14 +178,20 @@ public enum DemoCouncil {
                 _ = try await portal.publishISO(ISOPublished(
                     isoID: iso, organisationID: provider.organisation, serviceID: provider.service, clientReference: client,
                     clientName: definition.clientName, cpliIDs: [definition.cpliID]), cplis: [definition], brokerage)
-                if number == count {
-                    continue // left published, for the provider to agree or reject
-                } else if number == count - 1 {
-                    _ = try await portal.rejectISO(iso, reason: "the client's address is wrong", superUser)
-                } else {
-                    _ = try await portal.agreeISO(iso, superUser)
-                    agreed[provider.organisation, default: []].append(definition)
-                }
+                pending.append((number, count, iso, provider.organisation, definition))
+            }
+        }
+        // The providers answer the next day.
+        story?.at(firstWeek.adding(days: -6), hour: 10)
+        for (number, count, iso, organisation, definition) in pending {
+            let superUser = CommandRequest(actor: superUser(organisation))
+            if number == count {
+                continue // left published, for the provider to agree or reject
+            } else if number == count - 1 {
+                _ = try await portal.rejectISO(iso, reason: "the client's address is wrong", superUser)
+            } else {
+                _ = try await portal.agreeISO(iso, superUser)
+                agreed[organisation, default: []].append(definition)
             }
         }
 
@@ -156,38 +199,78 @@ public enum DemoCouncil {
         // whose next step opens the next period.
         let periods = invoices ? history : [history[0]]
         let payments = CommandRequest(actor: staff[.payments]!)
+        // The business date of the story's clock (today's date without a story).
+        func storyDate() -> BusinessDate { portal.context(for: .system(job: "demo")).today }
         for (index, period) in periods.enumerated() {
-            try await recordByCalendar(portal, "oasis", period, agreed["oasis"] ?? [], today: today)
+            try await recordByCalendar(portal, "oasis", period, agreed["oasis"] ?? [], today: today, story: story)
+            if let story {
+                story.at(period.lastDay.adding(days: 1), hour: 10)
+                try await logIn(logins, portal)
+            }
+            // riverside uploads the whole period the Monday after it ends; invoices follow that afternoon and the
+            // Payments Team acts the next morning.
+            story?.at(period.lastDay.adding(days: 1), hour: 11)
             try await recordByImport(portal, "riverside", period, agreed["riverside"] ?? [], today: today)
             guard invoices, period.lastDay < today else { continue }
+            story?.at(period.lastDay.adding(days: 1), hour: 14)
             switch index {
             case 0:
-                let paid = try await submittedInvoice(portal, "oasis", period, today: today)
+                let paid = try await submittedInvoice(portal, "oasis", period, today: storyDate())
+                let approved = try await submittedInvoice(portal, "riverside", period, today: storyDate())
+                story?.at(period.lastDay.adding(days: 2), hour: 10)
                 _ = try await portal.approveInvoice(paid, payments)
-                _ = try await portal.runPayment(PaymentRunRequest(paymentRunID: paymentRun, paymentDate: today, reference: "BACS-DEMO-1",
+                _ = try await portal.approveInvoice(approved, payments)
+                story?.at(period.lastDay.adding(days: 3), hour: 11)
+                _ = try await portal.runPayment(PaymentRunRequest(paymentRunID: paymentRun, paymentDate: storyDate(), reference: "BACS-DEMO-1",
                                                                   invoiceIDs: [paid]), payments)
-                _ = try await portal.approveInvoice(try await submittedInvoice(portal, "riverside", period, today: today), payments)
             case 1:
-                _ = try await portal.holdInvoice(try await submittedInvoice(portal, "oasis", period, today: today),
-                                                 reason: "checking two hospital stays", payments)
-                _ = try await portal.holdInvoice(try await submittedInvoice(portal, "riverside", period, today: today),
-                                                 reason: "a rate looks high", payments)
+                let oasis = try await submittedInvoice(portal, "oasis", period, today: storyDate())
+                let riverside = try await submittedInvoice(portal, "riverside", period, today: storyDate())
+                story?.at(period.lastDay.adding(days: 2), hour: 10)
+                _ = try await portal.holdInvoice(oasis, reason: "checking two hospital stays", payments)
+                _ = try await portal.holdInvoice(riverside, reason: "a rate looks high", payments)
             default:
                 // oasis's last period stays open for the provider to invoice.
-                let returned = try await submittedInvoice(portal, "riverside", period, today: today)
+                let returned = try await submittedInvoice(portal, "riverside", period, today: storyDate())
+                story?.at(period.lastDay.adding(days: 2), hour: 10)
                 _ = try await portal.returnInvoice(returned, reason: "two lines use last year's rate", payments)
             }
         }
-        guard invoices else { return logins }
+        guard invoices else { return try await loggedIn(logins, portal, story) }
+        let last = periods[periods.count - 1]
         if periods.count > 1 {
             // Released after its hold opened the next period: submitted again, waiting in the Payments queue.
+            story?.at(last.lastDay.adding(days: 2), hour: 11)
             _ = try await portal.releaseInvoice(invoiceID("riverside", periods[1].number), payments)
         }
-        try await claimInvoice(portal, periods[0], agreed["oasis"] ?? [], today: today, payments: payments)
+        story?.at(last.lastDay.adding(days: 2), hour: 15)
+        try await claimInvoice(portal, periods[0], agreed["oasis"] ?? [], today: storyDate(), payments: payments)
+        story?.at(last.lastDay.adding(days: 2), hour: 16)
         _ = try await portal.startConversation(ConversationStart(
             conversationID: "demo-conv-1", organisationID: "oasis", type: .query, relatedTo: .service, entityID: "oasis-hs", team: .billing,
             subject: "Rates from April", body: "Which rate applies to night sits from April?"), CommandRequest(actor: superUser("oasis")))
+        return try await loggedIn(logins, portal, story)
+    }
+
+    /// With a story, every account logs in once more this morning (or a minute before now), as at the end of each
+    /// period: people use the portal, and no account is left unused for 60 days, which would suspend it at its
+    /// next login (R-ACC-6).
+    static func loggedIn(_ logins: [DemoLogin], _ portal: Portal, _ story: DemoStory?) async throws -> [DemoLogin] {
+        guard let story else { return logins }
+        story.at(story.today, hour: 8)
+        try await logIn(logins, portal)
         return logins
+    }
+
+    /// Every account logs in (password and passcode), recording its login; all at once, so that the log's group
+    /// commit writes them in a few commits.
+    static func logIn(_ logins: [DemoLogin], _ portal: Portal) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for login in logins {
+                group.addTask { _ = try await portal.logIn(username: login.email, password: login.password, passcode: login.passcode) }
+            }
+            try await group.waitForAll()
+        }
     }
 
     static func contract(of organisation: OrganisationID) -> ContractID { ContractID("\(organisation)-contract") }
@@ -230,10 +313,12 @@ public enum DemoCouncil {
 
     /// Every line of every started week by the calendar, each week then confirmed (R-ACT-9).
     static func recordByCalendar(_ portal: Portal, _ organisation: OrganisationID, _ period: Period, _ cplis: [CPLIDefinition],
-                                 today: BusinessDate) async throws {
+                                 today: BusinessDate, story: DemoStory? = nil) async throws {
         let request = CommandRequest(actor: superUser(organisation))
         let key = Actuals.Key(serviceID: ServiceID("\(organisation)-hs"), period: period.number)
         for (index, week) in weeks(of: period, today: today).enumerated() {
+            // Each week is recorded on the Monday after it.
+            story?.at(week.monday.adding(days: 7), hour: 9)
             for definition in cplis {
                 _ = try await portal.recordActual(key, entry(definition, week: week, index: index), request)
             }

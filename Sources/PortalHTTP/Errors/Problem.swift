@@ -15,13 +15,16 @@ public struct ProblemField: Codable, Sendable, Equatable {
     public var field: String?
     /// The CSV row (the header is row 1), for an import problem.
     public var row: Int?
+    /// The file, for an import of several files.
+    public var file: String?
     public var message: String
     /// The rule of DOMAIN.md, e.g. `R-ACT-3`.
     public var rule: String?
 
-    public init(field: String?, row: Int? = nil, message: String, rule: String? = nil) {
+    public init(field: String?, row: Int? = nil, file: String? = nil, message: String, rule: String? = nil) {
         self.field = field
         self.row = row
+        self.file = file
         self.message = message
         self.rule = rule
     }
@@ -170,8 +173,9 @@ public struct ProblemMiddleware: RouterMiddleware {
         case let problem as Problem:
             return problem
         case let refused as AccessRefused:
-            // A provider asking for another organisation's data learns nothing: 404, not 403 (R-ROLE-2).
-            if case .provider? = actor, refused.rule == "R-ROLE-2", refused.organisation != nil {
+            // A provider asking for another organisation's data learns nothing: 404, not 403 (R-ROLE-2, which
+            // only a provider is refused by; the middleware runs outside the authenticator, so without the actor).
+            if refused.rule == "R-ROLE-2", refused.organisation != nil {
                 return .notFound("there is no such resource")
             }
             return Problem(.forbidden, kind: "forbidden", title: "Not allowed", detail: refused.message, rule: refused.rule,
@@ -186,6 +190,7 @@ public struct ProblemMiddleware: RouterMiddleware {
         case let portal as PortalError:
             if portal.isWrongCredentials { return .unauthenticated(portal.message) }
             if portal.isVersionMismatch { return .preconditionFailed(portal.message) }
+            if portal.isNotFound { return .notFound(portal.message) }
             if portal.isUsernameTaken {
                 return Problem(.conflict, kind: "username-taken", title: "Username taken", detail: portal.message,
                                errors: [ProblemField(field: "email", message: portal.message)])

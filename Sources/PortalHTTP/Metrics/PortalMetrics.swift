@@ -17,6 +17,7 @@ public final class PortalMetrics: Sendable {
     private let appendDuration: Mutex<[String: DurationHistogram]> = Mutex([:])
     private let commandCounters: Mutex<[String: Prometheus.Counter]> = Mutex([:])
     private let lagGauges: Mutex<[String: Prometheus.Gauge]> = Mutex([:])
+    private let jobCounters: Mutex<[String: Prometheus.Counter]> = Mutex([:])
 
     private init() {
         let registry = PrometheusCollectorRegistry()
@@ -75,6 +76,20 @@ public final class PortalMetrics: Sendable {
             if let existing = counters[key] { return existing }
             let made = registry.makeCounter(name: "portal_commands_total", labels: [("command", command), ("outcome", outcome.rawValue)],
                                             help: "Write requests by command and outcome (committed, unchanged, refused, failed)")
+            counters[key] = made
+            return made
+        }
+        counter.increment()
+    }
+
+    /// Counts one request made with a job's API key, by job and status: machine accounts' use, as the request log
+    /// names them.
+    public func countJobRequest(job: String, status: Int) {
+        let key = "\(job)|\(status)"
+        let counter = jobCounters.withLock { counters in
+            if let existing = counters[key] { return existing }
+            let made = registry.makeCounter(name: "portal_job_requests_total", labels: [("job", job), ("status", String(status))],
+                                            help: "Requests made with a job's API key, by job and status")
             counters[key] = made
             return made
         }

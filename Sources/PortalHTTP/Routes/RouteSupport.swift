@@ -68,6 +68,14 @@ extension PortalAPI {
         return models
     }
 
+    /// The read models once they have applied the log up to its head as this request found it, or nil when the
+    /// server keeps none or they could not catch up in time (the caller then folds from the log).
+    func readModelsCaughtUp() async throws -> PortalReadModels? {
+        guard let models = readModels else { return nil }
+        let head = try log.head().position
+        return await models.engine.waitUntilApplied(head, timeout: .seconds(2)) ? models : nil
+    }
+
     /// A query parameter naming an organisation, or nil.
     public func organisationQuery(_ request: Request) throws -> OrganisationID? {
         try request.query("organisationID").map { text in try parsed { try OrganisationID.parse(text, field: "organisationID") } }

@@ -33,6 +33,8 @@ public enum PortalServer {
         ConversationRoutes(api: api).register(on: router)
         ConversationEntityRoutes(api: api).register(on: router)
         AttentionRoutes(api: api).register(on: router)
+        ReferenceDataRoutes(api: api).register(on: router)
+        JobKeyRoutes(api: api).register(on: router)
         pages(router)
         return router
     }

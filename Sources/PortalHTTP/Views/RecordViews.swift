@@ -162,7 +162,8 @@ struct ContractDocumentView: Encodable {
     var version: UInt64
 }
 
-/// A CPLI with its weekly cost (planned × rate, half-up to the penny).
+/// A CPLI with its cost breakdown (R-ISO-3): weekly (planned × rate, half-up to the penny) and for a four-week
+/// period (four weekly amounts, as an invoice adds them).
 struct CPLIView: Encodable {
     var cpliID: CPLIID
     var isoID: ISOID
@@ -175,6 +176,7 @@ struct CPLIView: Encodable {
     var plannedPerWeek: Quantity
     var rate: Rate
     var weeklyCost: Money
+    var periodCost: Money
     var startDate: BusinessDate
     var endDate: BusinessDate?
     var temporaryOf: CPLIID?
@@ -193,7 +195,8 @@ struct CPLIView: Encodable {
         unit = definition.unit
         plannedPerWeek = definition.plannedPerWeek
         rate = definition.rate
-        weeklyCost = definition.plannedPerWeek.amount(at: definition.rate)
+        weeklyCost = definition.weeklyCost
+        periodCost = definition.periodCost
         startDate = definition.startDate
         endDate = definition.endDate
         temporaryOf = definition.temporaryOf

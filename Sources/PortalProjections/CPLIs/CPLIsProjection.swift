@@ -12,7 +12,7 @@ public enum CPLIsProjection: Projection {
     public static let tables = ["cplis", "by-service", "cpli-owners", "iso-cplis", "service-owners"]
     public static let eventTypes: Set<String> = [
         CPLICommissioned.eventType, CPLIActivated.eventType, ISOPublished.eventType, ISOAgreed.eventType, ISORejected.eventType,
-        ServiceRegistered.eventType,
+        ISOAgreementRecorded.eventType, ServiceRegistered.eventType,
     ]
 
     public static func apply(_ event: ProjectedEvent, to model: borrowing ReadModelWriter) throws {
@@ -23,6 +23,9 @@ public enum CPLIsProjection: Projection {
         case let e as ISOPublished:
             try model.put(e.cpliIDs, "iso-cplis", ReadModelKey(.text(e.isoID.rawValue)))
         case let e as ISOAgreed:
+            for cpli in e.cpliIDs { try update(cpli, event, model) { $0.documentStatus = .agreed } }
+        case let e as ISOAgreementRecorded:
+            // Onboarding appends the CPLIs' events before their ISO's, so the CPLIs are there.
             for cpli in e.cpliIDs { try update(cpli, event, model) { $0.documentStatus = .agreed } }
         case let e as ISORejected:
             let cplis = try model.require([CPLIID].self, "iso-cplis", ReadModelKey(.text(e.isoID.rawValue)), "ISO \(e.isoID)", for: event)
@@ -68,8 +71,8 @@ public struct CPLIEntry: Codable, Sendable, Equatable {
     public var definition: CPLIDefinition { cpli.definition! }
     public var isActive: Bool { cpli.status == .active }
 
-    /// The weekly cost of the planned care: planned per week × rate, half-up to the penny (R-ACT-5).
-    public var weeklyCost: Money { definition.plannedPerWeek.amount(at: definition.rate) }
-    /// A full four-week period's cost: four weekly lines, each rounded (as an invoice adds them).
-    public var periodCost: Money { Money(pence: weeklyCost.pence * Int64(PeriodCalendar.weeksPerPeriod)) }
+    /// The weekly cost of the planned care (``CPLIDefinition/weeklyCost``).
+    public var weeklyCost: Money { definition.weeklyCost }
+    /// A full four-week period's cost (``CPLIDefinition/periodCost``).
+    public var periodCost: Money { definition.periodCost }
 }

@@ -14,7 +14,8 @@ public enum ContractDocumentsProjection: Projection {
     public static let version = 2
     public static let tables = ["documents", "lines", "by-updated", "all-by-updated", "iso-owners"]
     public static let eventTypes: Set<String> = [
-        ISOPublished.eventType, ISOAgreed.eventType, ISORejected.eventType, CPLICommissioned.eventType,
+        ISOPublished.eventType, ISOAgreed.eventType, ISORejected.eventType, ISOAgreementRecorded.eventType,
+        CPLICommissioned.eventType,
     ]
 
     public static func apply(_ event: ProjectedEvent, to model: borrowing ReadModelWriter) throws {
@@ -34,6 +35,10 @@ public enum ContractDocumentsProjection: Projection {
             try model.putOwner(published.organisationID, "iso-owners", published.isoID.rawValue)
             entry = ContractDocumentEntry(document: ISO.initialState, published: step, decided: nil, updated: step, version: 0)
         case .agreed(let e):
+            old = try load(e.isoID, event, model)
+            entry = old!
+            entry.decided = step
+        case .agreementRecorded(let e):
             old = try load(e.isoID, event, model)
             entry = old!
             entry.decided = step

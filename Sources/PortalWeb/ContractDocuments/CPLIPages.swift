@@ -104,7 +104,7 @@ struct CPLIPages: Sendable {
         let parameters = try QueryParameters(request, allowing: ["serviceID"])
         let models = try await web.api.readModelsAtHead()
         let service = try self.service(parameters, try models.providers.services(of: organisation, ReadScope(actor)))
-        let text = try web.api.cpliCSV(of: organisation, service: service, for: actor, models: models)
+        let text = try models.cplis.csv(of: organisation, service: service, ReadScope(actor))
         return PaymentRunPages.download(Data(text.utf8), type: "text/csv; charset=utf-8", name: "cplis.csv")
     }
 }

@@ -201,7 +201,7 @@ struct ContractDocumentPages: Sendable {
     func pdf(_ context: PortalRequestContext) throws -> Response {
         let actor = try context.requireActor()
         let id = try context.identifier("isoID", as: ISOID.self)
-        let (bytes, _) = try web.api.contractDocumentPDF(id, for: actor)
+        let (bytes, _, _) = try web.api.contractDocumentPDF(id, for: actor)
         return Response(status: .ok, headers: [.contentType: "application/pdf", .contentDisposition: "inline; filename=\"\(id).pdf\""],
                         body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }

@@ -7,7 +7,7 @@ extension Portal {
         static let configuration = CommandConfiguration(
             commandName: "bench",
             abstract: "Measure the product on this machine.",
-            subcommands: [LogBenchmark.self, ProjectionBenchmark.self, AuditBenchmark.self, ServiceReadsBenchmark.self, CountyBenchmark.self, StoreBenchmark.self]
+            subcommands: [LogBenchmark.self, ProjectionBenchmark.self, AuditBenchmark.self, ServiceReadsBenchmark.self, CountyBenchmark.self, StoreBenchmark.self, ImportBenchmark.self]
         )
     }
 }

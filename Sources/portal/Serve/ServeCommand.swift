@@ -58,10 +58,10 @@ extension Portal {
             defer { lock.release() }
             let bcryptCost = UInt8(settings.bcryptCost)
             // The policy and period anchor are those recorded in the data folder (recorded now on a first start).
-            func open(bcryptCost: UInt8) async throws -> PortalApplication.Portal {
+            func open(bcryptCost: UInt8, time: DeploymentTime = DeploymentTime()) async throws -> PortalApplication.Portal {
                 do {
                     return try await PortalApplication.Portal.open(
-                        dataDirectory: folder, deployment: requested, defaults: Self.defaultSettings, bcryptCost: bcryptCost)
+                        dataDirectory: folder, deployment: requested, defaults: Self.defaultSettings, time: time, bcryptCost: bcryptCost)
                 } catch let error as DomainError {
                     throw ValidationError("\(error.description); start without --policy and --period-anchor to serve under the recorded settings")
                 }
@@ -70,11 +70,18 @@ extension Portal {
                 // The demo's accounts all share the password and passcode printed below, so their hashes are made
                 // at a low bcrypt cost: seeding takes seconds instead of most of a minute. The folder is then
                 // served at --bcrypt-cost, so every password or passcode set while serving gets the full cost.
-                let seeding = try await open(bcryptCost: min(bcryptCost, Self.demoBcryptCost))
+                // The demo's twelve weeks happen over twelve weeks: seeded on a clock that starts before them and
+                // is moved through the story, ending before now (see DemoStory).
+                let story = DemoStory()
+                let isNew = !FileManager.default.fileExists(atPath: folder.appendingPathComponent("log/data.mdb").path)
+                if isNew, let first = DemoCouncil.history(today: story.today, calendar: try PeriodCalendar(anchor: requested.periodAnchor ?? Self.defaultSettings.periodAnchor)).first {
+                    story.at(first.firstDay.adding(days: -7), hour: 7)
+                }
+                let seeding = try await open(bcryptCost: min(bcryptCost, Self.demoBcryptCost), time: DeploymentTime(clock: story.clock))
                 defer { seeding.close() }
                 if try seeding.holdsNoHistory() {
                     say("portal: filling \(folder.path) with the demo council…")
-                    let logins = try await DemoCouncil.seed(seeding)
+                    let logins = try await DemoCouncil.seed(seeding, story: story)
                     say("portal: demo logins (password \(DemoCouncil.password), passcode \(DemoCouncil.passcode)):")
                     for login in logins { say("  \(login.email.padding(toLength: 44, withPad: " ", startingAt: 0)) \(login.actingAs)") }
                 } else {

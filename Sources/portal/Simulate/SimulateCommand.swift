@@ -41,11 +41,30 @@ extension Portal {
 
         func run() async throws {
             let folder = dataFolder.folder
-            let lock = try dataFolder.lockForWriting()
-            defer { lock.release() }
-            if FileManager.default.fileExists(atPath: folder.appendingPathComponent("log/data.mdb").path) {
-                throw ValidationError("\(folder.path) already holds a log; simulate into a new data folder")
+            // A folder in use holds a log and its lock, so it is not empty: refused before anything is written.
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder),
+               try !isFolder.boolValue || !FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty {
+                throw ValidationError("\(folder.path) is not empty; simulate into a new data folder")
             }
+            // Built in a folder beside the target and renamed into place when complete: a failed or interrupted run
+            // leaves no half-filled data folder behind.
+            let work = folder.deletingLastPathComponent().appendingPathComponent(".\(folder.lastPathComponent).simulating-\(UUID().uuidString)")
+            do {
+                let report = try await simulate(into: work)
+                if FileManager.default.fileExists(atPath: folder.path) { try FileManager.default.removeItem(at: folder) }
+                try FileManager.default.moveItem(at: work, to: folder)
+                print("simulated \(report.providers) providers, \(report.services) services, \(report.clients) CPLIs over \(report.weeks) weeks into \(folder.path):")
+                print("\(report.events) events from \(report.commands) commands in \(String(format: "%.1f", report.seconds)) s")
+            } catch {
+                try? FileManager.default.removeItem(at: work)
+                FileHandle.standardError.write(Data("portal simulate: failed, nothing kept: \(error)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+
+        /// Runs the simulation into `folder` and closes it.
+        private func simulate(into folder: URL) async throws -> (providers: Int, services: Int, clients: Int, weeks: Int, events: UInt64, commands: Int, seconds: Double) {
             var scale = CountyScale.parse(scale)!
             if let weeks { scale.weeks = weeks }
             let start = SimulationDefaults.start
@@ -63,9 +82,8 @@ extension Portal {
             let report = try await CountySimulation(seed: seed, scale: scale, start: start).run(portal: portal, clock: clock) { progress in
                 FileHandle.standardError.write(Data("week \(progress.week)/\(progress.weeks): \(progress.events) events\n".utf8))
             }
-            let seconds = Measurement.seconds(ContinuousClock.now - started)
-            print("simulated \(report.providers) providers, \(report.services) services, \(report.clients) CPLIs over \(report.weeks) weeks:")
-            print("\(report.events) events from \(report.commands) commands in \(String(format: "%.1f", seconds)) s")
+            return (report.providers, report.services, report.clients, report.weeks, report.events, report.commands,
+                    Measurement.seconds(ContinuousClock.now - started))
         }
     }
 }

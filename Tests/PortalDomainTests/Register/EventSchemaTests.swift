@@ -55,6 +55,10 @@ struct EventSchemaTests {
         ISOPublished(isoID: "iso-1", organisationID: "oasis", serviceID: "s-1", clientReference: "C1001", clientName: "Ann Example", cpliIDs: ["cpli-1", "cpli-2"]),
         ISOAgreed(isoID: "iso-1", cpliIDs: ["cpli-1", "cpli-2"]),
         ISORejected(isoID: "iso-1", reason: "the rate is wrong"),
+        ISOAgreementRecorded(isoID: "iso-1", cpliIDs: ["cpli-1", "cpli-2"], reason: "agreed in the council's earlier system before go-live"),
+        JobKeyIssued(keyID: "jk-0123456789abcdef", job: "nightly-remittances", scope: .remittancesRegenerate, expiresOn: F.date("2027-11-25"),
+                     purpose: "fetches each remittance for the finance system"),
+        JobKeyRevoked(keyID: "jk-0123456789abcdef", reason: "the finance system moved to a new key"),
         CPLICommissioned(definition: {
             var definition = F.definition("cpli-2", planned: "7.5", end: "2026-11-19")
             definition.temporaryOf = "cpli-1"
@@ -73,7 +77,8 @@ struct EventSchemaTests {
         PeriodReopened(serviceID: "s-1", period: PeriodNumber(9), invoiceID: "inv-9"),
         DeploymentConfigured(policy: "lancashire", periodAnchor: F.date("2026-04-06"), reason: "go-live"),
         ActualsFileImported(importID: "imp-1", organisationID: "oasis", period: PeriodNumber(9),
-                            sha256: String(repeating: "ab", count: 32), fileName: "actuals-p9.csv", rows: 12, linesRecorded: 3),
+                            sha256: String(repeating: "ab", count: 32), contentSHA256: String(repeating: "cd", count: 32),
+                            fileName: "actuals-p9.csv", rows: 12, linesRecorded: 3),
     ]
 
     static func name(_ type: any EventPayload.Type) -> String { "\(type.eventType).v\(type.schemaVersion)" }

@@ -50,6 +50,8 @@ enum Actors {
 struct TourFacts: Sendable {
     /// The SHA-256 of the attachment of conversation `conv-tour`.
     var attachment: String = "0000000000000000000000000000000000000000000000000000000000000000"
+    /// The id of the API key `prepare` issued to job `tour-reports`.
+    var jobKey: String = "jk-none"
 }
 
 enum RouteTour {
@@ -165,13 +167,21 @@ enum RouteTour {
             RouteCase(method: .get, route: "/services/{serviceID}/weeks/{week}/actuals", path: "/services/oasis-hs/weeks/\(week)/actuals", body: none),
             RouteCase(method: .put, route: "/services/{serviceID}/weeks/{week}/actuals/{cpliID}",
                       path: "/services/oasis-hs/weeks/\(next)/actuals/cpli-oasis-1",
-                      body: { #"{"actual":"\#(3 + $0).25","comment":"extra time after a fall","visits":7}"# }, changes: true, allowed: actuals),
+                      body: { #"{"actual":"\#(3 + $0).25","frustrated":null,"missed":"0","extra":"0","visits":7,"comment":"extra time after a fall","abortedVisits":[]}"# },
+                      changes: true, allowed: actuals),
+            RouteCase(method: .patch, route: "/services/{serviceID}/weeks/{week}/actuals/{cpliID}",
+                      path: "/services/oasis-hs/weeks/\(next)/actuals/cpli-oasis-1",
+                      body: { #"{"actual":"\#(3 + $0).5","comment":"shorter visits"}"# }, changes: true, allowed: actuals),
             RouteCase(method: .post, route: "/services/{serviceID}/weeks/{week}/confirmation", path: "/services/oasis-hs/weeks/\(next)/confirmation",
                       body: none, changes: true, allowed: actuals),
             RouteCase(method: .post, route: "/organisations/{organisationID}/periods/{period}/actuals-imports",
                       path: "/organisations/oasis/periods/\(nextPeriod)/actuals-imports", body: {
                           "service,cpli,week,actual,comment\noasis-hs,cpli-oasis-1,\(next),\(2 + $0).5,client asked for shorter visits\n"
                       }, contentType: "text/csv", allowed: actuals, success: 201),
+            RouteCase(method: .post, route: "/organisations/{organisationID}/periods/{period}/actuals-import-previews",
+                      path: "/organisations/oasis/periods/\(nextPeriod)/actuals-import-previews", body: {
+                          "service,cpli,week,actual,comment\noasis-hs,cpli-oasis-1,\(next),\(4 + $0).5,client asked for shorter visits\n"
+                      }, contentType: "text/csv", allowed: actuals),
             // Invoices (R-INV) and payments (R-PAY).
             RouteCase(method: .get, route: "/services/{serviceID}/periods/{period}/invoice-proposal",
                       path: "/services/oasis-hs/periods/\(period)/invoice-proposal", body: none),
@@ -215,6 +225,14 @@ enum RouteTour {
             RouteCase(method: .post, route: "/contracts/{contractID}/scheduled-payments", path: "/contracts/oasis-contract/scheduled-payments",
                       body: { _ in #"{"period":\#(period)}"# }, allowed: paymentsTeam, success: 422),
             RouteCase(method: .get, route: "/contracts/{contractID}/scheduled-payments", path: "/contracts/oasis-contract/scheduled-payments", body: none),
+            // Confirming or querying a scheduled payment is what super-user-scheduled edits and super-user-actuals
+            // does not (R-ROLE); oasis-contract is invoiced, so it has no scheduled payment to confirm (422).
+            RouteCase(method: .post, route: "/contracts/{contractID}/scheduled-payments/{period}/confirmation",
+                      path: "/contracts/oasis-contract/scheduled-payments/\(period)/confirmation", body: none, changes: true,
+                      allowed: Actors.provider(.superUserScheduled), success: 422),
+            RouteCase(method: .post, route: "/contracts/{contractID}/scheduled-payments/{period}/queries",
+                      path: "/contracts/oasis-contract/scheduled-payments/\(period)/queries", body: { _ in #"{"reason":"a CPLI is missing"}"# },
+                      changes: true, allowed: Actors.provider(.superUserScheduled), success: 422),
             RouteCase(method: .post, route: "/services/{serviceID}/periods/{period}/paid-corrections",
                       path: "/services/oasis-hs/periods/\(period)/paid-corrections", body: {
                           #"{"cpliID":"cpli-oasis-1","week":"\#(week)","actual":"\#(6 - Double($0) / 10)","comment":"a visit was not made","documentID":"cn-\#($0)","reference":"CN-\#($0)"}"#
@@ -251,7 +269,24 @@ enum RouteTour {
                       changes: true, allowed: actions, success: 409, outcomes: ["super-user-actuals@oasis": 200]),
             RouteCase(method: .get, route: "/conversations/{conversationID}/attachments/{sha256}",
                       path: "/conversations/conv-tour/attachments/\(facts.attachment)", body: none),
+            // Onboarding: procurement registers organisations from a CSV file (brokerage would bring care orders).
+            RouteCase(method: .post, route: "/reference-data/imports", path: "/reference-data/imports", body: {
+                #"{"files":[{"name":"organisations.csv","content":"organisation,name,address_1,postcode\nref-org-\#($0),Onboarded \#($0) Ltd,\#($0) Mill Lane,NR2 4AB\n"}]}"#
+            }, allowed: procurement, success: 201),
+            // Machine accounts: the helpdesk issues and revokes keys; council staff and auditors read their facts.
+            RouteCase(method: .post, route: "/job-keys", path: "/job-keys", body: { _ in
+                #"{"job":"tour-export","scope":"reporting:read","expiresOn":"\#(keyExpiry(test))","purpose":"weekly export"}"#
+            }, allowed: helpdesk, success: 201),
+            RouteCase(method: .get, route: "/job-keys", path: "/job-keys", body: none, allowed: Actors.council),
+            RouteCase(method: .get, route: "/job-keys/{keyID}", path: "/job-keys/\(facts.jobKey)", body: none, allowed: Actors.council),
+            RouteCase(method: .post, route: "/job-keys/{keyID}/revocation", path: "/job-keys/\(facts.jobKey)/revocation",
+                      body: { _ in #"{"reason":"the export moved to another server"}"# }, changes: true, allowed: helpdesk),
         ]
+    }
+
+    /// A key's last valid day: 90 days from today.
+    static func keyExpiry(_ test: HTTPTestPortal) -> String {
+        test.portal.context(for: .system(job: "test")).today.adding(days: 90).iso8601
     }
 
     /// The last day of a period (the date of a one-off claim, R-OOC-3).
@@ -323,7 +358,11 @@ enum RouteTour {
             201, "conversation")
         let messages = try #require(started.json?["messages"] as? [[String: Any]])
         let sha = try #require((messages.first?["attachments"] as? [[String: Any]])?.first?["sha256"] as? String)
-        return TourFacts(attachment: sha)
+        let issued = try await client.send(.post, "/job-keys", token: helpdesk, json:
+            #"{"job":"tour-reports","scope":"reporting:read","expiresOn":"\#(keyExpiry(test))"}"#)
+        try must(issued, 201, "issue a job key")
+        let keyID = try #require((issued.json?["jobKey"] as? [String: Any])?["keyID"] as? String)
+        return TourFacts(attachment: sha, jobKey: keyID)
     }
 
     /// Sends `route` as `actingAs` (actor number `index`) and returns the answer.

@@ -110,9 +110,11 @@ extension CountyWorkload {
             let content = Data((rows.joined(separator: "\n") + "\n").utf8)
             let sha256 = SHA256.hash(data: content).map { String(format: "%02x", $0) }.joined()
             let organisation = providers[provider].id
+            let file = try ActualsFile.parse(String(decoding: content, as: UTF8.self))
+            let contentSHA256 = SHA256.hash(data: Data(file.canonicalContent.utf8)).map { String(format: "%02x", $0) }.joined()
             let request = ActualsImport.Request(
-                importID: ImportID("imp-\(sha256.prefix(24))"), organisationID: organisation, period: number, sha256: sha256,
-                fileName: "actuals-\(organisation.rawValue)-p\(number.value).csv", file: try ActualsFile.parse(String(decoding: content, as: UTF8.self)))
+                importID: ImportID("imp-\(contentSHA256.prefix(24))"), organisationID: organisation, period: number, sha256: sha256,
+                contentSHA256: contentSHA256, fileName: "actuals-\(organisation.rawValue)-p\(number.value).csv", file: file)
             var services: [ServiceID: ActualsImport.ServiceFacts] = [:]
             var cplis: [CPLIID: CPLI.State] = [:]
             for service in providers[provider].services {
@@ -126,7 +128,9 @@ extension CountyWorkload {
             ledger.command()
             let decision = try ActualsImport.decide(request, imports: ledger.state(Imports.self, organisation.rawValue), services: services,
                                                     cplis: cplis, context: ledger.context(editor))
-            ledger.record(Imports.self, organisation.rawValue, [.fileImported(decision.imported)], by: editor)
+            // A file that changes no line records nothing, as the portal's import does.
+            guard let imported = decision.imported else { continue }
+            ledger.record(Imports.self, organisation.rawValue, [.fileImported(imported)], by: editor)
             for (service, recorded) in decision.recorded.sorted(by: { $0.key < $1.key }) {
                 ledger.record(Actuals.self, Actuals.Key(serviceID: service, period: number).id, recorded.map(ActualsEvent.recorded), by: editor)
             }

@@ -68,12 +68,16 @@ public enum Actor: Sendable, Hashable, Codable, CustomStringConvertible {
     /// data, fixes to history), named by their operating-system user. The log records them as
     /// `system:operator:<os user>` acting as `system:operator`.
     case `operator`(osUser: String)
+    /// A machine account: a scheduled job of the council's (a reporting export, a remittance fetch) that calls the
+    /// HTTP API with an API key the helpdesk issued for it, within the key's scope. Never a person, never a login.
+    /// The log and the request log name it `job:<name>`, acting as `job:<scope>`.
+    case job(name: String, scope: JobScope)
 
     /// The user behind the actor, or nil for a system job.
     public var userID: UserID? {
         switch self {
         case .provider(let user, _, _), .council(let user, _), .auditor(let user): user
-        case .system, .operator: nil
+        case .system, .operator, .job: nil
         }
     }
 
@@ -83,16 +87,18 @@ public enum Actor: Sendable, Hashable, Codable, CustomStringConvertible {
         return nil
     }
 
-    /// `who` of the log's envelope: the user id, `system:<job>`, or `system:operator:<os user>`.
+    /// `who` of the log's envelope: the user id, `system:<job>`, `system:operator:<os user>` or `job:<name>`.
     public var who: String {
         switch self {
         case .provider(let user, _, _), .council(let user, _), .auditor(let user): user.rawValue
         case .system(let job): "system:\(job)"
         case .operator(let osUser): "system:operator:\(osUser)"
+        case .job(let name, _): "job:\(name)"
         }
     }
 
-    /// `actingAs` of the log's envelope: `<role>@<organisation>`, `team:<team>`, `auditor` or `system:<job>`.
+    /// `actingAs` of the log's envelope: `<role>@<organisation>`, `team:<team>`, `auditor`, `system:<job>` or
+    /// `job:<scope>`.
     public var actingAs: String {
         switch self {
         case .provider(_, let organisation, let role): "\(role.rawValue)@\(organisation.rawValue)"
@@ -100,6 +106,7 @@ public enum Actor: Sendable, Hashable, Codable, CustomStringConvertible {
         case .auditor: "auditor"
         case .system(let job): "system:\(job)"
         case .operator: "system:operator"
+        case .job(_, let scope): "job:\(scope.rawValue)"
         }
     }
 
@@ -112,6 +119,7 @@ public enum Actor: Sendable, Hashable, Codable, CustomStringConvertible {
         switch self {
         case .system: actingAs
         case .operator: who
+        case .job: "\(who) (\(actingAs))"
         default: "\(who) as \(actingAs)"
         }
     }

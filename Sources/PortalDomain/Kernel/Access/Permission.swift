@@ -127,6 +127,7 @@ public enum Authorisation {
     ///   never see another organisation's data, nor data of no organisation (R-ROLE, R-ROLE-2).
     /// - Council staff read everything and edit what their team does (R-ROLE-3).
     /// - Auditors read everything and change nothing (R-ROLE-3).
+    /// - Jobs with an API key read the areas of the key's scope and change nothing.
     public static func check(_ actor: Actor, _ permission: Permission, organisation: OrganisationID?) throws(AccessRefused) {
         switch actor {
         case .provider(let user, let own, let role):
@@ -164,6 +165,13 @@ public enum Authorisation {
                 throw AccessRefused(
                     missingPermission: permission, organisation: organisation, rule: "R-ROLE",
                     message: "operator \(osUser) may not edit \(permission.area) from the shell; it needs \(permission)")
+            }
+        case .job(let name, let scope):
+            // A machine account reads what its key's scope names and changes nothing.
+            guard permission.access == .read, scope.readableAreas.contains(permission.area) else {
+                throw AccessRefused(
+                    missingPermission: permission, organisation: organisation, rule: "R-ROLE",
+                    message: "job \(name) with an API key of scope \(scope) may not \(permission.access == .read ? "read" : "edit") \(permission.area); it needs \(permission)")
             }
         }
     }

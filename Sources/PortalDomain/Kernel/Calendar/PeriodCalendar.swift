@@ -35,6 +35,14 @@ public struct Week: Sendable, Hashable, Comparable, Codable, CustomStringConvert
         return try starting(date, field: field)
     }
 
+    /// Parses the Monday as a spreadsheet writes a date: `2026-10-19`, `19/10/2026` or `19/10/26` (UK order).
+    public static func parse(spreadsheet text: String, field: String = "week") throws(DomainError) -> Week {
+        guard let date = BusinessDate(spreadsheet: text) else {
+            throw .invalidValue(field: field, "\(field) '\(text)' is not a date like 2026-11-16, 16/11/2026 or 16/11/26")
+        }
+        return try starting(date, field: field)
+    }
+
     public var sunday: BusinessDate { monday.adding(days: 6) }
     /// The seven days, Monday first.
     public var days: [BusinessDate] { (0..<7).map { monday.adding(days: $0) } }

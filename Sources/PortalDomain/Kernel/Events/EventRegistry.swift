@@ -48,6 +48,8 @@ public enum EventRegistry {
         PaymentRunEvent.self,
         // The settings a data folder's history is recorded under.
         DeploymentEvent.self,
+        // Machine accounts of jobs (API keys).
+        JobKeyEvent.self,
     ]
 
     /// Every registered payload type.

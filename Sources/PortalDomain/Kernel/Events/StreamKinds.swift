@@ -22,6 +22,7 @@ extension EventRegistry {
         ScheduledPayments.self,
         PaymentRun.self,
         Deployment.self,
+        JobKey.self,
     ]
 
     /// The kind of stream whose ids start with `category-`.

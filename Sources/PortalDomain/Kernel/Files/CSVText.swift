@@ -56,6 +56,16 @@ public enum CSVText {
         return "'" + text
     }
 
+    /// A text cell as read back: the apostrophe that ``neutralised(_:)`` puts before a formula character is
+    /// removed, so `'=1+1` reads `=1+1` and text the portal wrote imports back as it was. (A spreadsheet keeps
+    /// the apostrophe of a CSV cell as text, and saves it again.)
+    public static func unneutralised(_ text: String) -> String {
+        guard text.hasPrefix("'"), let second = text.unicodeScalars.dropFirst().first, formulaStarts.contains(Character(second)) else {
+            return text
+        }
+        return String(text.unicodeScalars.dropFirst())
+    }
+
     /// The field, enclosed in double quotes (with quotes doubled) when it holds a comma, a quote, CR or LF.
     static func quoted(_ value: String) -> String {
         guard value.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }

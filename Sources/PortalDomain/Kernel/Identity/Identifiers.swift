@@ -129,6 +129,12 @@ public struct ImportID: PortalIdentifier {
     public init(_ rawValue: String) { self.rawValue = rawValue }
 }
 
+/// An API key of a job's machine account (`jobkey-<id>`); the key itself is never stored in the log.
+public struct JobKeyID: PortalIdentifier {
+    public let rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+}
+
 extension String {
     /// The text without leading and trailing spaces, tabs and line breaks.
     var trimmingWhitespace: String {

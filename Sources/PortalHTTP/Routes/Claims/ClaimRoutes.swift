@@ -1,5 +1,4 @@
 import Chronology
-import EventLog
 import Foundation
 import Hummingbird
 import PortalApplication
@@ -83,33 +82,21 @@ struct ClaimRoutes {
                             hours: try Quantity.parse(item.hours, field: at + "hours"), authoriser: item.authoriser)
                     })
             }
-            let contract = try api.portal.snapshot(of: Contract.self, claim.contractID.rawValue)
-            if let organisation = contract.state.registration?.organisationID {
-                try api.requireVisible(write.actor, organisation: organisation, "contract \(claim.contractID)")
-            }
             _ = try await api.portal.createClaim(claim, write.command())
-            return try claimResponse(claim.claimID, status: .created)
+            return try claimResponse(claim.claimID, write.actor, status: .created)
         }
     }
 
-    func claimResponse(_ id: ClaimID, status: HTTPResponse.Status = .ok) throws -> Reply {
-        let snapshot = try api.existing(OneOffClaim.self, id.rawValue, "claim \(id)")
+    /// The claim as `actor` may see it (the application authorises the read).
+    func claimResponse(_ id: ClaimID, _ actor: Actor, status: HTTPResponse.Status = .ok) throws -> Reply {
+        let snapshot = try api.portal.claimRecord(id, for: actor)
         guard let view = ClaimView(snapshot) else { throw Problem.notFound("there is no claim \(id)") }
         return try api.json(view, status: status, etag: snapshot.version, location: status == .created ? "/claims/\(id)" : nil)
     }
 
-    func visibleClaim(_ actor: Actor, _ context: PortalRequestContext) throws -> StreamSnapshot<OneOffClaim.State> {
-        let id = try context.identifier("claimID", as: ClaimID.self)
-        let snapshot = try api.existing(OneOffClaim.self, id.rawValue, "claim \(id)")
-        try api.requireReadable(actor, .oneOffClaims, organisation: snapshot.state.created?.organisationID, "claim \(id)")
-        return snapshot
-    }
-
     func claim(_ context: PortalRequestContext) throws -> Reply {
         let actor = try context.requireActor()
-        let snapshot = try visibleClaim(actor, context)
-        guard let view = ClaimView(snapshot) else { throw Problem.notFound("there is no such claim") }
-        return try api.json(view, etag: snapshot.version)
+        return try claimResponse(try context.identifier("claimID", as: ClaimID.self), actor)
     }
 
     /// The claims the actor may see (`?status=`, `?organisationID=` narrow), by organisation and id, from the
@@ -124,16 +111,15 @@ struct ClaimRoutes {
 
     func step(_ step: Step, _ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         try await api.write(request, context, command: "\(step.rawValue)-claim") { write in
-            let snapshot = try visibleClaim(write.actor, context)
             let id = try context.identifier("claimID", as: ClaimID.self)
-            let command = try write.command(changing: snapshot.streamID, resource: "claim \(id)")
+            let command = try write.command(changing: OneOffClaim.streamID(id.rawValue), resource: "claim \(id)")
             switch step {
             case .submit: _ = try await api.portal.submitClaim(id, command)
             case .withdraw: _ = try await api.portal.withdrawClaim(id, command)
             case .approve: _ = try await api.portal.approveClaim(id, command)
             case .reject: _ = try await api.portal.rejectClaim(id, reason: try write.decode(Rejection.self).reason, command)
             }
-            return try claimResponse(id)
+            return try claimResponse(id, write.actor)
         }
     }
 
@@ -146,29 +132,26 @@ struct ClaimRoutes {
                     reference: body.reference, invoiceDate: try Parse.date(body.invoiceDate, field: "invoiceDate"),
                     claimIDs: try body.claimIDs.enumerated().map { index, text in try ClaimID.parse(text, field: "claimIDs[\(index)]") })
             }
-            let contract = try api.portal.snapshot(of: Contract.self, draft.contractID.rawValue)
-            if let organisation = contract.state.registration?.organisationID {
-                try api.requireVisible(write.actor, organisation: organisation, "contract \(draft.contractID)")
-            }
             _ = try await api.portal.createContractInvoice(draft, write.command())
             return try InvoiceRoutes(api: api).invoiceResponse(draft.invoiceID, status: .created)
         }
     }
 
     /// Corrects a week of a paid period (R-INV-4): the corrected actual and, when the money changes, a credit
-    /// note or supplementary invoice of exactly the difference, in one append. `If-Match` is the period's
-    /// actuals version.
+    /// note or supplementary invoice of exactly the difference, in one append. The actual's members are those of
+    /// a `PATCH` of the week (``ActualEdit``): the fields given change, the others keep the line's values.
+    /// `If-Match` is the period's actuals version; the answer's ETag is its version after the correction.
     func correctPaid(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         try await api.write(request, context, command: "correct-paid-actual") { write in
             let service = try context.identifier("serviceID", as: ServiceID.self)
-            let snapshot = try api.existing(Service.self, service.rawValue, "service \(service)")
-            try api.requireVisible(write.actor, organisation: snapshot.state.organisationID, "service \(service)")
             let key = Actuals.Key(serviceID: service, period: try context.period(in: api.portal.configuration.calendar))
             let body = try write.decode(PaidCorrection.self)
             let (cpli, week) = try parsed { (try CPLIID.parse(body.cpliID, field: "cpliID"), try Week.parse(body.week)) }
-            let entry = try ActualsRoutes(api: api).entry(try write.decode(ActualsRoutes.ActualEdit.self), cpli: cpli, week: week)
+            let edit = try write.decode(ActualEdit.self)
+            try edit.refuseUnknownMembers(allowing: ["cpliID", "week", "documentID", "reference"])
             let command = try write.command(changing: key.streamID, resource: "the actuals of service \(service) in period \(key.period)")
-            let outcome = try await api.portal.correctPaidActual(key, entry, documentID: body.documentID, reference: body.reference, command)
+            let outcome = try await api.portal.correctPaidActual(
+                key, cpli: cpli, week: week, try edit.changes(), documentID: body.documentID, reference: body.reference, command)
             let view: PaidCorrectionView
             switch outcome.value {
             case .creditNote(let difference)?: view = PaidCorrectionView(outcome: "credit-note", documentID: body.documentID, difference: difference)
@@ -176,7 +159,7 @@ struct ClaimRoutes {
                 view = PaidCorrectionView(outcome: "supplementary-invoice", documentID: body.documentID, difference: difference)
             case .nothing?, nil: view = PaidCorrectionView(outcome: "nothing", documentID: nil, difference: nil)
             }
-            return try api.json(view, status: .ok, etag: try api.log.streamVersion(key.streamID))
+            return try api.json(view, status: .ok, etag: outcome.version(of: key.streamID))
         }
     }
 
@@ -192,8 +175,7 @@ struct ClaimRoutes {
     func creditNote(_ context: PortalRequestContext) throws -> Reply {
         let actor = try context.requireActor()
         let id = try context.identifier("creditNoteID", as: CreditNoteID.self)
-        let snapshot = try api.existing(CreditNote.self, id.rawValue, "credit note \(id)")
-        try api.requireReadable(actor, .invoices, organisation: snapshot.state.raised?.organisationID, "credit note \(id)")
+        let snapshot = try api.portal.creditNote(id, for: actor)
         guard let view = CreditNoteView(snapshot.state, version: snapshot.version) else { throw Problem.notFound("there is no credit note \(id)") }
         return try api.json(view, etag: snapshot.version)
     }

@@ -1,4 +1,3 @@
-import EventLog
 import Hummingbird
 import PortalApplication
 import PortalDomain
@@ -54,18 +53,16 @@ struct ContactRoutes {
         router.post("/users/{userID}/reactivation") { request, context in try await reactivate(request, context) }
     }
 
-    func accountResponse(_ id: UserID, status: HTTPResponse.Status = .ok) throws -> Reply {
-        let snapshot = try api.existing(User.self, id.rawValue, "user \(id)")
+    /// The account as `actor` may see it (the application authorises the read).
+    func accountResponse(_ id: UserID, _ actor: Actor, status: HTTPResponse.Status = .ok) throws -> Reply {
+        let snapshot = try api.portal.account(id, for: actor)
         guard let view = AccountView(snapshot) else { throw Problem.notFound("there is no user \(id)") }
         return try api.json(view, status: status, etag: snapshot.version, location: status == .created ? "/users/\(id)" : nil)
     }
 
-    /// The user's stream, visible to the actor (a provider sees only its own organisation's contacts).
-    func visibleAccount(_ actor: Actor, _ context: PortalRequestContext) throws -> StreamSnapshot<User.State> {
-        let id = try context.identifier("userID", as: UserID.self)
-        let snapshot = try api.existing(User.self, id.rawValue, "user \(id)")
-        try api.requireReadable(actor, .contacts, organisation: snapshot.state.organisationID, "user \(id)")
-        return snapshot
+    /// The command request for changing the user of the path: its stream's `If-Match`.
+    func userCommand(_ write: WriteRequest, _ user: UserID) throws -> CommandRequest {
+        try write.command(changing: User.streamID(user.rawValue), resource: "user \(user)")
     }
 
     func requestContact(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
@@ -79,7 +76,7 @@ struct ContactRoutes {
             }
             _ = try await api.portal.requestContactCreation(user, requestID: requestID, organisation: organisation, person: body.person,
                                                             role: role, write.command())
-            return try accountResponse(user, status: .created)
+            return try accountResponse(user, write.actor, status: .created)
         }
     }
 
@@ -87,7 +84,7 @@ struct ContactRoutes {
     func contacts(_ context: PortalRequestContext) async throws -> Reply {
         let actor = try context.requireActor()
         let organisation = try context.identifier("organisationID", as: OrganisationID.self)
-        try api.requireReadable(actor, .contacts, organisation: organisation, "organisation \(organisation)")
+        try api.portal.authoriseRead(actor, .contacts, organisation: organisation, "organisation \(organisation)")
         let models = try await api.readModelsAtHead()
         let scope = ReadScope(actor)
         guard try models.providers.organisation(organisation, scope) != nil else {
@@ -144,88 +141,55 @@ struct ContactRoutes {
 
     func account(_ context: PortalRequestContext) throws -> Reply {
         let actor = try context.requireActor()
-        let snapshot = try visibleAccount(actor, context)
-        guard let view = AccountView(snapshot) else { throw Problem.notFound("there is no such user") }
-        return try api.json(view, etag: snapshot.version)
+        return try accountResponse(try context.identifier("userID", as: UserID.self), actor)
     }
 
     func requestAmend(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         try await api.write(request, context, command: "request-contact-amend") { write in
-            let snapshot = try visibleAccount(write.actor, context)
+            let user = try context.identifier("userID", as: UserID.self)
             let body = try write.decode(AmendRequest.self)
             let (requestID, role) = try parsed { (try ChangeRequestID.parse(body.requestID, field: "requestID"), try ProviderRole.parse(body.role)) }
-            let user = try context.identifier("userID", as: UserID.self)
-            _ = try await api.portal.requestContactAmend(user, requestID: requestID, person: body.person, role: role,
-                                                         try write.command(changing: snapshot.streamID, resource: "user \(user)"))
-            return try accountResponse(user)
+            _ = try await api.portal.requestContactAmend(user, requestID: requestID, person: body.person, role: role, try userCommand(write, user))
+            return try accountResponse(user, write.actor)
         }
     }
 
     func requestRoleRemoval(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         try await api.write(request, context, command: "request-role-removal") { write in
-            let snapshot = try visibleAccount(write.actor, context)
+            let user = try context.identifier("userID", as: UserID.self)
             let body = try write.decode(RoleRemovalRequest.self)
             let requestID = try parsed { try ChangeRequestID.parse(body.requestID, field: "requestID") }
-            let user = try context.identifier("userID", as: UserID.self)
-            _ = try await api.portal.requestRoleRemoval(user, requestID: requestID, try write.command(changing: snapshot.streamID, resource: "user \(user)"))
-            return try accountResponse(user)
+            _ = try await api.portal.requestRoleRemoval(user, requestID: requestID, try userCommand(write, user))
+            return try accountResponse(user, write.actor)
         }
     }
 
     /// The helpdesk accepts the pending change request of the contact: a creation (answering the first
     /// password once), an amendment, or a role removal (ending the contact's sessions at once, R-CON-2).
-    /// The answer may show a first password, so it is never kept for an idempotent replay (R-ACC-7).
+    /// The answer may show a first password, so it is never kept for an idempotent replay (R-ACC-7). A retry
+    /// (same Idempotency-Key) is recognised by the application and answered as the first time, without the
+    /// first password (it was shown once, and is never stored).
     func accept(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         try await api.write(request, context, command: "accept-contact-change", storesResponse: false) { write in
-            let snapshot = try visibleAccount(write.actor, context)
             let user = try context.identifier("userID", as: UserID.self)
             let requestID = try context.identifier("requestID", as: ChangeRequestID.self)
-            let command = try write.command(changing: snapshot.streamID, resource: "user \(user)")
-            switch snapshot.state.changeRequests.open[requestID] {
-            case .creation?:
-                let outcome = try await api.portal.acceptContactCreation(user, requestID: requestID, command)
-                return try firstPassword(user, outcome.value)
-            case .amend?:
-                _ = try await api.portal.acceptContactAmend(user, requestID: requestID, command)
-            case .roleRemoval?:
-                _ = try await api.portal.acceptRoleRemoval(user, requestID: requestID, command)
-                try await api.sessions.revokeAll(of: user)
-            case nil:
-                // Let the domain say whether it was decided already or never existed. A retry (same
-                // Idempotency-Key) is recognised by the application and answered as the first time, without the
-                // first password (it was shown once, and is never stored).
-                let outcome = try await api.portal.acceptContactAmend(user, requestID: requestID, command)
-                if outcome.wasAlreadyApplied, try acceptedCreation(snapshot.streamID, requestID) {
-                    return try firstPassword(user, nil)
-                }
+            let outcome = try await api.portal.acceptContactChange(user, requestID: requestID, try userCommand(write, user))
+            switch outcome.value {
+            case .creation(let password)?: return try firstPassword(user, password, write.actor)
+            case .roleRemoval?: try await api.sessions.revokeAll(of: user)
+            case .amend?, nil: break
             }
-            return try accountResponse(user)
-        }
-    }
-
-    /// Whether the user's stream records the acceptance of `requestID` as the contact's creation.
-    func acceptedCreation(_ streamID: String, _ requestID: ChangeRequestID) throws -> Bool {
-        try api.log.readStream(streamID).contains { event in
-            guard event.type == ContactCreationAccepted.eventType,
-                  let accepted = try? EventRegistry.decodePayload(type: event.type, schemaVersion: event.schemaVersion, payload: event.payload)
-                    as? ContactCreationAccepted else { return false }
-            return accepted.requestID == requestID
+            return try accountResponse(user, write.actor)
         }
     }
 
     func reject(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         try await api.write(request, context, command: "reject-contact-change") { write in
-            let snapshot = try visibleAccount(write.actor, context)
             let user = try context.identifier("userID", as: UserID.self)
             let requestID = try context.identifier("requestID", as: ChangeRequestID.self)
             let reason = try write.decode(Rejection.self).reason
-            let command = try write.command(changing: snapshot.streamID, resource: "user \(user)")
-            switch snapshot.state.changeRequests.open[requestID] {
-            case .creation?: _ = try await api.portal.rejectContactCreation(user, requestID: requestID, reason: reason, command)
-            case .roleRemoval?: _ = try await api.portal.rejectRoleRemoval(user, requestID: requestID, reason: reason, command)
-            case .amend?, nil: _ = try await api.portal.rejectContactAmend(user, requestID: requestID, reason: reason, command)
-            }
-            return try accountResponse(user)
+            _ = try await api.portal.rejectContactChange(user, requestID: requestID, reason: reason, try userCommand(write, user))
+            return try accountResponse(user, write.actor)
         }
     }
 
@@ -241,33 +205,31 @@ struct ContactRoutes {
                 let team = try parsed { try CouncilTeam.parse(body.team ?? "") }
                 outcome = try await api.portal.registerCouncilUser(user, person: body.person, team: team, write.command())
             }
-            return try firstPassword(user, outcome.value, status: .created)
+            return try firstPassword(user, outcome.value, write.actor, status: .created)
         }
     }
 
     func resetPassword(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         try await api.write(request, context, command: "reset-password", storesResponse: false) { write in
-            let snapshot = try visibleAccount(write.actor, context)
             let user = try context.identifier("userID", as: UserID.self)
-            let outcome = try await api.portal.resetPassword(user, try write.command(changing: snapshot.streamID, resource: "user \(user)"))
+            let outcome = try await api.portal.resetPassword(user, try userCommand(write, user))
             try await api.sessions.revokeAll(of: user)
-            return try firstPassword(user, outcome.value)
+            return try firstPassword(user, outcome.value, write.actor)
         }
     }
 
     func reactivate(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
         try await api.write(request, context, command: "reactivate-account") { write in
-            let snapshot = try visibleAccount(write.actor, context)
             let user = try context.identifier("userID", as: UserID.self)
-            _ = try await api.portal.reactivate(user, try write.command(changing: snapshot.streamID, resource: "user \(user)"))
-            return try accountResponse(user)
+            _ = try await api.portal.reactivate(user, try userCommand(write, user))
+            return try accountResponse(user, write.actor)
         }
     }
 
     /// The account with its first password (nil for a retried request: it was shown the first time). Never
     /// kept for an idempotent replay.
-    func firstPassword(_ user: UserID, _ password: String?, status: HTTPResponse.Status = .ok) throws -> Reply {
-        let snapshot = try api.existing(User.self, user.rawValue, "user \(user)")
+    func firstPassword(_ user: UserID, _ password: String?, _ actor: Actor, status: HTTPResponse.Status = .ok) throws -> Reply {
+        let snapshot = try api.portal.account(user, for: actor)
         var reply = try api.json(FirstPasswordView(userID: user, firstPassword: password, account: AccountView(snapshot)),
                                  status: status, etag: snapshot.version, location: status == .created ? "/users/\(user)" : nil)
         reply.mayBeStored = false

@@ -14,7 +14,8 @@ struct ContractDocumentRoutes {
 
     struct Publication: Decodable {
         struct Line: Decodable {
-            var cpliID: String
+            /// Absent: the server makes one (`cpli-…`).
+            var cpliID: String?
             var serviceType: String
             var unit: String
             var plannedPerWeek: String
@@ -24,7 +25,8 @@ struct ContractDocumentRoutes {
             var temporaryOf: String?
         }
 
-        var isoID: String
+        /// Absent: the server makes one (`iso-…`).
+        var isoID: String?
         var organisationID: String
         var serviceID: String
         var clientReference: String
@@ -54,14 +56,14 @@ struct ContractDocumentRoutes {
             try api.requireCouncilWork(write.actor, .commissioning)
             let body = try write.decode(Publication.self)
             let (publication, definitions) = try parsed { () throws -> (ISOPublished, [CPLIDefinition]) in
-                let iso = try ISOID.parse(body.isoID, field: "isoID")
+                let iso: ISOID = try write.newID(body.isoID, field: "isoID", prefix: "iso")
                 let organisation = try OrganisationID.parse(body.organisationID, field: "organisationID")
                 let service = try ServiceID.parse(body.serviceID, field: "serviceID")
                 var definitions: [CPLIDefinition] = []
                 for (index, line) in body.cplis.enumerated() {
                     let at = "cplis[\(index)]."
                     definitions.append(CPLIDefinition(
-                        cpliID: try CPLIID.parse(line.cpliID, field: at + "cpliID"), isoID: iso, organisationID: organisation, serviceID: service,
+                        cpliID: try write.newID(line.cpliID, field: at + "cpliID", prefix: "cpli"), isoID: iso, organisationID: organisation, serviceID: service,
                         clientReference: body.clientReference, clientName: body.clientName,
                         serviceType: try Parse.choice(line.serviceType, ServiceType.self, field: at + "serviceType"),
                         unit: try Parse.choice(line.unit, CareUnit.self, field: at + "unit"),
@@ -94,13 +96,6 @@ struct ContractDocumentRoutes {
         return try api.json(view, status: status, etag: snapshot.version, location: status == .created ? "/contract-documents/\(id)" : nil)
     }
 
-    func visibleDocument(_ actor: Actor, _ context: PortalRequestContext) throws -> StreamSnapshot<ISO.State> {
-        let id = try context.identifier("isoID", as: ISOID.self)
-        let snapshot = try api.existing(ISO.self, id.rawValue, "contract document \(id)")
-        try api.requireReadable(actor, .contractDocuments, organisation: snapshot.state.organisationID, "contract document \(id)")
-        return snapshot
-    }
-
     /// The documents the actor may see, in order of their last change, filtered by status, "updated since"
     /// and organisation (R-ISO-2), from the contract documents read model with each one's CPLIs from the
     /// CPLIs read model.
@@ -131,25 +126,26 @@ struct ContractDocumentRoutes {
 
     func document(_ context: PortalRequestContext) throws -> Reply {
         let actor = try context.requireActor()
-        let snapshot = try visibleDocument(actor, context)
-        guard let view = try view(snapshot) else { throw Problem.notFound("there is no such contract document") }
-        return try api.json(view, etag: snapshot.version)
+        let read = try api.portal.contractDocument(try context.identifier("isoID", as: ISOID.self), for: actor)
+        guard let view = try view(read.snapshot) else { throw Problem.notFound("there is no such contract document") }
+        return try api.json(view, etag: read.snapshot.version)
     }
 
+    /// The document as a PDF (R-ISO-2), with names rather than ids, on as many pages as its CPLIs need; 503
+    /// naming the font to install when the server has none.
     func pdf(_ context: PortalRequestContext) throws -> Reply {
         let actor = try context.requireActor()
-        let id = try context.identifier("isoID", as: ISOID.self)
-        let (bytes, version) = try api.contractDocumentPDF(id, for: actor)
+        let (bytes, version, isoID) = try api.contractDocumentPDF(try context.identifier("isoID", as: ISOID.self), for: actor)
         var headers: HTTPFields = [.contentType: "application/pdf", .eTag: ETag.format(version)]
-        headers[.contentDisposition] = "inline; filename=\"\(id).pdf\""
+        headers[.contentDisposition] = "inline; filename=\"\(isoID).pdf\""
         return Reply(status: .ok, headers: headers, body: ByteBuffer(bytes: bytes))
     }
 
     func decide(_ request: Request, _ context: PortalRequestContext, agree: Bool) async throws -> Reply {
         try await api.write(request, context, command: agree ? "agree-contract-document" : "reject-contract-document") { write in
-            let snapshot = try visibleDocument(write.actor, context)
             let id = try context.identifier("isoID", as: ISOID.self)
-            let command = try write.command(changing: snapshot.streamID, resource: "contract document \(id)")
+            let command = try write.command(changing: try api.portal.contractDocument(id, for: write.actor).snapshot.streamID,
+                                            resource: "contract document \(id)")
             if agree {
                 _ = try await api.portal.agreeISO(id, command)
             } else {
@@ -176,7 +172,7 @@ struct ContractDocumentRoutes {
             // A service narrows within the organisation asked for, if any.
             return try api.json(entries.compactMap { CPLIView($0.cpli) }.filter { organisation == nil || $0.organisationID == organisation })
         case "csv"?:
-            return api.text(try api.cpliCSV(of: organisation, service: service, for: actor, models: models), mediaType: "text/csv; charset=utf-8",
+            return api.text(try models.cplis.csv(of: organisation, service: service, ReadScope(actor)), mediaType: "text/csv; charset=utf-8",
                             fileName: "cplis.csv")
         case let other?:
             throw Problem.invalid("format '\(other)' is not json or csv", field: "format")
@@ -190,22 +186,5 @@ struct ContractDocumentRoutes {
         try api.requireReadable(actor, .carePackageLineItems, organisation: snapshot.state.definition?.organisationID, "CPLI \(id)")
         guard let view = CPLIView(snapshot.state) else { throw Problem.notFound("there is no CPLI \(id)") }
         return try api.json(view, etag: snapshot.version)
-    }
-}
-
-/// The CPLI list as CSV with the cost breakdown (R-ISO-3): planned × rate per week, half-up to the penny. Written
-/// by the portal's one CSV writer (``CSVText``: RFC 4180, `\n` line ends, text cells that start a formula
-/// neutralised; quantities, amounts and dates written as numbers).
-enum CPLIExport {
-    static let columns = ["cpli", "iso", "organisation", "service", "client_reference", "client_name", "service_type", "unit",
-                          "planned_per_week", "rate", "weekly_cost", "start_date", "end_date", "temporary_of", "status"]
-
-    static func csv(_ views: [CPLIView]) -> String {
-        CSVText.render(header: columns, rows: views.map { view in
-            [.text(view.cpliID.rawValue), .text(view.isoID.rawValue), .text(view.organisationID.rawValue), .text(view.serviceID.rawValue),
-             .text(view.clientReference), .text(view.clientName), .text(view.serviceType.rawValue), .text(view.unit.rawValue),
-             .number(view.plannedPerWeek.description), .number(view.rate.description), .number(view.weeklyCost.description),
-             .number(view.startDate.iso8601), .number(view.endDate?.iso8601 ?? ""), .text(view.temporaryOf?.rawValue ?? ""), .text(view.status)]
-        })
     }
 }

@@ -19,7 +19,8 @@ struct ConversationRoutes {
     }
 
     struct Start: Decodable {
-        var conversationID: String
+        /// Absent: the server makes one (`cnv-…`).
+        var conversationID: String?
         var organisationID: String
         var type: String
         var relatedTo: String
@@ -63,7 +64,7 @@ struct ConversationRoutes {
             let body = try write.decode(Start.self)
             let start = try parsed {
                 ConversationStart(
-                    conversationID: try ConversationID.parse(body.conversationID, field: "conversationID"),
+                    conversationID: try write.newID(body.conversationID, field: "conversationID", prefix: "cnv"),
                     organisationID: try OrganisationID.parse(body.organisationID, field: "organisationID"),
                     type: try Parse.choice(body.type, ConversationType.self, field: "type"),
                     relatedTo: try Parse.choice(body.relatedTo, RelatedTo.self, field: "relatedTo"),

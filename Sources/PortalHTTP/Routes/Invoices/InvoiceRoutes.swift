@@ -12,7 +12,8 @@ struct InvoiceRoutes {
     let api: PortalAPI
 
     struct Creation: Decodable {
-        var invoiceID: String
+        /// Absent: the server makes one (`inv-…`).
+        var invoiceID: String?
         var serviceID: String
         var period: PeriodNumber
         var reference: String
@@ -62,7 +63,7 @@ struct InvoiceRoutes {
             let body = try write.decode(Creation.self)
             let draft = try parsed {
                 InvoiceDraft(
-                    invoiceID: try InvoiceID.parse(body.invoiceID, field: "invoiceID"), serviceID: try ServiceID.parse(body.serviceID, field: "serviceID"),
+                    invoiceID: try write.newID(body.invoiceID, field: "invoiceID", prefix: "inv"), serviceID: try ServiceID.parse(body.serviceID, field: "serviceID"),
                     period: try api.portal.configuration.calendar.requirePeriod(body.period).number,
                     reference: body.reference, invoiceDate: try Parse.date(body.invoiceDate, field: "invoiceDate"),
                     unticked: Set(try (body.unticked ?? []).enumerated().map { try CPLIID.parse($1, field: "unticked[\($0)]") }))

@@ -38,6 +38,7 @@ struct PaymentRoutes {
         router.get("/payment-runs/{paymentRunID}/remittances/{organisationID}/text") { _, context in try remittance(context, as: .text) }
         router.post("/contracts/{contractID}/scheduled-payments") { request, context in try await calculateScheduled(request, context) }
         router.get("/contracts/{contractID}/scheduled-payments") { _, context in try scheduled(context) }
+        ScheduledPaymentResponseRoutes(api: api).register(on: router)
     }
 
     func run(_ request: Request, _ context: PortalRequestContext) async throws -> Reply {
@@ -46,7 +47,7 @@ struct PaymentRoutes {
             let body = try write.decode(Run.self)
             let run = try parsed {
                 PaymentRunRequest(
-                    paymentRunID: try body.paymentRunID.map { try PaymentRunID.parse($0, field: "paymentRunID") } ?? PaymentRunID.made(),
+                    paymentRunID: try write.newID(body.paymentRunID, field: "paymentRunID", prefix: "run"),
                     paymentDate: try Parse.date(body.paymentDate, field: "paymentDate"),
                     reference: try TextInput.required(body.reference, field: "reference", maximumLength: 50),
                     invoiceIDs: try body.invoiceIDs.map { list in
@@ -170,17 +171,15 @@ struct PaymentRoutes {
 
     func scheduledResponse(_ contract: ContractID, status: HTTPResponse.Status = .ok) throws -> Reply {
         let snapshot = try api.portal.snapshot(of: ScheduledPayments.self, contract.rawValue)
-        let payments = snapshot.state.calculated.values.sorted { $0.period < $1.period }
-        return try api.json(ScheduledPaymentsView(contractID: contract, payments: payments, version: snapshot.version),
+        return try api.json(ScheduledPaymentsView(contractID: contract, state: snapshot.state, version: snapshot.version),
                             status: status, etag: snapshot.version)
     }
 
     func scheduled(_ context: PortalRequestContext) throws -> Reply {
         let actor = try context.requireActor()
         let contract = try context.identifier("contractID", as: ContractID.self)
-        let snapshot = try api.existing(Contract.self, contract.rawValue, "contract \(contract)")
-        try api.requireReadable(actor, .scheduledPayments, organisation: snapshot.state.registration?.organisationID, "contract \(contract)")
-        return try scheduledResponse(contract)
+        let snapshot = try api.portal.scheduledPayments(of: contract, for: actor)
+        return try api.json(ScheduledPaymentsView(contractID: contract, state: snapshot.state, version: snapshot.version), etag: snapshot.version)
     }
 }
 
@@ -260,11 +259,33 @@ struct RemittanceSummaryView: Encodable {
     }
 }
 
-/// A scheduled contract's calculated payments (R-PAY-1).
+/// A scheduled contract's calculated payments (R-PAY-1), with the provider's confirmation or query of each.
 struct ScheduledPaymentsView: Encodable {
+    /// The provider's last word on a period's payment.
+    struct Response: Encodable {
+        var period: PeriodNumber
+        /// `confirmed` or `queried`.
+        var status: String
+        var total: Money
+        var reason: String?
+    }
+
     var contractID: ContractID
     var payments: [ScheduledPaymentCalculated]
+    var responses: [Response]
     var version: UInt64
+
+    init(contractID: ContractID, state: ScheduledPayments.State, version: UInt64) {
+        self.contractID = contractID
+        payments = state.calculated.values.sorted { $0.period < $1.period }
+        responses = state.responses.values.map { response in
+            switch response {
+            case .confirmed(let e): Response(period: e.period, status: "confirmed", total: e.total)
+            case .queried(let e): Response(period: e.period, status: "queried", total: e.total, reason: e.reason)
+            }
+        }.sorted { $0.period < $1.period }
+        self.version = version
+    }
 }
 
 /// What a payment run would pay: per provider, each document with its lines and amount, and the totals.

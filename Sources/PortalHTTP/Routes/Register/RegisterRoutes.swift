@@ -11,12 +11,14 @@ struct RegisterRoutes {
     let api: PortalAPI
 
     struct OrganisationRegistration: Decodable {
-        var organisationID: String
+        /// Absent: the server makes one (`org-…`).
+        var organisationID: String?
         var details: ContactDetails
     }
 
     struct ContractRegistration: Decodable {
-        var contractID: String
+        /// Absent: the server makes one (`contract-…`).
+        var contractID: String?
         var organisationID: String
         var name: String
         var contractType: String
@@ -26,7 +28,8 @@ struct RegisterRoutes {
     }
 
     struct ServiceRegistration: Decodable {
-        var serviceID: String
+        /// Absent: the server makes one (`svc-…`).
+        var serviceID: String?
         var organisationID: String
         var contractID: String
         var details: ContactDetails
@@ -80,7 +83,7 @@ struct RegisterRoutes {
         try await api.write(request, context, command: "register-organisation") { write in
             try api.requireCouncilWork(write.actor, .providerRegister)
             let body = try write.decode(OrganisationRegistration.self)
-            let id = try parsed { try OrganisationID.parse(body.organisationID, field: "organisationID") }
+            let id: OrganisationID = try write.newID(body.organisationID, field: "organisationID", prefix: "org")
             _ = try await api.portal.registerOrganisation(id, details: body.details, write.command())
             return try organisationResponse(id, status: .created)
         }
@@ -138,7 +141,7 @@ struct RegisterRoutes {
             let body = try write.decode(ContractRegistration.self)
             let registration = try parsed {
                 ContractRegistered(
-                    contractID: try ContractID.parse(body.contractID, field: "contractID"),
+                    contractID: try write.newID(body.contractID, field: "contractID", prefix: "contract"),
                     organisationID: try OrganisationID.parse(body.organisationID, field: "organisationID"),
                     name: body.name,
                     contractType: try Parse.choice(body.contractType, ContractType.self, field: "contractType"),
@@ -183,7 +186,7 @@ struct RegisterRoutes {
             let body = try write.decode(ServiceRegistration.self)
             let registration = try parsed {
                 ServiceRegistered(
-                    serviceID: try ServiceID.parse(body.serviceID, field: "serviceID"),
+                    serviceID: try write.newID(body.serviceID, field: "serviceID", prefix: "svc"),
                     organisationID: try OrganisationID.parse(body.organisationID, field: "organisationID"),
                     contractID: try ContractID.parse(body.contractID, field: "contractID"),
                     details: body.details, startDate: try Parse.date(body.startDate, field: "startDate"))
