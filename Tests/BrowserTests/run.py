@@ -403,6 +403,7 @@ def provider_agrees_one_document_and_rejects_another(server, api, new_browser):
     agree = next(iso for iso in published if iso != "iso-web-reject")
     browser.open(f"/portal/contract-documents/{agree}")
     assert "Published" in browser.text() and "A period (4 weeks)" in browser.text()
+    browser.screenshot("contract-document")
     browser.press("Agree")
     assert browser.banner() == "The contract document is agreed", browser.banner()
     assert "Agreed" in browser.heading() and post_forms(browser) == [], "an agreed document offers no form"
@@ -470,6 +471,51 @@ def provider_invoices_the_open_period_with_the_wizard(server, api, new_browser):
     rows = [row.text for row in browser.driver.find_elements("css selector", "tbody tr")]
     assert any("OASIS-WEB-1" in row and "Submitted" in row for row in rows), rows[:5]
     assert browser.path == "/portal/invoices" and invoice_path.startswith("/portal/invoices/inv-")
+
+    # The Payments Team holds it in a second session; the provider sees it held, with the reason.
+    officer = new_browser("payments")
+    sign_in(officer, "payments@council.example")
+    officer.open(invoice_path)
+    officer.fill("Reason for holding or returning", "Checking the hours of Client OA0003")
+    officer.press("Put on hold")
+    assert officer.banner() == "The invoice is on hold", officer.banner()
+    browser.open("/portal/invoices")
+    row = next(r.text for r in browser.driver.find_elements("css selector", "tbody tr") if "OASIS-WEB-1" in r.text)
+    assert "On hold" in row and "Checking the hours of Client OA0003" in row, row
+    # It is returned with a reason; the home page says so, and the provider corrects and resubmits it from its page.
+    officer.open(invoice_path)
+    officer.fill("Reason for returning", "Week 2 of Client OA0003 is recorded twice")
+    officer.press("Return to the provider")
+    assert officer.banner() == "The invoice is returned to the provider", officer.banner()
+    browser.open("/portal")
+    assert "Invoice OASIS-WEB-1 returned" in browser.text() and "Week 2 of Client OA0003 is recorded twice" in browser.text(), browser.text()[:900]
+    browser.follow("Open invoice OASIS-WEB-1")
+    assert browser.path == invoice_path and "Returned" in browser.text()
+    browser.press("Correct from the actuals")
+    assert browser.banner() == "The invoice is corrected from the actuals", (browser.banner(), browser.error_summary())
+    assert "OA0001" not in [c.text.split("\n")[-1] for c in browser.driver.find_elements("css selector", "#main-content tbody th[scope=row]")], \
+        "the correction keeps the lines the provider kept (the exception line stays off)"
+    browser.press("Submit to the Payments Team")
+    assert browser.banner() == "The invoice is submitted to the Payments Team", (browser.banner(), browser.error_summary())
+    # Approved and paid; the provider reads the remittance of that payment.
+    officer.open(invoice_path)
+    officer.press("Approve")
+    assert officer.banner() == "The invoice is approved", officer.banner()
+    officer.follow("Payment runs")
+    officer.follow("Start a payment run")
+    officer.fill("Payment reference", "BACS-OASIS-WEB")
+    officer.press("See what it would pay")
+    assert "OASIS-WEB-1" in officer.text(), officer.text()[:800]
+    officer.press("Make the payment run")
+    assert officer.banner() == "The payment run is made", officer.banner()
+    browser.open("/portal/invoices")
+    row = next(r for r in browser.driver.find_elements("css selector", "tbody tr") if "OASIS-WEB-1" in r.text)
+    assert "Paid on" in row.text, row.text
+    row.find_element("link text", "Remittance advice").click()
+    browser.check_page()
+    assert browser.heading() == "Remittance advice for Oasis Care and Support" and "OASIS-WEB-1" in browser.text() and "BACS-OASIS-WEB" in browser.text(), \
+        browser.text()[:800]
+    browser.screenshot("remittance-provider")
 
 
 def provider_asks_brokerage_for_a_temporary_cpli(server, api, new_browser):
@@ -626,7 +672,7 @@ TESTS = [
     ("a dispute resolved by the Payments Team and the provider, then audited", dispute_resolved_by_payments_and_provider_then_audited),
     ("the payments officer works the worklist and pays", payments_officer_works_the_worklist_and_pays),
     ("a provider agrees one contract document and rejects another", provider_agrees_one_document_and_rejects_another),
-    ("a provider invoices the open period with the wizard", provider_invoices_the_open_period_with_the_wizard),
+    ("a provider invoices the open period with the wizard, sees it held and returned, corrects it, resubmits it and reads the remittance", provider_invoices_the_open_period_with_the_wizard),
     ("a provider asks Service Brokerage for a temporary CPLI", provider_asks_brokerage_for_a_temporary_cpli),
     ("a provider makes a one-off claim", provider_makes_a_one_off_claim),
     ("a provider requests a new contact", provider_requests_a_new_contact),
