@@ -87,6 +87,17 @@ struct ProviderScreensAPITests {
                 """)
             #expect(internalTeam.status == 422 && internalTeam.rule == "R-CNV-2", "\(internalTeam.text)")
 
+            // A read-only user reads the same choices (the page shows them) and may start nothing (R-ROLE).
+            let readOnly = try await client.token("read-only@oasis")
+            let seen = try await client.send(.get, "/organisations/oasis/conversation-entities?relatedTo=client", token: readOnly)
+            #expect(seen.status == 200 && (seen.json?["entities"] as? [[String: any Sendable]])?.count == entities.count, "\(seen.text)")
+            let refused = try await client.send(.post, "/conversations", token: readOnly, json: """
+                {"conversationID":"conv-read-only","organisationID":"oasis","type":"query","relatedTo":"client","entityID":"\(entity)","team":"service-brokerage","subject":"Q","body":"Q"}
+                """)
+            #expect(refused.status == 403 && refused.rule?.hasPrefix("R-ROLE") == true, "\(refused.text)")
+            let notWritten = try await client.send(.get, "/conversations/conv-read-only", token: oasis)
+            #expect(notWritten.status == 404, "nothing was written: \(notWritten.text)")
+
             let missing = try await client.send(.get, "/organisations/oasis/conversation-entities", token: oasis)
             #expect(missing.status == 400 && missing.problemFields == ["relatedTo"], "\(missing.text)")
             let wrong = try await client.send(.get, "/organisations/oasis/conversation-entities?relatedTo=planet", token: oasis)
@@ -112,6 +123,8 @@ struct ProviderScreensAPITests {
             let csv = try await client.send(.get, "/cplis?format=csv", token: oasis)
             #expect(csv.status == 200)
             #expect(csv.text == (try models.cplis.csv(of: "oasis", service: nil, ReadScope(actor))), "the page's CSV (the organisation's) is the API's")
+            let otherPDF = try await client.send(.get, "/contract-documents/iso-riverside-1/pdf", token: oasis)
+            #expect(otherPDF.status == 404, "R-ROLE-2: another organisation's ISO: \(otherPDF.text)")
             #expect(throws: (any Error).self, "another organisation's ISO is not found") {
                 _ = try test.api.contractDocumentPDF("iso-riverside-1", for: actor)
             }

@@ -131,10 +131,16 @@ struct HomePage: Sendable {
         let chrome = web.chrome(title: "Home", context, current: "/portal", banner: banner)
         let functions: [Model.Function]
         if actor.organisation != nil {
-            functions = ProviderFunction.allCases.map { function in
+            var provider = ProviderFunction.allCases.map { function -> Model.Function in
                 let changes = function.area.map { WebPortal.mayEdit(actor, $0) } ?? false
                 return .init(href: function.path, label: function.label, purpose: function.purpose, access: changes ? "View and change" : "View only")
             }
+            // The actuals calendar and its bulk import (user guide §5–7), for the roles that record actuals.
+            if WebPortal.mayEdit(actor, .actuals) {
+                provider.insert(.init(href: "/portal/actuals", label: "Actuals", purpose: "Record each week's care against the plan, confirm weeks, import a period's CSV.",
+                                      access: "View and change"), at: 0)
+            }
+            functions = provider
         } else {
             functions = WebPortal.navigation(for: actor, current: nil).filter { $0.href != "/portal" }.map { .init(href: $0.href, label: $0.label) }
         }
