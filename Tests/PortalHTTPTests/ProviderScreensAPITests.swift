@@ -30,6 +30,19 @@ struct ProviderScreensAPITests {
             #expect(unsubmitted == ["OASIS-CLAIMS-1"], "the claim's contract-level invoice is not submitted: \(String(describing: unsubmitted))")
             #expect((first.json?["returnedInvoices"] as? [Any])?.isEmpty == true)
             #expect(first.json?["openConversations"] as? Int == 1)
+            let awaiting = try #require(first.json?["conversationsAwaitingReply"] as? Int)
+            // The council writes to oasis: one more conversation ends with the council's message.
+            let asked = try await client.send(.post, "/conversations", token: try await client.token("team:payments"), json: """
+                {"conversationID":"conv-ask-oasis","organisationID":"oasis","type":"query","relatedTo":"provider","entityID":"oasis","team":"payments","subject":"Bank details","body":"Please confirm your bank details."}
+                """)
+            #expect(asked.status == 201, "\(asked.text)")
+            let after = try await client.send(.get, "/organisations/oasis/attention", token: oasis)
+            #expect(after.json?["openConversations"] as? Int == 2 && after.json?["conversationsAwaitingReply"] as? Int == awaiting + 1, "\(after.text)")
+            let answered = try await client.send(.post, "/conversations/conv-ask-oasis/messages", token: oasis, json: #"{"body":"Confirmed."}"#,
+                                                 headers: ["If-Match": "*"])
+            #expect(answered.status == 200, "\(answered.text)")
+            let replied = try await client.send(.get, "/organisations/oasis/attention", token: oasis)
+            #expect(replied.json?["conversationsAwaitingReply"] as? Int == awaiting, "answered: no longer waiting for the provider")
 
             // A week over 20% (R-ACT-6): 8 hours against 5.25 planned.
             let week = test.portal.configuration.calendar.period(PeriodNumber(open)).firstDay.iso8601

@@ -105,7 +105,10 @@ struct HomePage: Sendable {
                                href: InvoicePage.path(invoice.invoiceID), linkLabel: "Open invoice \(invoice.reference)"))
         }
         if attention.openConversations > 0 {
-            cards.append(.init(title: "Open conversations", count: String(attention.openConversations), text: "With the council's teams.",
+            let waiting = attention.conversationsAwaitingReply
+            let text = waiting == 0 ? "With the council's teams; you have answered every message."
+                : "With the council's teams; \(waiting) end\(waiting == 1 ? "s" : "") with the council's message, waiting for your reply."
+            cards.append(.init(title: "Open conversations", count: String(attention.openConversations), text: text,
                                href: ConversationPages.path, linkLabel: "Read the conversations"))
         }
         if attention.draftClaims > 0 {

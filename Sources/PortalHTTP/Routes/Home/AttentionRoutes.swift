@@ -24,7 +24,7 @@ struct AttentionRoutes {
 
 /// What needs a provider's attention: contract documents to agree or reject (R-ISO-1), each service's period
 /// open for edits with its over-20% exception lines (R-PER-2, R-ACT-6), invoices created and not submitted,
-/// invoices returned with the reason (R-INV-3), open conversations, claims not submitted and contact change
+/// invoices returned with the reason (R-INV-3), open conversations (and those awaiting the provider's reply), claims not submitted and contact change
 /// requests waiting for the helpdesk (R-CON-1).
 public struct ProviderAttention: Encodable, Sendable {
     public struct DocumentToAgree: Encodable, Sendable {
@@ -71,6 +71,9 @@ public struct ProviderAttention: Encodable, Sendable {
     public var unsubmittedInvoices: [InvoiceNote]
     public var returnedInvoices: [InvoiceNote]
     public var openConversations: Int
+    /// Open conversations whose last message is the council's: a message the provider has not answered (the
+    /// portal keeps no per-user read marks, so this is what "unread" means here).
+    public var conversationsAwaitingReply: Int
     /// Claims created and not yet submitted.
     public var draftClaims: Int
     /// Contact change requests of the organisation waiting for the helpdesk.
@@ -107,6 +110,7 @@ extension PortalAPI {
                 .init(invoiceID: $0.invoiceID, reference: $0.invoice.reference, status: $0.status, returnReason: $0.invoice.returnReason)
             }
         }
+        let open = try models.conversations.conversations(of: organisation, scope)
         return ProviderAttention(
             organisationID: organisation,
             contractDocumentsToAgree: published.prefix(ProviderAttention.maximumListed).compactMap { entry in
@@ -118,7 +122,8 @@ extension PortalAPI {
             services: services,
             unsubmittedInvoices: try notes(.unsubmitted),
             returnedInvoices: try notes(.returned),
-            openConversations: try models.conversations.conversations(of: organisation, scope).count,
+            openConversations: open.count,
+            conversationsAwaitingReply: open.filter { $0.conversation.messages.last?.from.organisationID == nil }.count,
             draftClaims: try models.claims.claims(of: organisation, status: .draft, scope).count,
             pendingChangeRequests: try models.contacts.contacts(of: organisation, scope).reduce(0) { $0 + $1.pendingRequests.count })
     }
