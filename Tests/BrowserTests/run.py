@@ -644,6 +644,13 @@ def read_only_user_sees_everything_and_changes_nothing(server, api, new_browser)
         browser.open(path)
         assert browser.path == path.split("?")[0], (path, browser.path)
         assert post_forms(browser) == [], f"{path} offers a form to a read-only user: {post_forms(browser)}"
+    # Each list's records too: a claim, a contact, a conversation, a remittance, a CPLI's document.
+    for listing in ("/portal/claims", "/portal/contacts", "/portal/conversations", "/portal/remittances"):
+        browser.open(listing)
+        links = [a.get_attribute("href") for a in browser.driver.find_elements("css selector", "tbody th a, tbody td a")]
+        assert links, f"{listing} lists nothing to open"
+        browser.open(urllib.parse.urlparse(links[0]).path)
+        assert post_forms(browser) == [], f"{browser.path} offers a form to a read-only user: {post_forms(browser)}"
     browser.open("/portal/contract-documents/iso-web-readonly")
     assert "Seán Ó Briain" in browser.text() and "Agree" not in [b.text for b in browser.driver.find_elements("tag name", "button")]
     for path in ("/portal/claims/new", "/portal/contacts/new", "/portal/conversations/new"):
