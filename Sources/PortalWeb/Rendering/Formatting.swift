@@ -62,16 +62,10 @@ enum Formatting {
         return formatter.string(from: instant.date)
     }
 
-    /// A date a person typed: `2026-11-16` or the UK's `16/11/2026`; nil for anything else or a date outside the
-    /// business range.
+    /// A date a person typed, as a spreadsheet writes it (`2026-11-16`, `16/11/2026` or `16/11/26`, UK order);
+    /// nil for anything else or a date outside the business range.
     static func parseDate(_ text: String) -> BusinessDate? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let date = BusinessDate(iso8601: trimmed) { return date }
-        let parts = trimmed.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts.allSatisfy({ (1...4).contains($0.count) && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-              parts[2].count == 4, let day = Int(parts[0]), let month = Int(parts[1]), let year = Int(parts[2]),
-              let date = BusinessDate(year: year, month: month, day: day), date.isInBusinessRange else { return nil }
-        return date
+        BusinessDate(spreadsheet: text).flatMap { $0.isInBusinessRange ? $0 : nil }
     }
 
     /// `3 days`, `1 day`.
