@@ -626,6 +626,24 @@ def provider_reads_a_remittance(server, api, new_browser):
     assert browser.heading() == "Remittances"
 
 
+def home_offers_each_role_its_functions(server, api, new_browser):
+    """R-ROLE: the home page's functions say, per role, which the user may change; actuals only for roles that record them."""
+    def functions(email):
+        browser = new_browser(email.split("@")[0])
+        sign_in(browser, email)
+        items = browser.driver.find_elements("css selector", "h2 ~ ul.list li")
+        return {item.find_element("tag name", "a").text: item.text for item in items}
+    scheduled = functions("super-user-scheduled@oasis.example")
+    assert "Actuals" in scheduled and all("View and change" in scheduled[f] for f in ("Invoices and credit notes", "Contract documents")), scheduled
+    reports = functions("reports@oasis.example")
+    assert "Actuals" not in reports, reports
+    assert "View only" in reports["Invoices and credit notes"] and "View only" in reports["Contract documents"], reports
+    assert "View and change" in reports["Conversations"], "every provider role writes actions (R-ROLE)"
+    invoice_only = functions("invoice-only@oasis.example")
+    assert "Actuals" not in invoice_only and "View and change" in invoice_only["Invoices and credit notes"], invoice_only
+    assert "View only" in invoice_only["Contract documents"], invoice_only
+
+
 def read_only_user_sees_everything_and_changes_nothing(server, api, new_browser):
     publish_iso(api, "iso-web-readonly", "OA9002", "Seán Ó Briain")
     browser = new_browser("read-only")
@@ -684,6 +702,7 @@ TESTS = [
     ("a provider makes a one-off claim", provider_makes_a_one_off_claim),
     ("a provider requests a new contact", provider_requests_a_new_contact),
     ("a provider reads a remittance", provider_reads_a_remittance),
+    ("the home page offers each provider role its functions", home_offers_each_role_its_functions),
     ("a read-only user sees everything and changes nothing", read_only_user_sees_everything_and_changes_nothing),
 ]
 
