@@ -37,7 +37,15 @@ public struct WebPortal: Sendable {
         BulkApproval(web: self).register(on: pages)
         PaymentRunPages(web: self).register(on: pages)
         ConversationPages(web: self).register(on: pages)
+        NewConversationPage(web: self).register(on: pages)
         AuditPages(web: self).register(on: pages)
+        ContractDocumentPages(web: self).register(on: pages)
+        CPLIPages(web: self).register(on: pages)
+        InvoiceListPage(web: self).register(on: pages)
+        InvoiceWizard(web: self).register(on: pages)
+        ClaimPages(web: self).register(on: pages)
+        ContactPages(web: self).register(on: pages)
+        RemittancePages(web: self).register(on: pages)
         // Any other path under /portal is a page that does not exist: an HTML answer, not the API's problem.
         pages.get("**") { _, _ -> Response in throw HTTPError(.notFound, message: "There is no page at this address. Check it, or start from the home page.") }
     }
@@ -86,7 +94,12 @@ public struct WebPortal: Sendable {
         if actor.organisation == nil {
             links.append(PageChrome.Link(href: AuditPages.path, label: "Audit"))
         }
-        if Authorisation.allows(actor, .read(.actions), organisation: actor.organisation), actor.userID != nil {
+        if let organisation = actor.organisation {
+            // A provider's functions (user guide §4), each shown to the roles that may read it (R-ROLE).
+            for function in ProviderFunction.allCases where function.area.map({ Authorisation.allows(actor, .read($0), organisation: organisation) }) ?? true {
+                links.append(PageChrome.Link(href: function.path, label: function.label))
+            }
+        } else if Authorisation.allows(actor, .read(.actions), organisation: actor.organisation), actor.userID != nil {
             links.append(PageChrome.Link(href: ConversationPages.path, label: "Conversations"))
         }
         links = links.map { link in

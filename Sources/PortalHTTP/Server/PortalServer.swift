@@ -32,6 +32,8 @@ public enum PortalServer {
         PaymentRoutes(api: api).register(on: router)
         ClaimRoutes(api: api).register(on: router)
         ConversationRoutes(api: api).register(on: router)
+        ConversationEntityRoutes(api: api).register(on: router)
+        AttentionRoutes(api: api).register(on: router)
         ReferenceDataRoutes(api: api).register(on: router)
         JobKeyRoutes(api: api).register(on: router)
         pages(router)

@@ -293,9 +293,9 @@ struct PaymentRunPages: Sendable {
             let advice = try portal.remittance(of: run, for: organisation, actor: actor)
             let base = "\(Self.path)/\(run)/remittances/\(organisation)"
             let back = actor.organisation == nil ? PageChrome.Link(href: "\(Self.path)/\(run)", label: "Back to payment run \(run)")
-                : PageChrome.Link(href: "/portal", label: "Back to home")
+                : PageChrome.Link(href: RemittancePages.path, label: "Back to remittances")
             let model = RemittanceModel(
-                chrome: web.chrome(title: "Remittance advice", context, backLink: back),
+                chrome: web.chrome(title: "Remittance advice", context, current: actor.organisation == nil ? Self.path : RemittancePages.path, backLink: back),
                 heading: "Remittance advice for \(advice.organisationName)",
                 summary: [
                     .init(key: "Payment date", value: Formatting.date(advice.paymentDate)),

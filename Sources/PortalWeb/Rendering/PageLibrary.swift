@@ -28,6 +28,20 @@ struct PageLibrary: Sendable {
         "audit": PackageResources.audit_mustache,
         "audit-story": PackageResources.audit_story_mustache,
         "audit-who": PackageResources.audit_who_mustache,
+        "contract-documents": PackageResources.contract_documents_mustache,
+        "contract-document": PackageResources.contract_document_mustache,
+        "cplis": PackageResources.cplis_mustache,
+        "invoices": PackageResources.invoices_mustache,
+        "invoice-new": PackageResources.invoice_new_mustache,
+        "claims": PackageResources.claims_mustache,
+        "claim-new": PackageResources.claim_new_mustache,
+        "claim": PackageResources.claim_mustache,
+        "conversation-new": PackageResources.conversation_new_mustache,
+        "contacts": PackageResources.contacts_mustache,
+        "contact-new": PackageResources.contact_new_mustache,
+        "contact": PackageResources.contact_mustache,
+        "person-fields": PackageResources.person_fields_mustache,
+        "remittances": PackageResources.remittances_mustache,
     ]
 
     /// Parses every template; a template that does not parse is a programming error found by the first test.
