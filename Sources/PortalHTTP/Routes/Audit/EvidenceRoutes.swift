@@ -73,9 +73,11 @@ extension PortalAPI {
     }
 
     /// The evidence bundle of invoice `id` at a checkpoint of the log's head now (404 for an unknown invoice).
+    /// Another provider's invoice is 404, as every other record of theirs (R-ROLE-2); a provider's own is 403.
     public func invoiceEvidence(_ id: InvoiceID, for actor: Actor) throws -> Evidence {
+        let snapshot = try existing(Invoice.self, id.rawValue, "invoice \(id)")
+        try requireVisible(actor, organisation: snapshot.state.organisationID, "invoice \(id)")
         let signed = try signedCheckpoint(for: actor)
-        _ = try existing(Invoice.self, id.rawValue, "invoice \(id)")
         let subject = try AuditSubjects(log: log).invoice(id.rawValue)
         let bundle = try EvidenceBundle.make(kind: "invoice", streamID: subject.sources[0].streamID, selection: .stream, checkpoint: signed, in: log)
         return Evidence(bundle: bundle, json: try bundle.json(), fileName: "evidence-\(id.rawValue)-\(signed.checkpoint.size).json")
