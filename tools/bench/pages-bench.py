@@ -10,8 +10,13 @@ The folder is served with the county's period anchor. A Payments Team officer is
 (`portal staff add`, beside the running server), signs in through the pages (first password, new password,
 passcode), and times: home, the worklist (and a search), the invoice with the most lines among those the
 worklist and the payment runs name, its audit story, the payment runs, a run, a remittance, the
-conversations, one conversation, the audit pages, and a payment-run preview (which writes nothing). A table
-goes to standard output and to bench-results/pages-<time>.md. Asserts nothing: figures to read.
+conversations, one conversation, the audit pages, and a payment-run preview (which writes nothing). Then a
+provider's office (issue 17): a helpdesk officer, added the same way, asks for and accepts a super user
+(actuals) contact of --provider over the JSON API; the contact signs in through the pages and times: home, the
+invoices, the invoice wizard for a service and period (--service, a service of 72 CPLIs in the county), the
+contract documents and one, the CPLIs of the service, claims, conversations, remittances, and the actuals
+calendar's week and the period's import page when the build has them. A table goes to standard output and to
+bench-results/pages-<time>.md. Asserts nothing: figures to read.
 """
 
 import argparse
@@ -91,10 +96,10 @@ def wait_ready(base):
     raise SystemExit("the read models did not get ready within an hour")
 
 
-def add_officer(binary, data):
-    email = f"bench-payments-{int(time.time())}@council.example"
-    result = subprocess.run([binary, "staff", "add", "--data", data, "--email", email, "--name", "Bench Payments",
-                             "--team", "payments", "--reason", "page benchmark"], capture_output=True, text=True)
+def add_officer(binary, data, team="payments"):
+    email = f"bench-{team}-{int(time.time())}@council.example"
+    result = subprocess.run([binary, "staff", "add", "--data", data, "--email", email, "--name", f"Bench {team.title()}",
+                             "--team", team, "--reason", "page benchmark"], capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"portal staff add failed: {result.stderr or result.stdout}")
     lines = result.stdout.splitlines()
@@ -111,6 +116,42 @@ def sign_in(browser, email, first):
     assert url.endswith("/portal/account/passcode"), (url, status)
     status, url, page = browser.post("/portal/account/passcode", {"csrf": browser.csrf(page), "passcode": PASSCODE, "confirmPasscode": PASSCODE})
     assert "/portal" in url and status == 200, (url, status)
+
+
+def api(base, method, path, body=None, token=None, headers=None):
+    request = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None else None, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    for name, value in (headers or {}).items():
+        request.add_header(name, value)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def add_provider_user(base, binary, data, organisation):
+    """A super user (actuals) of `organisation`: asked for and accepted by a helpdesk officer over the JSON API."""
+    email, first = add_officer(binary, data, team="helpdesk")
+    status, answer = api(base, "POST", "/auth/login", {"email": email, "password": first})
+    assert status == 200 and answer.get("token"), (status, answer)
+    token = answer["token"]
+    status, answer = api(base, "POST", "/auth/password", {"currentPassword": first, "newPassword": PASSWORD}, token)
+    assert status == 200, (status, answer)
+    status, answer = api(base, "POST", "/auth/passcode", {"passcode": PASSCODE}, token)
+    assert status == 200, (status, answer)
+    stamp = int(time.time())
+    contact = f"bench-office-{stamp}@{organisation}.example"
+    user, request = f"bench-office-{stamp}", f"bench-request-{stamp}"
+    status, answer = api(base, "POST", f"/organisations/{organisation}/contacts", {
+        "userID": user, "requestID": request, "role": "super-user-actuals",
+        "person": {"forename": "Bench", "surname": "Office", "email": contact}}, token)
+    assert status in (200, 201), (status, answer)
+    status, answer = api(base, "POST", f"/users/{user}/change-requests/{request}/accept", {}, token, {"If-Match": "*"})
+    assert status == 200 and answer.get("firstPassword"), (status, answer)
+    return contact, answer["firstPassword"]
 
 
 def time_page(label, request, runs):
@@ -134,6 +175,8 @@ def main():
     parser.add_argument("binary")
     parser.add_argument("data")
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--provider", default="prov-002", help="the provider whose office is timed (default prov-002)")
+    parser.add_argument("--service", default=None, help="its service for the wizard, the CPLIs and the calendar (default: its first)")
     arguments = parser.parse_args()
 
     process, base = serve(arguments.binary, arguments.data)
@@ -201,6 +244,49 @@ def main():
             status, _, _ = browser.post("/portal/payments/runs/preview", {"csrf": token, "paymentDate": today, "reference": "BENCH"})
             return 200 if status in (200, 422) else status
         pages += [("payment-run preview (nothing written)", preview)]
+
+        # A provider's office (issue 17).
+        office = Browser(base)
+        sign_in(office, *add_provider_user(base, arguments.binary, arguments.data, arguments.provider))
+
+        def office_get(path):
+            return lambda: office.get(path)[0]
+
+        _, _, wizard = office.get("/portal/invoices/new")
+        # The wizard's first step offers "service@period", each service's period open for invoicing first.
+        choices = [html.unescape(v) for v in re.findall(r'<option value="([^"]+@\d+)"', wizard)]
+        if arguments.service:
+            choices = [c for c in choices if c.split("@")[0] == arguments.service] or [f"{arguments.service}@1"]
+        service, period = choices[0].split("@") if choices else (None, None)
+        _, _, invoices_page = office.get("/portal/invoices")
+        _, _, documents = office.get("/portal/contract-documents")
+        document = re.search(r'href="/portal/contract-documents/([^"/?#]+)"', documents)
+        pages += [
+            (f"provider: home ({arguments.provider})", office_get("/portal")),
+            ("provider: invoices", office_get("/portal/invoices")),
+            ("provider: contract documents", office_get("/portal/contract-documents")),
+        ]
+        if document:
+            pages += [("provider: a contract document", office_get(f"/portal/contract-documents/{document.group(1)}"))]
+        if service:
+            pages += [("provider: CPLIs of the service", office_get(f"/portal/cplis?serviceID={urllib.parse.quote(service)}"))]
+            pages += [(f"provider: invoice wizard, {service} period {period}",
+                       office_get(f"/portal/invoices/new?serviceID={urllib.parse.quote(service)}&period={period}"))]
+            calendar = office.get(f"/portal/actuals/{urllib.parse.quote(service)}")
+            if calendar[0] == 200:
+                pages += [(f"provider: actuals calendar, {service}", office_get(f"/portal/actuals/{urllib.parse.quote(service)}"))]
+        pages += [
+            ("provider: claims", office_get("/portal/claims")),
+            ("provider: conversations", office_get("/portal/conversations")),
+            ("provider: remittances", office_get("/portal/remittances")),
+        ]
+        own = [i for i in re.findall(r'href="/portal/invoices/([^"/?#]+)"', invoices_page) if i != "new"]
+        if own:
+            pages += [("provider: an invoice", office_get(f"/portal/invoices/{own[0]}"))]
+            if not best:
+                # The council's invoice page and the auditor's story of the provider's latest invoice.
+                pages += [("invoice page", get(f"/portal/invoices/{own[0]}")),
+                          ("audit: the invoice's story", get(f"/portal/audit/invoices/{own[0]}"))]
 
         results = [time_page(label, request, arguments.runs) for label, request in pages]
     finally:
