@@ -37,7 +37,15 @@ public struct WebPortal: Sendable {
         BulkApproval(web: self).register(on: pages)
         PaymentRunPages(web: self).register(on: pages)
         ConversationPages(web: self).register(on: pages)
+        NewConversationPage(web: self).register(on: pages)
         AuditPages(web: self).register(on: pages)
+        ContractDocumentPages(web: self).register(on: pages)
+        CPLIPages(web: self).register(on: pages)
+        InvoiceListPage(web: self).register(on: pages)
+        InvoiceWizard(web: self).register(on: pages)
+        ClaimPages(web: self).register(on: pages)
+        ContactPages(web: self).register(on: pages)
+        RemittancePages(web: self).register(on: pages)
         ActualsCalendarPage(web: self).register(on: pages)
         ActualEditPage(web: self).register(on: pages)
         ActualsImportPage(web: self).register(on: pages)
@@ -92,7 +100,12 @@ public struct WebPortal: Sendable {
         if actor.organisation == nil {
             links.append(PageChrome.Link(href: AuditPages.path, label: "Audit"))
         }
-        if Authorisation.allows(actor, .read(.actions), organisation: actor.organisation), actor.userID != nil {
+        if let organisation = actor.organisation {
+            // A provider's functions (user guide §4), each shown to the roles that may read it (R-ROLE).
+            for function in ProviderFunction.allCases where function.area.map({ Authorisation.allows(actor, .read($0), organisation: organisation) }) ?? true {
+                links.append(PageChrome.Link(href: function.path, label: function.label))
+            }
+        } else if Authorisation.allows(actor, .read(.actions), organisation: actor.organisation), actor.userID != nil {
             links.append(PageChrome.Link(href: ConversationPages.path, label: "Conversations"))
         }
         links = links.map { link in

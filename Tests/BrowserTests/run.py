@@ -11,13 +11,15 @@ import io
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
-import urllib.parse
 import urllib.error
+import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from harness import DEMO_PASSCODE, DEMO_PASSWORD, run, sign_in  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -344,6 +346,20 @@ def dispute_resolved_by_payments_and_provider_then_audited(server, api, new_brow
         assert event in story, f"{event} missing from the story"
     assert "Week 2: two visits" in story, "the hold reason is in the story"
     auditor.screenshot("audit-story")
+    # The evidence for an auditor outside the council: the bundle and the public key the page offers, checked by
+    # the independent verifier alone.
+    bundle_href = auditor.driver.find_element("link text", "Download the invoice's evidence bundle (JSON)").get_attribute("href")
+    key_href = auditor.driver.find_element("link text", "Download the council's public key").get_attribute("href")
+    status, bundle = browser_get(server, auditor, urllib.parse.urlparse(bundle_href).path)
+    assert status == 200 and b'"provider-portal-evidence/1"' in bundle, status
+    status, key = browser_get(server, auditor, urllib.parse.urlparse(key_href).path)
+    assert status == 200, status
+    with tempfile.TemporaryDirectory() as folder:
+        open(os.path.join(folder, "bundle.json"), "wb").write(bundle)
+        open(os.path.join(folder, "portal.pub"), "wb").write(key)
+        verifier = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "verify-evidence.py"), os.path.join(folder, "bundle.json"),
+                                   "--public-key", os.path.join(folder, "portal.pub")], capture_output=True, text=True)
+    assert verifier.returncode == 0 and "InvoiceReturned" in verifier.stdout, verifier.stdout + verifier.stderr
     # The invoice as it stood when it was held.
     steps = [e.text for e in auditor.driver.find_elements("css selector", ".timeline__title")]
     held = max(i for i, title in enumerate(steps) if "InvoiceHeld" in title) + 1  # the dispute's hold, after the demo's
@@ -358,6 +374,338 @@ def dispute_resolved_by_payments_and_provider_then_audited(server, api, new_brow
     auditor.follow("Back to audit")
     auditor.press("Verify the whole chain now")
     assert auditor.banner() == "The hash chain is intact", auditor.banner()
+
+
+# -- A provider's office (issue 17) --------------------------------------------------------------------------
+
+PROVIDER = "super-user-actuals@oasis.example"
+
+
+def post_forms(browser):
+    """The actions of the page's forms that change something: every POST form but signing out."""
+    return [form.get_attribute("action") for form in browser.driver.find_elements("css selector", "form[method=post]")
+            if not form.get_attribute("action").endswith("/portal/sign-out")]
+
+
+def api_bytes(server, token, path):
+    """GET `path` from the JSON API with a bearer token; the bytes."""
+    request = urllib.request.Request(server.url(path), headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request) as response:
+        return response.read()
+
+
+def publish_iso(api, iso, client_reference, client_name):
+    """Service Brokerage publishes an ISO of one CPLI for oasis, as its own system would through the API."""
+    brokerage = api.login("service-brokerage@council.example")
+    status, body, _ = api.call("POST", "/contract-documents", {
+        "isoID": iso, "organisationID": "oasis", "serviceID": "oasis-hs", "clientReference": client_reference, "clientName": client_name,
+        "cplis": [{"cpliID": "cpli-" + iso, "serviceType": "home-support-contract-rate", "unit": "hours", "plannedPerWeek": "7.5",
+                   "rate": "19.25", "startDate": "2026-04-06"}]}, token=brokerage)
+    assert status == 201, (status, body)
+
+
+def provider_agrees_one_document_and_rejects_another(server, api, new_browser):
+    publish_iso(api, "iso-web-reject", "OA9001", "Zoë Ødegård")
+    browser = new_browser("provider")
+    sign_in(browser, PROVIDER)
+    assert "Contract documents to agree" in browser.text(), browser.text()[:600]
+    browser.screenshot("provider-home")
+    browser.follow("Agree or reject the documents")
+    assert browser.heading() == "Contract documents" and "Zoë Ødegård" in browser.text(), browser.text()[:600]
+    published = [a.get_attribute("href").rsplit("/", 1)[1] for a in browser.driver.find_elements("css selector", "tbody th a")]
+    assert "iso-web-reject" in published and len(published) >= 2, published
+    # The filters: updated since a date far ahead lists nothing; a malformed date is named.
+    browser.fill("Updated since", "31/12/2099")
+    browser.press("Apply filters")
+    assert "0 documents" in browser.text(), browser.text()[:400]
+    browser.fill("Updated since", "not a date")
+    browser.press("Apply filters")
+    assert browser.error_summary() == ["Enter the date as 2026-11-16 or 16/11/2026"], browser.error_summary()
+    # Agree the demo's published ISO.
+    agree = next(iso for iso in published if iso != "iso-web-reject")
+    browser.open(f"/portal/contract-documents/{agree}")
+    assert "Published" in browser.text() and "A period (4 weeks)" in browser.text()
+    browser.screenshot("contract-document")
+    browser.press("Agree")
+    assert browser.banner() == "The contract document is agreed", browser.banner()
+    assert "Agreed" in browser.heading() and post_forms(browser) == [], "an agreed document offers no form"
+    # Reject the other one, by keyboard only: an empty reason is refused first.
+    browser.open("/portal/contract-documents/iso-web-reject")
+    browser.press("Reject")
+    assert browser.error_summary() == ["Enter the reason: say what is wrong in the document"], browser.error_summary()
+    reason = browser.tab_to(lambda e: e.get_attribute("id") == "reason")
+    reason.send_keys("The client's surname is misspelt")
+    button = browser.tab_to(lambda e: e.tag_name == "button" and e.text == "Reject")
+    button.send_keys(Keys.ENTER)
+    browser.check_page()
+    assert browser.banner() == "The contract document is rejected", browser.banner()
+    assert "misspelt" in browser.text() and "Rejected" in browser.heading()
+    # The PDF is the API's.
+    token = api.login(PROVIDER)
+    status, page_pdf = browser_get(server, browser, "/portal/contract-documents/iso-web-reject/pdf")
+    assert status == 200 and page_pdf == api_bytes(server, token, "/contract-documents/iso-web-reject/pdf"), "the page's PDF is the API's"
+    # The CPLIs with their cost, and the CSV (the API's bytes).
+    browser.follow("Care package line items")
+    assert "A period" in browser.text() and "Active" in browser.text()
+    status, page_csv = browser_get(server, browser, "/portal/cplis/csv")
+    assert status == 200 and page_csv == api_bytes(server, token, "/cplis?format=csv"), "the page's CPLI CSV is the API's"
+
+
+def open_period(api, token):
+    status, board, _ = api.call("GET", "/services/oasis-hs/period-board", token=token)
+    assert status == 200 and board["openPeriod"], (status, board)
+    return next(p for p in board["periods"] if p["period"] == board["openPeriod"])
+
+
+def provider_invoices_the_open_period_with_the_wizard(server, api, new_browser):
+    token = api.login(PROVIDER)
+    period = open_period(api, token)
+    # Week 1 of the open period over 20% for cpli-oasis-1 (R-ACT-6), recorded as the provider's own system would.
+    status, body, _ = api.call("PATCH", f"/services/oasis-hs/weeks/{period['firstDay']}/actuals/cpli-oasis-1",
+                               {"actual": "9", "frustrated": "0", "missed": "0", "extra": "0", "visits": 9, "comment": "extra care after a fall"},
+                               token=token, headers={"If-Match": "*"})
+    assert status == 200, (status, body)
+    browser = new_browser("provider")
+    sign_in(browser, PROVIDER)
+    assert "over the 20% exception" in browser.text(), browser.text()[:800]
+    browser.follow(f"Create the invoice for period {period['period']}")
+    assert browser.heading().startswith(f"Invoice for period {period['period']}"), browser.heading()
+    text = browser.text()
+    assert "Over 20% exception" in text and "ask Service Brokerage for a temporary CPLI" in text, text[:800]
+    boxes = browser.driver.find_elements("css selector", "input[name=cpli]")
+    assert len(boxes) >= 3 and all(box.is_selected() for box in boxes), "every proposed line is ticked"
+    browser.screenshot("invoice-wizard")
+    browser.driver.find_element("id", "line-cpli-oasis-2").click()
+    browser.fill("Invoice reference", "OASIS-WEB-1")
+    browser.press("Create the invoice")
+    assert browser.banner() == "The invoice is created", (browser.banner(), browser.error_summary())
+    invoice_path = browser.path
+    assert "Unsubmitted" in browser.heading() and "OA0002" not in browser.text(), "the unticked line is left off"
+    # Submitting with the exception line is refused with the rule (R-INV-2); the line is removed, then it is submitted.
+    browser.press("Submit to the Payments Team")
+    assert any("R-INV-2" in line for line in browser.error_summary()), browser.error_summary()
+    browser.driver.find_element("css selector", "form[action$='/lines/cpli-oasis-1/remove'] button").click()
+    browser.check_page()
+    assert browser.banner() == "The line is removed from the invoice", browser.banner()
+    browser.press("Submit to the Payments Team")
+    assert browser.banner() == "The invoice is submitted to the Payments Team", (browser.banner(), browser.error_summary())
+    browser.follow("Back to invoices")
+    rows = [row.text for row in browser.driver.find_elements("css selector", "tbody tr")]
+    assert any("OASIS-WEB-1" in row and "Submitted" in row for row in rows), rows[:5]
+    assert browser.path == "/portal/invoices" and invoice_path.startswith("/portal/invoices/inv-")
+
+    # The Payments Team holds it in a second session; the provider sees it held, with the reason.
+    officer = new_browser("payments")
+    sign_in(officer, "payments@council.example")
+    officer.open(invoice_path)
+    officer.fill("Reason for holding or returning", "Checking the hours of Client OA0003")
+    officer.press("Put on hold")
+    assert officer.banner() == "The invoice is on hold", officer.banner()
+    browser.open("/portal/invoices")
+    row = next(r.text for r in browser.driver.find_elements("css selector", "tbody tr") if "OASIS-WEB-1" in r.text)
+    assert "On hold" in row and "Checking the hours of Client OA0003" in row, row
+    # It is returned with a reason; the home page says so, and the provider corrects and resubmits it from its page.
+    officer.open(invoice_path)
+    officer.fill("Reason for returning", "Week 2 of Client OA0003 is recorded twice")
+    officer.press("Return to the provider")
+    assert officer.banner() == "The invoice is returned to the provider", officer.banner()
+    browser.open("/portal")
+    assert "Invoice OASIS-WEB-1 returned" in browser.text() and "Week 2 of Client OA0003 is recorded twice" in browser.text(), browser.text()[:900]
+    browser.follow("Open invoice OASIS-WEB-1")
+    assert browser.path == invoice_path and "Returned" in browser.text()
+    browser.press("Correct from the actuals")
+    assert browser.banner() == "The invoice is corrected from the actuals", (browser.banner(), browser.error_summary())
+    assert "OA0001" not in [c.text.split("\n")[-1] for c in browser.driver.find_elements("css selector", "#main-content tbody th[scope=row]")], \
+        "the correction keeps the lines the provider kept (the exception line stays off)"
+    browser.press("Submit to the Payments Team")
+    assert browser.banner() == "The invoice is submitted to the Payments Team", (browser.banner(), browser.error_summary())
+    # Approved and paid; the provider reads the remittance of that payment.
+    officer.open(invoice_path)
+    officer.press("Approve")
+    assert officer.banner() == "The invoice is approved", officer.banner()
+    officer.follow("Payment runs")
+    officer.follow("Start a payment run")
+    officer.fill("Payment reference", "BACS-OASIS-WEB")
+    officer.press("See what it would pay")
+    assert "OASIS-WEB-1" in officer.text(), officer.text()[:800]
+    officer.press("Make the payment run")
+    assert officer.banner() == "The payment run is made", officer.banner()
+    browser.open("/portal/invoices")
+    row = next(r for r in browser.driver.find_elements("css selector", "tbody tr") if "OASIS-WEB-1" in r.text)
+    assert "Paid on" in row.text, row.text
+    row.find_element("link text", "Remittance advice").click()
+    browser.check_page()
+    assert browser.heading() == "Remittance advice for Oasis Care and Support" and "OASIS-WEB-1" in browser.text() and "BACS-OASIS-WEB" in browser.text(), \
+        browser.text()[:800]
+    browser.screenshot("remittance-provider")
+
+
+def provider_asks_brokerage_for_a_temporary_cpli(server, api, new_browser):
+    browser = new_browser("provider")
+    sign_in(browser, PROVIDER)
+    browser.follow("Conversations")
+    browser.follow("Start a conversation")
+    browser.field("What is it about?").send_keys("Client")
+    browser.press("Continue")
+    teams = [option.text for option in browser.field("Assign to").find_elements("tag name", "option")]
+    assert "Service Brokerage Team" in teams and not any(team.startswith("Z Information") for team in teams), teams
+    clients = [option.text for option in browser.field("Client").find_elements("tag name", "option")]
+    assert any("(OA0001)" in client for client in clients) and not any("RI0" in client for client in clients), clients[:5]
+    browser.field("Client").send_keys("Client OA0001")
+    browser.fill("Subject", "Temporary CPLI for Client OA0001")
+    browser.press("Send")
+    assert browser.error_summary() == ["Enter your message"], browser.error_summary()
+    browser.fill("Message", "Week 1: 9 hours given against 5.25 planned after a fall; please arrange a temporary CPLI.")
+    browser.press("Send")
+    assert browser.banner() == "Your message is sent", (browser.banner(), browser.error_summary())
+    assert "Client OA0001" in browser.text() and "Service Brokerage Team" in browser.text(), browser.text()[:600]
+    # A forged choice of the internal team is refused by the server (R-CNV-2).
+    token = browser.cookies()["portal-session"]["value"]
+    browser.open("/portal/conversations/new?relatedTo=client")
+    csrf = browser.driver.find_element("css selector", "form[action='/portal/conversations'] input[name=csrf]").get_attribute("value")
+    status, page = form_post(server, token, "/portal/conversations", {
+        "csrf": csrf, "relatedTo": "client", "conversationID": "cnv-forged-z", "type": "query", "entityID": "OA0001",
+        "team": "z-information-messaging", "subject": "Z", "message": "Z"})
+    assert status == 422 and "R-CNV-2" in page, (status, page[:300])
+
+
+def form_post(server, session, path, fields):
+    """A form post with the session cookie from the portal's own origin, as the browser would send it."""
+    body = urllib.parse.urlencode(fields).encode()
+    request = urllib.request.Request(server.url(path), data=body, method="POST")
+    request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    request.add_header("Cookie", f"portal-session={session}")
+    request.add_header("Origin", server.base)
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def provider_makes_a_one_off_claim(server, api, new_browser):
+    browser = new_browser("provider")
+    sign_in(browser, PROVIDER)
+    browser.follow("One-off claims")
+    browser.follow("Start a new claim")
+    date_of_claim = browser.field("Date of claim").get_attribute("value")
+    last = datetime.date.fromisoformat(date_of_claim)
+    first_day = last - datetime.timedelta(days=12)
+    browser.field("Client").send_keys("Client OA0003")
+    browser.fill("First day of the absence", first_day.strftime("%d/%m/%Y"))
+    browser.fill("Last day of the absence", (first_day + datetime.timedelta(days=4)).isoformat())
+    browser.fill("Hours claimed", "6")
+    browser.press("Create the claim")
+    summary = browser.error_summary()
+    assert any("R-OOC-2" in line and "authorising locality worker" in line for line in summary), summary
+    browser.screenshot("claim-refused")
+    browser.fill("Authorising locality worker (for 4 to 7 days)", "Sam Locality")
+    browser.press("Create the claim")
+    assert browser.banner() == "The claim is created; submit it to send it to the Payments Team", (browser.banner(), browser.error_summary())
+    assert "Sam Locality" in browser.text() and "5" in browser.text()
+    browser.press("Submit the claim")
+    assert browser.banner() == "The claim is submitted to the Payments Team", browser.banner()
+    assert post_forms(browser) == [], "a submitted claim offers no form"
+    browser.follow("Back to one-off claims")
+    assert "Submitted" in browser.text() and "Client OA0003" in browser.text()
+
+
+def provider_requests_a_new_contact(server, api, new_browser):
+    browser = new_browser("provider")
+    sign_in(browser, PROVIDER)
+    browser.follow("Contacts")
+    assert "Read only" in browser.text() and "Super user (actuals)" in browser.text(), browser.text()[:600]
+    browser.follow("Request a new contact")
+    browser.fill("First name", "John")
+    browser.fill("Last name", "Smith")
+    browser.fill("Email address", "not-an-email")
+    browser.field("Security role").send_keys("Payments")
+    browser.press("Send the request")
+    assert browser.error_summary() and "email" in browser.error_summary()[0].lower(), browser.error_summary()
+    browser.fill("Email address", "jsmith@oasis.example")
+    browser.press("Send the request")
+    assert browser.banner() == "Your request is sent to the helpdesk", (browser.banner(), browser.error_summary())
+    pending = browser.driver.find_element("css selector", "h2 ~ .table-wrapper tbody").text
+    assert "John Smith" in pending and "New contact" in pending, browser.text()[-600:]
+    browser.screenshot("contacts")
+
+
+def provider_reads_a_remittance(server, api, new_browser):
+    browser = new_browser("provider")
+    sign_in(browser, PROVIDER)
+    browser.follow("Remittances")
+    links = browser.driver.find_elements("css selector", "tbody th a")
+    assert links, browser.text()[:400]
+    links[-1].click()  # the demo's first payment run
+    browser.check_page()
+    assert browser.heading() == "Remittance advice for Oasis Care and Support", browser.heading()
+    csv_path = browser.driver.find_element("link text", "CSV (for a spreadsheet)").get_attribute("href")
+    path = urllib.parse.urlparse(csv_path).path
+    status, page_csv = browser_get(server, browser, path)
+    api_path = path.replace("/portal/payments/runs/", "/payment-runs/")
+    assert status == 200 and page_csv == api_bytes(server, api.login(PROVIDER), api_path), "the page's remittance CSV is the API's"
+    browser.follow("Back to remittances")
+    assert browser.heading() == "Remittances"
+
+
+def home_offers_each_role_its_functions(server, api, new_browser):
+    """R-ROLE: the home page's functions say, per role, which the user may change; actuals only for roles that record them."""
+    def functions(email):
+        browser = new_browser(email.split("@")[0])
+        sign_in(browser, email)
+        items = browser.driver.find_elements("css selector", "h2 ~ ul.list li")
+        return {item.find_element("tag name", "a").text: item.text for item in items}
+    scheduled = functions("super-user-scheduled@oasis.example")
+    assert "Actuals" in scheduled and all("View and change" in scheduled[f] for f in ("Invoices and credit notes", "Contract documents")), scheduled
+    reports = functions("reports@oasis.example")
+    assert "Actuals" not in reports, reports
+    assert "View only" in reports["Invoices and credit notes"] and "View only" in reports["Contract documents"], reports
+    assert "View and change" in reports["Conversations"], "every provider role writes actions (R-ROLE)"
+    invoice_only = functions("invoice-only@oasis.example")
+    assert "Actuals" not in invoice_only and "View and change" in invoice_only["Invoices and credit notes"], invoice_only
+    assert "View only" in invoice_only["Contract documents"], invoice_only
+
+
+def read_only_user_sees_everything_and_changes_nothing(server, api, new_browser):
+    publish_iso(api, "iso-web-readonly", "OA9002", "Seán Ó Briain")
+    browser = new_browser("read-only")
+    sign_in(browser, "read-only@oasis.example")
+    assert "View only" in browser.text() and "View and change" not in browser.text(), browser.text()[-800:]
+    menu = [a.text for a in browser.driver.find_elements("css selector", ".service-nav a")]
+    for function in ("Contract documents", "Care package line items", "Invoices and credit notes", "One-off claims", "Conversations",
+                     "Contacts", "Remittances"):
+        assert function in menu, (function, menu)
+    pages = ["/portal", "/portal/contract-documents", "/portal/contract-documents/iso-web-readonly", "/portal/cplis", "/portal/invoices",
+             "/portal/invoices/inv-oasis-claims-1", "/portal/claims", "/portal/conversations", "/portal/contacts", "/portal/remittances"]
+    status, board, _ = api.call("GET", "/services/oasis-hs/period-board", token=api.login("read-only@oasis.example"))
+    assert status == 200, (status, board)
+    pages.append(f"/portal/invoices/new?serviceID=oasis-hs&period={board['periods'][-2]['period']}")
+    for path in pages:
+        browser.open(path)
+        assert browser.path == path.split("?")[0], (path, browser.path)
+        assert post_forms(browser) == [], f"{path} offers a form to a read-only user: {post_forms(browser)}"
+    # Each list's records too: a claim, a contact, a conversation, a remittance, a CPLI's document.
+    for listing in ("/portal/claims", "/portal/contacts", "/portal/conversations", "/portal/remittances"):
+        browser.open(listing)
+        links = [a.get_attribute("href") for a in browser.driver.find_elements("css selector", "tbody th a, tbody td a")]
+        assert links, f"{listing} lists nothing to open"
+        browser.open(urllib.parse.urlparse(links[0]).path)
+        assert post_forms(browser) == [], f"{browser.path} offers a form to a read-only user: {post_forms(browser)}"
+    browser.open("/portal/contract-documents/iso-web-readonly")
+    assert "Seán Ó Briain" in browser.text() and "Agree" not in [b.text for b in browser.driver.find_elements("tag name", "button")]
+    for path in ("/portal/claims/new", "/portal/contacts/new", "/portal/conversations/new"):
+        browser.open(path)
+        assert browser.heading() == "Not allowed" or "not allowed" in browser.text().lower(), (path, browser.heading())
+    # A forged post with the user's own valid form token is refused by the server, and nothing changes (R-ROLE).
+    browser.open("/portal")
+    csrf = browser.driver.find_element("css selector", "form[action='/portal/sign-out'] input[name=csrf]").get_attribute("value")
+    session = browser.cookies()["portal-session"]["value"]
+    status, page = form_post(server, session, "/portal/contract-documents/iso-web-readonly/agree", {"csrf": csrf, "version": "1"})
+    assert status == 403 and "R-ROLE" in page, (status, page[:400])
+    status, page = form_post(server, session, "/portal/invoices/inv-oasis-claims-1/submit", {"csrf": csrf, "version": "1"})
+    assert status == 403, (status, page[:400])
+    status, document, _ = api.call("GET", "/contract-documents/iso-web-readonly", token=api.login("read-only@oasis.example"))
+    assert document["status"] == "published", document["status"]
 
 
 # -- The actuals calendar and the bulk import (issue 17, user guide §5–7) ------------------------------------
@@ -580,6 +928,14 @@ TESTS = [
     ("a changed invoice is not overwritten", a_changed_invoice_is_not_overwritten),
     ("a dispute resolved by the Payments Team and the provider, then audited", dispute_resolved_by_payments_and_provider_then_audited),
     ("the payments officer works the worklist and pays", payments_officer_works_the_worklist_and_pays),
+    ("a provider agrees one contract document and rejects another", provider_agrees_one_document_and_rejects_another),
+    ("a provider invoices the open period with the wizard, sees it held and returned, corrects it, resubmits it and reads the remittance", provider_invoices_the_open_period_with_the_wizard),
+    ("a provider asks Service Brokerage for a temporary CPLI", provider_asks_brokerage_for_a_temporary_cpli),
+    ("a provider makes a one-off claim", provider_makes_a_one_off_claim),
+    ("a provider requests a new contact", provider_requests_a_new_contact),
+    ("a provider reads a remittance", provider_reads_a_remittance),
+    ("the home page offers each provider role its functions", home_offers_each_role_its_functions),
+    ("a read-only user sees everything and changes nothing", read_only_user_sees_everything_and_changes_nothing),
     ("actuals: a week recorded with an aborted visit and confirmed", records_a_week_with_an_aborted_visit_and_confirms_it),
     ("actuals: the period exported, changed as a spreadsheet would, previewed and imported", exports_changes_and_imports_the_period),
     ("actuals: an exception and the temporary-CPLI path", meets_an_exception_and_follows_the_temporary_cpli_path),

@@ -53,6 +53,40 @@ struct EvidenceCommandTests {
         }
     }
 
+    @Test("over HTTP an auditor downloads an invoice's bundle, the checkpoint and the public key: the verifier checks them alone; a provider and a job are refused")
+    func evidenceOverHTTP() async throws {
+        let server = try RunningServer()
+        try await server.waitUntilReady()
+        let auditor = try await server.logIn("auditor@council.example")
+        let invoices = try #require(try await server.send("GET", "/invoices?status=paid", token: auditor).array)
+        let invoiceID = try #require(invoices.first?["invoiceID"] as? String)
+        let files = TemporaryFolder()
+
+        let key = try await server.send("GET", "/audit/public-key", token: auditor)
+        #expect(key.status == 200 && key.text.contains("+"), "\(key.status) \(key.text)")
+        try Data(key.text.utf8).write(to: files.url.appendingPathComponent("portal.pub"))
+        let bundle = try await server.send("GET", "/invoices/\(invoiceID)/evidence", token: auditor)
+        #expect(bundle.status == 200, "\(bundle.text.prefix(300))")
+        #expect(bundle.header("Content-Disposition")?.contains("evidence-\(invoiceID)-") == true)
+        try Data(bundle.text.utf8).write(to: files.url.appendingPathComponent("bundle.json"))
+        let verified = try Self.verify(files.url.appendingPathComponent("bundle.json"), key: files.url.appendingPathComponent("portal.pub"))
+        #expect(verified.status == 0, "\(verified.standardOutput)\(verified.standardError)")
+        #expect(verified.standardOutput.contains("InvoiceSubmitted"), "\(verified.standardOutput)")
+        // Every event of the bundle is of the invoice's stream.
+        let streams = Set(((bundle.json?["events"] as? [[String: Any]]) ?? []).compactMap { $0["stream"] as? String })
+        #expect(streams == ["invoice-\(invoiceID)"])
+
+        let checkpoint = try await server.send("GET", "/audit/checkpoint", token: auditor)
+        #expect(checkpoint.status == 200 && checkpoint.text.contains("— "), "\(checkpoint.text)")
+
+        let provider = try await server.logIn("super-user-actuals@oasis.example")
+        for path in ["/audit/public-key", "/audit/checkpoint", "/invoices/\(invoiceID)/evidence"] {
+            #expect(try await server.send("GET", path, token: provider).status == 403, "\(path)")
+        }
+        #expect(try await server.send("GET", "/invoices/no-such-invoice/evidence", token: auditor).status == 404)
+        server.stop()
+    }
+
     @Test("an invoice's bundle verifies with the public key alone and prints its history; one byte changed in a record, a proof hash, the checkpoint or the signature fails, naming it")
     func invoiceBundle() throws {
         let deployment = try Deployment()

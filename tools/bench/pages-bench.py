@@ -10,12 +10,14 @@ The folder is served with the county's period anchor. A Payments Team officer is
 (`portal staff add`, beside the running server), signs in through the pages (first password, new password,
 passcode), and times: home, the worklist (and a search), the invoice with the most lines among those the
 worklist and the payment runs name, its audit story, the payment runs, a run, a remittance, the
-conversations, one conversation, the audit pages, and a payment-run preview (which writes nothing). Then the
-actuals pages (issue 17): the officer finds the service with the most CPLIs in a week (of the first --providers
-providers) and times the services list, that week and the period's CSV; a helpdesk officer (also added from the
-shell) creates a super user (actuals) of that service's provider through the API, who signs in through the pages
-and times a line's edit form and the import preview of the period's own CSV (which writes nothing). A table goes
-to standard output and to bench-results/pages-<time>.md. Asserts nothing: figures to read.
+conversations, one conversation, the audit pages, and a payment-run preview (which writes nothing). Then a
+provider's office (issue 17): a helpdesk officer, added the same way, asks for and accepts a super user
+(actuals) contact of --provider over the JSON API; the contact signs in through the pages and times: home, the
+invoices, the invoice wizard for a service and period (--service, a service of 72 CPLIs in the county), the
+contract documents and one, the CPLIs of the service, claims, conversations, remittances, and the actuals pages
+of the service: its provider's services, the week the calendar opens on, the period's CSV, a line's edit form and
+the import page's preview of the period's own CSV (multipart, which writes nothing). A table goes to standard
+output and to bench-results/pages-<time>.md. Asserts nothing: figures to read.
 """
 
 import argparse
@@ -58,6 +60,7 @@ class Browser:
         data = urllib.parse.urlencode(fields, doseq=True).encode()
         content_type = "application/x-www-form-urlencoded"
         if files is not None:
+            # multipart/form-data, as a browser sends a form with a file input.
             boundary = "----pages-bench-boundary-3f1c"
             parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode() for name, value in fields.items()]
             for name, (file_name, content) in files.items():
@@ -126,94 +129,79 @@ def sign_in(browser, email, first):
     assert "/portal" in url and status == 200, (url, status)
 
 
-def api_call(base, method, path, body=None, token=None, headers=None):
+def api(base, method, path, body=None, token=None, headers=None):
     request = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None else None, method=method)
     request.add_header("Content-Type", "application/json")
     if token:
-        request.add_header("Authorization", "Bearer " + token)
+        request.add_header("Authorization", f"Bearer {token}")
     for name, value in (headers or {}).items():
         request.add_header(name, value)
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
-            return response.status, json.loads(response.read() or b"null"), response.headers
+            return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(), error.headers
+        return error.code, json.loads(error.read() or b"null")
 
 
-def api_token(base, email, password):
-    status, answer, _ = api_call(base, "POST", "/auth/login", {"email": email, "password": password})
+def add_provider_user(base, binary, data, organisation):
+    """A super user (actuals) of `organisation`: asked for and accepted by a helpdesk officer over the JSON API."""
+    email, first = add_officer(binary, data, team="helpdesk")
+    status, answer = api(base, "POST", "/auth/login", {"email": email, "password": first})
+    assert status == 200 and answer.get("token"), (status, answer)
+    token = answer["token"]
+    status, answer = api(base, "POST", "/auth/password", {"currentPassword": first, "newPassword": PASSWORD}, token)
     assert status == 200, (status, answer)
-    status, answer, _ = api_call(base, "POST", "/auth/login/passcode", {"challengeToken": answer["challengeToken"], "passcode": PASSCODE})
+    status, answer = api(base, "POST", "/auth/passcode", {"passcode": PASSCODE}, token)
     assert status == 200, (status, answer)
-    return answer["token"]
+    stamp = int(time.time())
+    contact = f"bench-office-{stamp}@{organisation}.example"
+    user, request = f"bench-office-{stamp}", f"bench-request-{stamp}"
+    status, answer = api(base, "POST", f"/organisations/{organisation}/contacts", {
+        "userID": user, "requestID": request, "role": "super-user-actuals",
+        "person": {"forename": "Bench", "surname": "Office", "email": contact}}, token)
+    assert status in (200, 201), (status, answer)
+    status, answer = api(base, "POST", f"/users/{user}/change-requests/{request}/accept", {}, token, {"If-Match": "*"})
+    assert status == 200 and answer.get("firstPassword"), (status, answer)
+    return contact, answer["firstPassword"]
 
 
-def actuals_pages(arguments, base, officer):
-    """The actuals pages: as the officer (read-only), the largest service week found; as a new super user
-    (actuals) of its provider, a line's edit form and the import preview of the period's CSV."""
-    _, _, start = officer.get("/portal/actuals")
-    organisations = re.findall(r'<option value="([^"]+)">', start)
-    organisations = organisations if arguments.service else organisations[: arguments.providers]
-    best = None
-    for organisation in organisations:
-        _, _, listing = officer.get(f"/portal/actuals?organisationID={urllib.parse.quote(organisation)}")
-        for service in re.findall(r'href="(/portal/actuals/services/[^"/]+)"', listing):
-            if arguments.service and not service.endswith("/" + urllib.parse.quote(arguments.service)):
-                continue
-            status, url, page = officer.get(service)
-            lines = page.count('id="line-')
-            if status == 200 and (best is None or lines > best[2]):
-                best = (organisation, urllib.parse.urlparse(url).path, lines)
-    if best is None:
-        print("no service with actuals found: the actuals pages are not timed", file=sys.stderr)
+def actuals_pages(office, service):
+    """The actuals pages of `service` as its provider's super user: the services, the week the calendar opens on
+    (the open period's first), the period's CSV, a line's edit form, and the import preview of that CSV."""
+    status, url, week_page = office.get(f"/portal/actuals/services/{urllib.parse.quote(service)}")
+    if status != 200:
+        print(f"the actuals calendar answered {status}: its pages are not timed", file=sys.stderr)
         return []
-    organisation, week, lines = best
-    service_id = urllib.parse.unquote(week.split("/")[4])
-    _, _, page = officer.get(week)
-    csv_path = html.unescape(re.search(r'href="([^"]+/actuals\.csv)"', page).group(1))
-    line = re.search(r'id="line-([^"]+)"', page).group(1)
-
-    def get(browser, path):
-        return lambda: browser.get(path)[0]
-
-    pages = [
-        ("actuals: services of a provider", get(officer, f"/portal/actuals?organisationID={urllib.parse.quote(organisation)}")),
-        (f"actuals: a week of {service_id} ({lines} CPLIs that week)", get(officer, week)),
-        ("actuals: the period's CSV", get(officer, csv_path)),
-    ]
-    # A super user (actuals) of the provider: asked for and accepted by a helpdesk officer through the API.
-    helpdesk_email, first = add_officer(arguments.binary, arguments.data, team="helpdesk")
-    sign_in(Browser(base), helpdesk_email, first)
-    helpdesk = api_token(base, helpdesk_email, PASSWORD)
-    user = f"bench-sua-{int(time.time())}"
-    email = f"{user}@{organisation}.example"
-    status, account, _ = api_call(base, "POST", f"/organisations/{organisation}/contacts", {
-        "userID": user, "requestID": f"cr-{user}", "role": "super-user-actuals",
-        "person": {"forename": "Bench", "surname": "Superuser", "email": email}}, token=helpdesk)
-    assert status == 201, (status, account)
-    status, accepted, _ = api_call(base, "POST", f"/users/{user}/change-requests/cr-{user}/accept", token=helpdesk, headers={"If-Match": "*"})
-    assert status == 200 and accepted.get("firstPassword"), (status, accepted)
-    provider = Browser(base)
-    sign_in(provider, email, accepted["firstPassword"])
-    _, _, csv_file = provider.get(csv_path)
+    week = urllib.parse.urlparse(url).path
+    lines = week_page.count('id="line-')
+    csv_path = html.unescape(re.search(r'href="([^"]+/actuals\.csv)"', week_page).group(1))
+    line = re.search(r'id="line-([^"]+)"', week_page)
+    _, _, csv_file = office.get(csv_path)
     import_path = csv_path.rsplit("/", 1)[0] + "/import"
-    _, _, import_page = provider.get(import_path)
+    _, _, import_page = office.get(import_path)
     token = Browser.csrf(import_page)
 
     def preview():
-        status, _, _ = provider.post(import_path + "/preview", {"csrf": token}, files={"file": ("period.csv", csv_file.encode())})
+        status, _, _ = office.post(import_path + "/preview", {"csrf": token}, files={"file": ("period.csv", csv_file.encode())})
         return status
 
     # What the preview says of the file, once, so the figure can be read for what it is.
-    _, _, answer = provider.post(import_path + "/preview", {"csrf": token}, files={"file": ("period.csv", csv_file.encode())})
+    _, _, answer = office.post(import_path + "/preview", {"csrf": token}, files={"file": ("period.csv", csv_file.encode())})
     outcome = re.search(r'id="outcome"[^>]*><strong>([^<]*)<', answer)
-    print(f"actuals: {service_id}, week {week.rsplit('/', 1)[1]}, {lines} lines; its period's CSV has {csv_file.count(chr(10)) - 1} rows; "
+    print(f"actuals: {service}, {week.rsplit('/', 1)[1]}: {lines} lines; the period's CSV has {csv_file.count(chr(10)) - 1} rows; "
           f"the preview says: {html.unescape(outcome.group(1)) if outcome else 'no outcome'}", file=sys.stderr)
 
-    pages += [
-        ("actuals: a line's edit form", get(provider, f"{week}/lines/{line}")),
-        ("actuals: import preview of the period's CSV (nothing written)", preview),
+    def get(path):
+        return lambda: office.get(path)[0]
+
+    pages = [
+        ("provider: actuals, the services", get("/portal/actuals")),
+        (f"provider: actuals calendar, {service}, a week ({lines} lines)", get(week)),
+        ("provider: actuals, the period's CSV", get(csv_path)),
     ]
+    if line:
+        pages += [("provider: actuals, a line's edit form", get(f"{week}/lines/{line.group(1)}"))]
+    pages += [("provider: actuals, import preview of the period's CSV (nothing written)", preview)]
     return pages
 
 
@@ -238,8 +226,8 @@ def main():
     parser.add_argument("binary")
     parser.add_argument("data")
     parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--providers", type=int, default=40, help="how many providers to search for the largest service week")
-    parser.add_argument("--service", help="time the actuals pages of this service (its provider is searched for)")
+    parser.add_argument("--provider", default="prov-002", help="the provider whose office is timed (default prov-002)")
+    parser.add_argument("--service", default=None, help="its service for the wizard, the CPLIs and the calendar (default: its first)")
     arguments = parser.parse_args()
 
     process, base = serve(arguments.binary, arguments.data)
@@ -307,7 +295,47 @@ def main():
             status, _, _ = browser.post("/portal/payments/runs/preview", {"csrf": token, "paymentDate": today, "reference": "BENCH"})
             return 200 if status in (200, 422) else status
         pages += [("payment-run preview (nothing written)", preview)]
-        pages += actuals_pages(arguments, base, browser)
+
+        # A provider's office (issue 17).
+        office = Browser(base)
+        sign_in(office, *add_provider_user(base, arguments.binary, arguments.data, arguments.provider))
+
+        def office_get(path):
+            return lambda: office.get(path)[0]
+
+        _, _, wizard = office.get("/portal/invoices/new")
+        # The wizard's first step offers "service@period", each service's period open for invoicing first.
+        choices = [html.unescape(v) for v in re.findall(r'<option value="([^"]+@\d+)"', wizard)]
+        if arguments.service:
+            choices = [c for c in choices if c.split("@")[0] == arguments.service] or [f"{arguments.service}@1"]
+        service, period = choices[0].split("@") if choices else (None, None)
+        _, _, invoices_page = office.get("/portal/invoices")
+        _, _, documents = office.get("/portal/contract-documents")
+        document = re.search(r'href="/portal/contract-documents/([^"/?#]+)"', documents)
+        pages += [
+            (f"provider: home ({arguments.provider})", office_get("/portal")),
+            ("provider: invoices", office_get("/portal/invoices")),
+            ("provider: contract documents", office_get("/portal/contract-documents")),
+        ]
+        if document:
+            pages += [("provider: a contract document", office_get(f"/portal/contract-documents/{document.group(1)}"))]
+        if service:
+            pages += [("provider: CPLIs of the service", office_get(f"/portal/cplis?serviceID={urllib.parse.quote(service)}"))]
+            pages += [(f"provider: invoice wizard, {service} period {period}",
+                       office_get(f"/portal/invoices/new?serviceID={urllib.parse.quote(service)}&period={period}"))]
+            pages += actuals_pages(office, service)
+        pages += [
+            ("provider: claims", office_get("/portal/claims")),
+            ("provider: conversations", office_get("/portal/conversations")),
+            ("provider: remittances", office_get("/portal/remittances")),
+        ]
+        own = [i for i in re.findall(r'href="/portal/invoices/([^"/?#]+)"', invoices_page) if i != "new"]
+        if own:
+            pages += [("provider: an invoice", office_get(f"/portal/invoices/{own[0]}"))]
+            if not best:
+                # The council's invoice page and the auditor's story of the provider's latest invoice.
+                pages += [("invoice page", get(f"/portal/invoices/{own[0]}")),
+                          ("audit: the invoice's story", get(f"/portal/audit/invoices/{own[0]}"))]
 
         results = [time_page(label, request, arguments.runs) for label, request in pages]
     finally:

@@ -12,6 +12,22 @@ extension ConversationID {
     public static func made() -> ConversationID { .made("cnv", from: UUID()) }
 }
 
+extension InvoiceID {
+    public static func made() -> InvoiceID { .made("inv", from: UUID()) }
+}
+
+extension ClaimID {
+    public static func made() -> ClaimID { .made("claim", from: UUID()) }
+}
+
+extension UserID {
+    public static func made() -> UserID { .made("user", from: UUID()) }
+}
+
+extension ChangeRequestID {
+    public static func made() -> ChangeRequestID { .made("cr", from: UUID()) }
+}
+
 extension WriteRequest {
     /// The id a create request gives (`given`, checked and named by `field`), or one the server makes: `prefix`
     /// and 12 hexadecimal digits, derived from the request's `Idempotency-Key` when it has one (so that a retry

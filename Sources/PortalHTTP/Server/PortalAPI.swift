@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import PortalApplication
+import PortalAudit
 import PortalDomain
 import PortalProjections
 import Synchronization
@@ -34,9 +35,13 @@ public final class PortalAPI: Sendable {
     public let readModels: PortalReadModels?
     public let metrics: PortalMetrics
     public let settings: Settings
+    /// The deployment's checkpoint signing key (`keys/` of the data folder), for checkpoints and evidence bundles
+    /// over HTTP; without it those answer 503.
+    public let checkpointKey: CheckpointSigningKey?
 
     public init(portal: Portal, sessions: SessionStore, readModels: PortalReadModels? = nil,
-                metrics: PortalMetrics = .shared, settings: Settings = Settings()) {
+                metrics: PortalMetrics = .shared, settings: Settings = Settings(), checkpointKey: CheckpointSigningKey? = nil) {
+        self.checkpointKey = checkpointKey
         self.portal = portal
         self.sessions = sessions
         self.readModels = readModels

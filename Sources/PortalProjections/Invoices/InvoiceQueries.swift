@@ -53,6 +53,28 @@ public struct InvoiceQueries: Sendable {
         }
     }
 
+    /// An organisation's latest invoices, the newest first, narrowed to one status when asked: at most `limit`
+    /// of them, without their lines (totals, statuses, reasons and steps only), and how many match in all. For
+    /// a provider's list of invoices, which reads the index keys and only the invoices it shows.
+    public func latest(of organisation: OrganisationID, status: InvoiceStatus? = nil, limit: Int, _ scope: ReadScope) throws
+        -> (entries: [InvoiceEntry], matching: Int) {
+        try engine.read(InvoicesProjection.self) { reader in
+            guard scope.allows(organisation) else { return ([], 0) }
+            let prefix = ReadModelKey(.text(organisation.rawValue))
+            let keys = try status.map { try reader.entries("by-status", prefix: prefix.appending(.text($0.rawValue))) }
+                ?? reader.entries("by-organisation", prefix: prefix)
+            let entries = try keys.suffix(max(0, limit)).reversed().compactMap { index -> InvoiceEntry? in
+                var parts = ReadModelKeyReader(index.key)
+                _ = parts.text()
+                if status != nil { _ = parts.text() }
+                _ = parts.number()
+                guard let id = parts.text() else { return nil }
+                return try reader.invoiceEntry(organisation.rawValue, id, withLines: false)
+            }
+            return (entries, keys.count)
+        }
+    }
+
     /// The invoices of a service's period (the period invoice, and any supplementary invoice), by id.
     public func invoices(service: ServiceID, period: PeriodNumber, _ scope: ReadScope) throws -> [InvoiceEntry] {
         try engine.read(InvoicesProjection.self) { reader in

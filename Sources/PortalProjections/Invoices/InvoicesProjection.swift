@@ -99,11 +99,12 @@ public enum InvoicesProjection: Projection {
 }
 
 extension ReadModelReader {
-    /// The invoice under `[owner, id]` with its lines put back.
-    func invoiceEntry(_ owner: String, _ id: String) throws -> InvoiceEntry? {
+    /// The invoice under `[owner, id]` with its lines put back (unless `withLines` is false: a list that shows
+    /// totals only skips decoding them).
+    func invoiceEntry(_ owner: String, _ id: String, withLines: Bool = true) throws -> InvoiceEntry? {
         let key = ReadModelKey(.text(owner), .text(id))
         guard var entry = try get(InvoiceEntry.self, "invoices", key) else { return nil }
-        entry.invoice.lines = try getBytes("invoice-lines", key).map(InvoiceLines.decode) ?? []
+        if withLines { entry.invoice.lines = try getBytes("invoice-lines", key).map(InvoiceLines.decode) ?? [] }
         entry.history = try values(HistoryStep.self, "invoice-history", prefix: key)
         return entry
     }

@@ -48,6 +48,16 @@ public struct RemittanceQueries: Sendable {
         }
     }
 
+    /// The remittance advices of one run to `organisations` (the run's `organisationIDs`), in that order, that the
+    /// scope may see: one read transaction, one lookup each, never the other runs' advices.
+    public func remittances(ofRun run: PaymentRunID, organisations: [OrganisationID], _ scope: ReadScope) throws -> [RemittanceEntry] {
+        try engine.read(RemittancesProjection.self) { reader in
+            try organisations.filter(scope.allows).compactMap { organisation in
+                try reader.event(RemittanceIssued.self, "advices", ReadModelKey(.text(organisation.rawValue), .text(run.rawValue))).map(RemittanceEntry.init)
+            }
+        }
+    }
+
     /// A payment run (council only).
     public func run(_ id: PaymentRunID, _ scope: ReadScope) throws -> PaymentRunEntry? {
         guard scope == .council else { return nil }

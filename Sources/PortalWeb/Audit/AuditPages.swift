@@ -20,6 +20,8 @@ struct AuditPages: Sendable {
         pages.get("audit") { request, context in try start(request, context) }
         pages.get("audit/invoices") { request, context in try await findInvoice(request, context) }
         pages.get("audit/invoices/{invoiceID}") { request, context in try await story(request, context) }
+        pages.get("audit/invoices/{invoiceID}/evidence") { request, context in try evidence(request, context) }
+        pages.get("audit/public-key") { request, context in try publicKey(request, context) }
         pages.get("audit/who") { request, context in try await who(request, context) }
         pages.post("audit/verification") { request, context in try await verify(request, context) }
     }
@@ -122,6 +124,17 @@ struct AuditPages: Sendable {
         var state: [Field]
         var at: FormField
         var invoiceID: String
+        var evidence: Evidence?
+    }
+
+    /// A checkpoint signed as the page was made, and where to download the bundle and the public key.
+    struct Evidence: Sendable {
+        var size: String
+        var root: String
+        var chainHead: String
+        var signedAt: String
+        var bundleLink: String
+        var keyLink: String
     }
 
     func story(_ request: Request, _ context: PortalRequestContext) async throws -> Response {
@@ -171,7 +184,12 @@ struct AuditPages: Sendable {
             state: state.flattened().map { Field(path: $0.path, value: $0.value) },
             at: FormField(id: "at", label: "As of a moment", value: parameters["at"] ?? "", hint: "A date and time like 2026-12-07 14:30 (UK time).",
                           error: atError, width: "20"),
-            invoiceID: id.rawValue)
+            invoiceID: id.rawValue,
+            evidence: (try? web.api.signedCheckpoint(for: actor)).map { signed in
+                Evidence(size: String(signed.checkpoint.size), root: signed.checkpoint.root.hex,
+                         chainHead: signed.checkpoint.chainHead.description, signedAt: Formatting.time(signed.checkpoint.time, in: zone),
+                         bundleLink: "\(Self.path)/invoices/\(id)/evidence", keyLink: "\(Self.path)/public-key")
+            })
         return try Page(template: "audit-story", model: model, status: atError == nil ? .ok : .unprocessableContent).response(from: request, context: context)
     }
 
@@ -250,6 +268,23 @@ struct AuditPages: Sendable {
                 + ": \(events.count) event\(events.count == 1 ? "" : "s")" + (events.count > 1000 ? " (the latest 1,000 shown)" : ""),
             rows: rows, hasRows: !rows.isEmpty)
         return try Page(template: "audit-who", model: model).response(from: request, context: context)
+    }
+
+    // MARK: Evidence for an auditor outside the council
+
+    /// The invoice's evidence bundle (`GET /invoices/{id}/evidence`'s bytes), as a download.
+    func evidence(_ request: Request, _ context: PortalRequestContext) throws -> Response {
+        let actor = try auditor(context)
+        _ = try QueryParameters(request, allowing: [])
+        let evidence = try web.api.invoiceEvidence(try context.identifier("invoiceID", as: InvoiceID.self), for: actor)
+        return PaymentRunPages.download(evidence.json, type: "application/json", name: evidence.fileName)
+    }
+
+    /// The public key that verifies the checkpoints (`GET /audit/public-key`'s line), as a download.
+    func publicKey(_ request: Request, _ context: PortalRequestContext) throws -> Response {
+        let actor = try auditor(context)
+        _ = try QueryParameters(request, allowing: [])
+        return PaymentRunPages.download(Data("\(try web.api.verifierKey(for: actor))\n".utf8), type: "text/plain; charset=utf-8", name: "portal-public-key.txt")
     }
 
     // MARK: The chain

@@ -29,7 +29,9 @@ struct PageErrorMiddleware: RouterMiddleware {
                 context.logger.error("page failed", metadata: ["error": "\(String(reflecting: error))"])
             }
             let title = problem.statusCode == 404 ? "Page not found" : problem.title
-            return try page(status: problem.status, title: title, detail: problem.detail, request, context)
+            // The rule that refused, as the API names it (`R-ROLE`), when the message does not say it already.
+            let detail = problem.rule.map { problem.detail.contains($0) ? problem.detail : "\(problem.detail) (\($0))" } ?? problem.detail
+            return try page(status: problem.status, title: title, detail: detail, request, context)
         }
     }
 

@@ -36,6 +36,8 @@ struct ConversationPages: Sendable {
         var caption: String
         var rows: [Row]
         var hasRows: Bool
+        /// A provider's user who writes actions may start a conversation (user guide §12).
+        var canStart: Bool
     }
 
     func list(_ request: Request, _ context: PortalRequestContext) async throws -> Response {
@@ -50,7 +52,7 @@ struct ConversationPages: Sendable {
             caption = team.displayName
         case .provider(_, let organisation, _):
             entries = try models.conversations.conversations(of: organisation, includingClosed: true, scope)
-            caption = try models.providers.organisation(organisation, scope)?.details.name ?? organisation.rawValue
+            caption = try web.organisationName(organisation, models, actor)
         default:
             entries = try models.conversations.conversations(includingClosed: true, scope)
             caption = "Every team"
@@ -65,7 +67,8 @@ struct ConversationPages: Sendable {
                        lastActivity: Formatting.time(entry.lastActivity.at, in: zone), status: entry.conversation.isClosed ? "Closed" : "Open",
                        messages: String(entry.conversation.messages.count))
         }
-        let model = ListModel(chrome: web.chrome(title: "Conversations", context, current: Self.path), caption: caption, rows: rows, hasRows: !rows.isEmpty)
+        let model = ListModel(chrome: web.chrome(title: "Conversations", context, current: Self.path), caption: caption, rows: rows, hasRows: !rows.isEmpty,
+                              canStart: actor.organisation != nil && WebPortal.mayEdit(actor, .actions))
         return try Page(template: "conversations", model: model).response(from: request, context: context)
     }
 

@@ -20,6 +20,7 @@ struct InvoicePage: Sendable {
         for step in InvoiceStep.allCases {
             pages.post("invoices/{invoiceID}/\(step.rawValue)") { request, context in try await take(step, request, context) }
         }
+        pages.post("invoices/{invoiceID}/lines/{cpliID}/remove") { request, context in try await removeLine(request, context) }
     }
 
     // MARK: The model
@@ -38,6 +39,7 @@ struct InvoicePage: Sendable {
     }
 
     struct Line: Sendable {
+        var cpliID: String
         var clientName: String
         var clientReference: String
         var unit: String
@@ -50,6 +52,9 @@ struct InvoicePage: Sendable {
         var hasComments: Bool
         var exception: Bool
         var proRata: Bool
+        /// For the provider: the link that starts the conversation asking Service Brokerage for a temporary CPLI
+        /// for the client of an exception line (user guide §9, §13).
+        var askLink: String?
     }
 
     struct Change: Sendable {
@@ -90,6 +95,8 @@ struct InvoicePage: Sendable {
         var canReturn = false
         var canSubmit = false
         var canCorrect = false
+        /// An unsubmitted invoice's lines can be removed (R-INV-2).
+        var canRemoveLines = false
         var reasonError: String?
         var reasonValue = ""
         var any = false
@@ -124,8 +131,14 @@ struct InvoicePage: Sendable {
     func page(_ request: Request, _ context: PortalRequestContext) async throws -> Response {
         let actor = try context.requireActor()
         let id = try context.identifier("invoiceID", as: InvoiceID.self)
-        let done = request.uri.queryParameters.get("done").flatMap { InvoiceStep(rawValue: String($0)) }
-        return try await render(id, actor: actor, request, context, banner: done.map { PageChrome.Banner(heading: $0.doneMessage, isSuccess: true) })
+        let done = request.uri.queryParameters.get("done").map { String($0) }
+        let banner: PageChrome.Banner? = switch done {
+        case "created"?: PageChrome.Banner(heading: "The invoice is created",
+                                           text: "It is not submitted yet: review its lines, remove any over the 20% exception, then submit it.", isSuccess: true)
+        case "removed"?: PageChrome.Banner(heading: "The line is removed from the invoice", isSuccess: true)
+        default: done.flatMap(InvoiceStep.init(rawValue:)).map { PageChrome.Banner(heading: $0.doneMessage, isSuccess: true) }
+        }
+        return try await render(id, actor: actor, request, context, banner: banner)
     }
 
     func render(_ id: InvoiceID, actor: Actor, _ request: Request, _ context: PortalRequestContext, banner: PageChrome.Banner? = nil,
@@ -146,7 +159,8 @@ struct InvoicePage: Sendable {
         let zone = web.api.portal.configuration.time.timeZone
         let calendar = web.api.portal.configuration.calendar
         let isCouncil = actor.organisation == nil
-        let back = isCouncil ? PageChrome.Link(href: WorklistPage.path, label: "Back to invoices to check") : PageChrome.Link(href: "/portal", label: "Back to home")
+        let back = isCouncil ? PageChrome.Link(href: WorklistPage.path, label: "Back to invoices to check")
+            : PageChrome.Link(href: InvoiceListPage.path, label: "Back to invoices")
 
         var summary = [SummaryRow(key: "Provider", value: story.providerName)]
         if let service = invoice.serviceID { summary.append(SummaryRow(key: "Service", value: story.serviceName ?? service.rawValue)) }
@@ -181,13 +195,17 @@ struct InvoicePage: Sendable {
             if let planned { plannedTotal += planned.amount(at: line.rate) }
             paidTotal += line.amount
             let variance = planned.map { line.quantity - $0 }
+            let exception = line.weeks.contains(where: \.overException) || (actuals?.exception ?? false)
             return Line(
-                clientName: line.clientName, clientReference: line.clientReference, unit: line.unit.rawValue,
+                cpliID: line.cpliID.rawValue, clientName: line.clientName, clientReference: line.clientReference, unit: line.unit.rawValue,
                 planned: planned.map(Formatting.quantity) ?? "–", paid: Formatting.quantity(line.quantity),
                 variance: variance.map { $0 > .zero ? "+" + Formatting.quantity($0) : Formatting.quantity($0).replacingOccurrences(of: "-", with: "−") } ?? "–",
                 rate: Formatting.rate(line.rate),
                 amount: Formatting.money(line.amount), comments: actuals?.comments ?? [], hasComments: !(actuals?.comments.isEmpty ?? true),
-                exception: line.weeks.contains(where: \.overException) || (actuals?.exception ?? false), proRata: actuals?.proRata ?? false)
+                exception: exception, proRata: actuals?.proRata ?? false,
+                askLink: exception && !isCouncil
+                    ? NewConversationPage.link(relatedTo: .client, entityID: line.clientReference, team: .serviceBrokerage, type: .query,
+                                               subject: "Temporary CPLI for \(line.clientName) (\(line.clientReference))") : nil)
         }
 
         // Changed since the first submission, by client.
@@ -232,6 +250,7 @@ struct InvoicePage: Sendable {
         actions.canReturn = mayPay && [.submitted, .onHold].contains(invoice.status)
         actions.canSubmit = mayInvoice && (invoice.status == .unsubmitted || (invoice.status == .returned && invoice.correctedSinceReturn))
         actions.canCorrect = mayInvoice && invoice.status == .returned
+        actions.canRemoveLines = mayInvoice && invoice.status == .unsubmitted && invoice.kind == .invoice && invoice.lines.count > 1
         actions.any = actions.canHold || actions.canRelease || actions.canApprove || actions.canReturn || actions.canSubmit || actions.canCorrect
         if let reason {
             actions.reasonValue = reason.value
@@ -335,6 +354,25 @@ struct InvoicePage: Sendable {
                                     reason: field == nil ? nil : (reason, error.message), status: .unprocessableContent)
         }
         return Response.redirect(to: Self.path(id) + "?done=\(step.rawValue)", type: .normal)
+    }
+
+    /// Removes a line from an unsubmitted invoice (R-INV-2): the form carries the invoice's version as read.
+    func removeLine(_ request: Request, _ context: PortalRequestContext) async throws -> Response {
+        let actor = try context.requireActor()
+        let id = try context.identifier("invoiceID", as: InvoiceID.self)
+        let cpli = try context.identifier("cpliID", as: CPLIID.self)
+        let form = try await FormPost.read(request)
+        switch try await web.changing(Invoice.streamID(id.rawValue), form: form, actor: actor, context: context, { command in
+            _ = try await web.api.portal.removeInvoiceLine(id, cpli: cpli, command)
+        }) {
+        case .done:
+            return Response.redirect(to: Self.path(id) + "?done=removed#lines", type: .normal)
+        case .changedSinceRead(let version):
+            return try await changedSinceOpened(id, actor: actor, readAt: version, request, context)
+        case .refused(let error):
+            return try await render(id, actor: actor, request, context, errors: [PageChrome.ErrorLine(message: error.description, fieldID: nil)],
+                                    status: .unprocessableContent)
+        }
     }
 
     /// The invoice changed between the reading and the post (412 in the API): nothing was done; the page says

@@ -48,12 +48,11 @@ struct PaymentRunPages: Sendable {
         try web.api.requireCouncilRead(actor, .paymentProcessing)
         let models = try await web.api.readModelsAtHead()
         let scope = ReadScope(actor)
-        let remittances = try models.remittances.remittances(scope)
+        // The run's own record says whom it paid and its total: no remittance advice is read for the list.
         let rows = try models.remittances.runs(scope).reversed().map { entry -> RunRow in
-            let paid = remittances.filter { $0.advice.paymentRunID == entry.run.paymentRunID }
-            return RunRow(paymentRunID: entry.run.paymentRunID.rawValue, paymentDate: Formatting.date(entry.run.paymentDate),
-                          reference: entry.run.reference, providers: String(paid.count),
-                          total: Formatting.money(Money.sum(paid.map(\.advice.total))))
+            RunRow(paymentRunID: entry.run.paymentRunID.rawValue, paymentDate: Formatting.date(entry.run.paymentDate),
+                   reference: entry.run.reference, providers: String(entry.run.organisationIDs.count),
+                   total: Formatting.money(entry.run.total))
         }
         let model = ListModel(chrome: web.chrome(title: "Payment runs", context, current: Self.path), rows: rows, hasRows: !rows.isEmpty,
                               canRun: Authorisation.allows(actor, .edit(.paymentProcessing), organisation: nil))
@@ -233,10 +232,10 @@ struct PaymentRunPages: Sendable {
         let id = try context.identifier("paymentRunID", as: PaymentRunID.self)
         let models = try await web.api.readModelsAtHead()
         let scope = ReadScope(actor)
-        let remittances = try models.remittances.remittances(scope).filter { $0.advice.paymentRunID == id }
-        guard let entry = try models.remittances.run(id, scope), actor.organisation == nil || !remittances.isEmpty else {
+        guard let entry = try models.remittances.run(id, scope) else {
             throw Problem.notFound("There is no payment run \(id).")
         }
+        let remittances = try models.remittances.remittances(ofRun: id, organisations: entry.run.organisationIDs, scope)
         let people = web.people(models, actor)
         let zone = web.api.portal.configuration.time.timeZone
         let banner = request.uri.queryParameters.get("done") == "run" ? PageChrome.Banner(heading: "The payment run is made", isSuccess: true) : nil
@@ -293,9 +292,9 @@ struct PaymentRunPages: Sendable {
             let advice = try portal.remittance(of: run, for: organisation, actor: actor)
             let base = "\(Self.path)/\(run)/remittances/\(organisation)"
             let back = actor.organisation == nil ? PageChrome.Link(href: "\(Self.path)/\(run)", label: "Back to payment run \(run)")
-                : PageChrome.Link(href: "/portal", label: "Back to home")
+                : PageChrome.Link(href: RemittancePages.path, label: "Back to remittances")
             let model = RemittanceModel(
-                chrome: web.chrome(title: "Remittance advice", context, backLink: back),
+                chrome: web.chrome(title: "Remittance advice", context, current: actor.organisation == nil ? Self.path : RemittancePages.path, backLink: back),
                 heading: "Remittance advice for \(advice.organisationName)",
                 summary: [
                     .init(key: "Payment date", value: Formatting.date(advice.paymentDate)),

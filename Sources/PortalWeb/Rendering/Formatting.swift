@@ -62,6 +62,12 @@ enum Formatting {
         return formatter.string(from: instant.date)
     }
 
+    /// A date a person typed, as a spreadsheet writes it (`2026-11-16`, `16/11/2026` or `16/11/26`, UK order);
+    /// nil for anything else or a date outside the business range.
+    static func parseDate(_ text: String) -> BusinessDate? {
+        BusinessDate(spreadsheet: text).flatMap { $0.isInBusinessRange ? $0 : nil }
+    }
+
     /// `3 days`, `1 day`.
     static func days(_ count: Int) -> String { count == 1 ? "1 day" : "\(count) days" }
 }

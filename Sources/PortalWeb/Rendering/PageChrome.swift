@@ -1,3 +1,4 @@
+import Hummingbird
 import PortalDomain
 
 /// What every page shows around its content (the layout's `chrome`): the title, the signed-in user and the
@@ -26,6 +27,11 @@ struct PageChrome: Sendable {
         var text: String?
         var link: Link?
         var isSuccess = false
+
+        /// The success banner of a Post/Redirect/Get: the heading `headings` gives the request's `?done=<step>`.
+        static func done(_ request: Request, _ headings: [String: String]) -> Banner? {
+            request.uri.queryParameters.get("done").flatMap { headings[String($0)] }.map { Banner(heading: $0, isSuccess: true) }
+        }
     }
 
     var title: String

@@ -108,7 +108,7 @@ extension Portal {
             var apiSettings = PortalAPI.Settings()
             apiSettings.maximumBodySize = settings.maximumBodySize
             apiSettings.trustsProxy = settings.trustProxy
-            let api = PortalAPI(portal: portal, sessions: sessions, readModels: readModels, settings: apiSettings)
+            let api = PortalAPI(portal: portal, sessions: sessions, readModels: readModels, settings: apiSettings, checkpointKey: signing)
             let follower = ReadModelFollower(engine: readModels.engine, logger: Logger(label: "portal.read-models"), processStart: processStart)
             let pages = WebPortal(api: api)
             let app = PortalServer.application(

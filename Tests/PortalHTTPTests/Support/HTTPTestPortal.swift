@@ -7,6 +7,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import PortalApplication
+import PortalAudit
 import PortalDomain
 import PortalHTTP
 import PortalProjections
@@ -45,7 +46,8 @@ final class HTTPTestPortal: @unchecked Sendable {
         } else {
             following = nil
         }
-        api = PortalAPI(portal: portal, sessions: sessions, readModels: readModels, metrics: metrics, settings: settings)
+        api = PortalAPI(portal: portal, sessions: sessions, readModels: readModels, metrics: metrics, settings: settings,
+                        checkpointKey: try CheckpointSigningKey.ensure(in: self.folder))
     }
 
     deinit {

@@ -135,20 +135,10 @@ struct ContractDocumentRoutes {
     /// naming the font to install when the server has none.
     func pdf(_ context: PortalRequestContext) throws -> Reply {
         let actor = try context.requireActor()
-        let read = try api.portal.contractDocument(try context.identifier("isoID", as: ISOID.self), for: actor)
-        let fonts: [TrueTypeFont]
-        switch PDFFonts.loaded {
-        case .success(let loaded): fonts = loaded
-        case .failure(let problem): throw Problem.unavailable("the server cannot print PDFs: \(problem)")
-        }
-        let publication = read.publication
-        let document = ContractDocumentPDF.Document(
-            isoID: publication.isoID, clientName: publication.clientName, clientReference: publication.clientReference,
-            providerName: read.organisationName ?? publication.organisationID.rawValue, serviceName: read.serviceName ?? publication.serviceID.rawValue,
-            status: read.snapshot.state.status.rawValue, rejectionReason: read.snapshot.state.rejectionReason, cplis: read.cplis.compactMap(CPLIView.init))
-        var headers: HTTPFields = [.contentType: "application/pdf", .eTag: ETag.format(read.snapshot.version)]
-        headers[.contentDisposition] = "inline; filename=\"\(publication.isoID).pdf\""
-        return Reply(status: .ok, headers: headers, body: ByteBuffer(bytes: ContractDocumentPDF.render(document, fonts: fonts)))
+        let (bytes, version, isoID) = try api.contractDocumentPDF(try context.identifier("isoID", as: ISOID.self), for: actor)
+        var headers: HTTPFields = [.contentType: "application/pdf", .eTag: ETag.format(version)]
+        headers[.contentDisposition] = "inline; filename=\"\(isoID).pdf\""
+        return Reply(status: .ok, headers: headers, body: ByteBuffer(bytes: bytes))
     }
 
     func decide(_ request: Request, _ context: PortalRequestContext, agree: Bool) async throws -> Reply {
