@@ -307,7 +307,7 @@ struct ActualEditPage: Sendable {
                 let date = form.text(at + "date"), length = form.text(at + "length"), notice = form.text(at + "notice")
                 if date.isEmpty && length.isEmpty && notice.isEmpty { continue }
                 let number = index + 1
-                let parsedDate = ukDate(parsing: date)
+                let parsedDate = BusinessDate(spreadsheet: date)
                 if parsedDate == nil {
                     errors.append(PageChrome.ErrorLine(message: "Aborted visit \(number): enter its date, like 19/10/2026", fieldID: at + "date"))
                 }
@@ -335,16 +335,5 @@ struct ActualEditPage: Sendable {
     /// `19/10/2026`.
     static func ukDate(_ date: BusinessDate) -> String {
         String(format: "%02d/%02d/%04d", date.day, date.month, date.year)
-    }
-
-    /// A date as a person types it: `19/10/2026`, `19/10/26` (UK order) or `2026-10-19`.
-    static func ukDate(parsing text: String) -> BusinessDate? {
-        guard text.count <= 10 else { return nil }
-        if let iso = BusinessDate(iso8601: text) { return iso }
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 3, let day = Int(parts[0]), let month = Int(parts[1]), var year = Int(parts[2]),
-              parts[2].count == 2 || parts[2].count == 4 else { return nil }
-        if parts[2].count == 2 { year += 2000 }
-        return BusinessDate(year: year, month: month, day: day)
     }
 }
