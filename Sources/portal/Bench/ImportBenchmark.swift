@@ -119,8 +119,11 @@ extension Portal.Bench {
                 let start = today.adding(days: -(1 + client % 700))
                 for line in 1...lines {
                     let night = line % 3 == 0
+                    // Planned hours in half hours, 3.5 to 21.0, written exactly (no floating point near a quantity).
+                    let halfHours = 7 + client % 36
+                    let hours = "\(halfHours / 2).\(halfHours % 2 == 0 ? "0" : "5")"
                     orders += "iso-\(client),C\(100_000 + client),\(name),\(organisation),\(service),cpli-\(client)-\(line),"
-                        + (night ? "night-sits,nights,\(1 + client % 3),85.00," : "home-support-contract-rate,hours,\(Double(7 + client % 36) / 2),19.25,")
+                        + (night ? "night-sits,nights,\(1 + client % 3),85.00," : "home-support-contract-rate,hours,\(hours),19.25,")
                         + "\(start.iso8601),\n"
                 }
             }
