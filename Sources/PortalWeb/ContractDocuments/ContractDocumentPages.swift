@@ -174,11 +174,10 @@ struct ContractDocumentPages: Sendable {
         if let reason = entry.document.rejectionReason { summary.append(.init(key: "Reason for rejecting", value: reason)) }
         var weekly = Money.zero
         let cplis = document.lines.map { d -> CPLIRow in
-            let cost = d.plannedPerWeek.amount(at: d.rate)
-            weekly += cost
+            weekly += d.weeklyCost
             let dates = "From \(Formatting.shortDate(d.startDate))" + (d.endDate.map { " to \(Formatting.shortDate($0))" } ?? "")
             return CPLIRow(cpliID: d.cpliID.rawValue, serviceType: d.serviceType.displayName, planned: "\(Formatting.quantity(d.plannedPerWeek)) \(d.unit.rawValue)",
-                           rate: Formatting.rate(d.rate), weeklyCost: Formatting.money(cost), periodCost: Formatting.money(Money.sum(Array(repeating: cost, count: 4))),
+                           rate: Formatting.rate(d.rate), weeklyCost: Formatting.money(d.weeklyCost), periodCost: Formatting.money(d.periodCost),
                            dates: dates, temporaryOf: d.temporaryOf?.rawValue)
         }
         let tag = Self.status(entry.status)
